@@ -1,0 +1,1 @@
+//! OTTPay (std side).

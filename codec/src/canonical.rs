@@ -1,0 +1,224 @@
+//! Canonical strings-to-sign, streamed into a [`Sink`] so most paths never materialize them.
+//!
+//! Each rule works on the members actually present in the raw JSON (unknown members included),
+//! through a fixed-capacity index of [`MAX_MEMBERS`](crate::json::MAX_MEMBERS) spans.
+
+use crate::error::{Error, Result};
+use crate::io::Sink;
+use crate::json::{Kind, Member, Object, Value};
+
+/// How a JSON number contributes its text to a canonical string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberForm {
+    /// The number's text exactly as sent (`51558`).
+    Plain,
+    /// The text Java's `Double.toString` prints for it (`51558.0`, `1.0E7`), which is what
+    /// SDKs that parse JSON numbers into `double` hash.
+    JavaDouble,
+}
+
+/// Collects `obj`'s members sorted by name (byte order of the unescaped names).
+pub fn sorted_members<'a>(
+    obj: &Object<'a>,
+) -> Result<heapless::Vec<Member<'a>, { crate::json::MAX_MEMBERS }>> {
+    let mut members = heapless::Vec::new();
+    for m in obj.members() {
+        members.push(m?).map_err(|_| Error::TooManyMembers)?;
+    }
+    // Names are unique (checked when the object was opened), so an unstable sort is exact.
+    members.sort_unstable_by(|a: &Member<'a>, b: &Member<'a>| a.name.cmp_unescaped(&b.name));
+    Ok(members)
+}
+
+/// Writes a scalar value's canonical text: strings unescaped, numbers per `form`,
+/// booleans `true`/`false`. Returns `false` (and writes nothing) for `null`.
+/// Objects and arrays have no agreed text in these rules and are refused.
+pub fn write_scalar<S: Sink + ?Sized>(
+    value: &Value<'_>,
+    form: NumberForm,
+    sink: &mut S,
+) -> Result<bool> {
+    match value.kind() {
+        Kind::Null => return Ok(false),
+        Kind::String => {
+            if let Some(s) = value.as_str() {
+                s.write_to(sink)?;
+            }
+        }
+        Kind::Number => match form {
+            NumberForm::Plain => sink.write(value.raw().as_bytes())?,
+            NumberForm::JavaDouble => write_java_double(value.raw(), sink)?,
+        },
+        Kind::Bool => sink.write(value.raw().as_bytes())?,
+        Kind::Object | Kind::Array => {
+            return Err(Error::Unsupported("nested value in a signed object"));
+        }
+    }
+    Ok(true)
+}
+
+/// OTTPay's rule: the values of `obj`'s members, sorted by member name, concatenated
+/// (no names, no separators; `null` skipped). Returns whether any number took part, i.e.
+/// whether `form` made a difference.
+pub fn sorted_values<S: Sink + ?Sized>(
+    obj: &Object<'_>,
+    form: NumberForm,
+    sink: &mut S,
+) -> Result<bool> {
+    let mut saw_number = false;
+    for m in sorted_members(obj)? {
+        saw_number |= m.value.kind() == Kind::Number;
+        write_scalar(&m.value, form, sink)?;
+    }
+    Ok(saw_number)
+}
+
+/// Most significant digits a number may have for its `double` text to be known exactly
+/// (every decimal of at most 15 significant digits survives a round trip through `double`).
+const JAVA_DIGITS_MAX: usize = 15;
+
+/// Writes what Java's `Double.toString` prints for the JSON number `text`:
+/// plain notation with at least one fractional digit for 10⁻³ ≤ |v| < 10⁷ (`1` → `1.0`),
+/// otherwise `d.dddE±n` (`12345678` → `1.2345678E7`, `0.0001` → `1.0E-4`).
+pub fn write_java_double<S: Sink + ?Sized>(text: &str, sink: &mut S) -> Result<()> {
+    let unsupported = Error::Unsupported("number beyond double precision");
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => {
+            let e = body.get(i + 1..).unwrap_or_default();
+            let e = e.strip_prefix('+').unwrap_or(e);
+            (
+                body.get(..i).unwrap_or_default(),
+                e.parse::<i32>().map_err(|_| unsupported)?,
+            )
+        }
+        None => (body, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // Significant digits, and the power of ten of the first one (value = 0.d1d2… × 10^point).
+    let mut digits = [0u8; JAVA_DIGITS_MAX];
+    let mut n = 0;
+    let mut point = i32::try_from(int.len())
+        .map_err(|_| unsupported)?
+        .saturating_add(exp);
+    for b in int.bytes().chain(frac.bytes()) {
+        if !b.is_ascii_digit() {
+            return Err(Error::InvalidField("number"));
+        }
+        if n == 0 && b == b'0' {
+            point -= 1;
+            continue;
+        }
+        *digits.get_mut(n).ok_or(unsupported)? = b;
+        n += 1;
+    }
+    while n > 0 && digits.get(n - 1) == Some(&b'0') {
+        n -= 1;
+    }
+    if negative {
+        sink.write(b"-")?;
+    }
+    let digits = digits.get(..n).unwrap_or_default();
+    if digits.is_empty() {
+        return sink.write(b"0.0");
+    }
+    let sci = point - 1; // value = d1.d2… × 10^sci
+    if (-3..7).contains(&sci) {
+        if sci < 0 {
+            sink.write(b"0.")?;
+            for _ in 0..(-sci - 1) {
+                sink.write(b"0")?;
+            }
+            sink.write(digits)
+        } else {
+            let int_len = usize::try_from(sci + 1).map_err(|_| unsupported)?;
+            let (i, f) = digits.split_at(int_len.min(digits.len()));
+            sink.write(i)?;
+            for _ in i.len()..int_len {
+                sink.write(b"0")?;
+            }
+            sink.write(b".")?;
+            sink.write(if f.is_empty() { b"0" } else { f })
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        sink.write(first)?;
+        sink.write(b".")?;
+        sink.write(if rest.is_empty() { b"0" } else { rest })?;
+        sink.write(b"E")?;
+        let mut buf = [0u8; 20];
+        if sci < 0 {
+            sink.write(b"-")?;
+        }
+        sink.write(crate::encoding::format_u64(u64::from(sci.unsigned_abs()), &mut buf).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::Cursor;
+
+    fn java(text: &str) -> heapless::String<48> {
+        let mut buf = [0u8; 48];
+        let mut c = Cursor::new(&mut buf);
+        write_java_double(text, &mut c).unwrap();
+        heapless::String::try_from(core::str::from_utf8(c.finish()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn java_double_text() {
+        // Expected strings are what `System.out.println(Double.toString(x))` prints on the JDK.
+        for (input, expected) in [
+            ("1", "1.0"),
+            ("51558", "51558.0"),
+            ("0", "0.0"),
+            ("-0", "-0.0"),
+            ("10.50", "10.5"),
+            ("0.001", "0.001"),
+            ("0.0001", "1.0E-4"),
+            ("9999999", "9999999.0"),
+            ("10000000", "1.0E7"),
+            ("12345678", "1.2345678E7"),
+            ("-2.5", "-2.5"),
+            ("1.5e2", "150.0"),
+            ("0.00012", "1.2E-4"),
+            ("100", "100.0"),
+        ] {
+            assert_eq!(java(input), expected, "{input}");
+        }
+        let mut buf = [0u8; 48];
+        assert!(write_java_double("1234567890123456", &mut Cursor::new(&mut buf)).is_err());
+    }
+
+    #[test]
+    fn sorted_values_matches_ottpay_appendix_a() {
+        // OTTPay Appendix A's worked example (vectors/ottpay.json, appendix_a_official).
+        let obj = Object::parse(
+            "{\"orderId\":\"1234567890\",\"idCardName\":\"张三\",\"idCardNum\":\"123456789012345678\",\"bankCardNum\":\"62000000000010\",\"mobile\":\"13711111111\",\"idCardType\":\"1\"}".as_bytes(),
+        )
+        .unwrap();
+        let mut buf = [0u8; 128];
+        let mut c = Cursor::new(&mut buf);
+        assert!(!sorted_values(&obj, NumberForm::Plain, &mut c).unwrap());
+        assert_eq!(
+            core::str::from_utf8(c.finish()).unwrap(),
+            "62000000000010张三1234567890123456781137111111111234567890"
+        );
+    }
+
+    #[test]
+    fn sorted_values_skips_null_and_refuses_nesting() {
+        let obj = Object::parse(br#"{"b":1,"a":null,"c":true,"d":"x\ny"}"#).unwrap();
+        let mut buf = [0u8; 32];
+        let mut c = Cursor::new(&mut buf);
+        assert!(sorted_values(&obj, NumberForm::JavaDouble, &mut c).unwrap());
+        assert_eq!(c.finish(), b"1.0truex\ny");
+        let nested = Object::parse(br#"{"a":{"b":1}}"#).unwrap();
+        let mut buf = [0u8; 32];
+        assert!(sorted_values(&nested, NumberForm::Plain, &mut Cursor::new(&mut buf)).is_err());
+    }
+}

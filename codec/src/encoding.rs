@@ -1,0 +1,170 @@
+//! Hex, Base64 and integer text: the encodings every gateway uses somewhere.
+
+use crate::error::{Error, Result};
+use base64ct::{Base64, Encoding as _};
+
+/// Lower-case hex digits.
+pub const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+/// Upper-case hex digits.
+pub const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Hex-encodes `bytes` into `out` (which must be exactly twice as long) and returns the text.
+pub fn hex_encode<'o>(bytes: &[u8], upper: bool, out: &'o mut [u8]) -> Result<&'o str> {
+    let digits = if upper { HEX_UPPER } else { HEX_LOWER };
+    let out = out
+        .get_mut(..bytes.len().saturating_mul(2))
+        .ok_or(Error::BufferTooSmall)?;
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = digits.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            *lo = digits.get(usize::from(b & 0xf)).copied().unwrap_or(b'0');
+        }
+    }
+    core::str::from_utf8(out).map_err(|_| Error::BufferTooSmall)
+}
+
+/// Hex-encodes a fixed-size digest into a stack array (`N2` must be `2 * N`).
+pub fn hex_array<const N: usize, const N2: usize>(bytes: &[u8; N], upper: bool) -> [u8; N2] {
+    let mut out = [0u8; N2];
+    // Cannot fail when N2 == 2 * N; a mismatched size leaves zeros, which no caller compares.
+    let _ = hex_encode(bytes, upper, &mut out);
+    out
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes hex text of either case into `out` (exactly half as long as `text`).
+/// `field` names the field in the error.
+pub fn hex_decode<'o>(text: &[u8], out: &'o mut [u8], field: &'static str) -> Result<&'o [u8]> {
+    if text.len() % 2 != 0 || out.len() < text.len() / 2 {
+        return Err(Error::Hex(field));
+    }
+    let out = out.get_mut(..text.len() / 2).ok_or(Error::Hex(field))?;
+    for (o, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let (Some(&h), Some(&l)) = (pair.first(), pair.get(1)) else {
+            return Err(Error::Hex(field));
+        };
+        let (Some(h), Some(l)) = (hex_value(h), hex_value(l)) else {
+            return Err(Error::Hex(field));
+        };
+        *o = (h << 4) | l;
+    }
+    Ok(out)
+}
+
+/// Standard Base64 (with `=` padding) of `bytes` into `out`.
+pub fn base64_encode<'o>(bytes: &[u8], out: &'o mut [u8]) -> Result<&'o str> {
+    Base64::encode(bytes, out).map_err(|_| Error::BufferTooSmall)
+}
+
+/// Length of the standard padded Base64 text for `n` bytes.
+pub const fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+/// Decodes standard Base64 in place, tolerating what proxies and old clients do to it:
+/// `\r` and `\n` are ignored (line-wrapped text) and a space is read as `+` (a form-decoded
+/// `+`). Returns the decoded bytes at the start of `buf`.
+pub fn base64_decode_lenient_in_place<'b>(
+    buf: &'b mut [u8],
+    field: &'static str,
+) -> Result<&'b mut [u8]> {
+    let mut n = 0;
+    for i in 0..buf.len() {
+        let c = match buf.get(i).copied() {
+            Some(b'\r' | b'\n') => continue,
+            Some(b' ') => b'+',
+            Some(c) => c,
+            None => break,
+        };
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = c;
+        }
+        n += 1;
+    }
+    let text = buf.get_mut(..n).ok_or(Error::Base64(field))?;
+    let len = Base64::decode_in_place(text)
+        .map_err(|_| Error::Base64(field))?
+        .len();
+    buf.get_mut(..len).ok_or(Error::Base64(field))
+}
+
+/// Decodes standard Base64 text (strict) into `out`.
+pub fn base64_decode<'o>(text: &[u8], out: &'o mut [u8], field: &'static str) -> Result<&'o [u8]> {
+    let room = out.len();
+    Base64::decode(text, out).map_err(|e| match e {
+        base64ct::Error::InvalidLength if base64_len(room) < text.len() => Error::BufferTooSmall,
+        _ => Error::Base64(field),
+    })
+}
+
+/// Formats `v` in decimal into `buf` and returns the text.
+pub fn format_u64(mut v: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_either_case() {
+        let mut out = [0u8; 8];
+        assert_eq!(
+            hex_encode(&[0xde, 0xad, 0xbe, 0xef], true, &mut out).unwrap(),
+            "DEADBEEF"
+        );
+        let mut back = [0u8; 4];
+        assert_eq!(
+            hex_decode(b"DeadBEEF", &mut back, "x").unwrap(),
+            &[0xde, 0xad, 0xbe, 0xef]
+        );
+        assert_eq!(hex_decode(b"abc", &mut back, "x"), Err(Error::Hex("x")));
+        assert_eq!(hex_decode(b"zz", &mut back, "x"), Err(Error::Hex("x")));
+    }
+
+    #[test]
+    fn lenient_base64_accepts_wrapping_and_spaces() {
+        // "hello?>" encodes to "aGVsbG8/Pg==" and "\xfb\xff" to "+/8=".
+        let mut buf = *b"aGVs\r\nbG8/\nPg==";
+        assert_eq!(
+            base64_decode_lenient_in_place(&mut buf, "d").unwrap(),
+            b"hello?>"
+        );
+        let mut buf = *b" /8=";
+        assert_eq!(
+            base64_decode_lenient_in_place(&mut buf, "d").unwrap(),
+            &[0xfb, 0xff]
+        );
+        let mut bad = *b"a*==";
+        assert_eq!(
+            base64_decode_lenient_in_place(&mut bad, "d"),
+            Err(Error::Base64("d"))
+        );
+    }
+
+    #[test]
+    fn formats_integers() {
+        let mut b = [0u8; 20];
+        assert_eq!(format_u64(0, &mut b), "0");
+        assert_eq!(format_u64(u64::MAX, &mut b), "18446744073709551615");
+    }
+}

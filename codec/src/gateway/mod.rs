@@ -1,0 +1,4 @@
+//! One module per gateway, each shaped like its protocol page: credentials, request values,
+//! `encode_*`, response views, `decode_*`, codes and statuses.
+
+pub mod ottpay;

@@ -1,0 +1,192 @@
+//! Where bytes go: the [`Sink`] trait, a [`Cursor`] over a caller's buffer, and digest sinks.
+//!
+//! Canonicalizers and the JSON writer write into a `Sink`, so the same code can fill a
+//! buffer, feed a hash, or both at once ([`Tee`]) without materializing a string-to-sign.
+
+use crate::error::{Error, Result};
+use md5::Digest as _;
+
+/// A destination for bytes.
+pub trait Sink {
+    /// Appends `bytes`; fails (without partial writes being observable as success) when full.
+    fn write(&mut self, bytes: &[u8]) -> Result<()>;
+
+    /// Appends a UTF-8 string.
+    fn write_str(&mut self, s: &str) -> Result<()> {
+        self.write(s.as_bytes())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        (**self).write(bytes)
+    }
+}
+
+/// An output cursor over a caller-provided buffer.
+///
+/// ```
+/// use refundwire::io::{Cursor, Sink};
+/// let mut buf = [0u8; 8];
+/// let mut out = Cursor::new(&mut buf);
+/// out.write(b"abc").unwrap();
+/// assert_eq!(out.finish(), b"abc");
+/// ```
+#[derive(Debug)]
+pub struct Cursor<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> Cursor<'b> {
+    /// Starts writing at the beginning of `buf`.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        Cursor { buf, len: 0 }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The written part of the buffer.
+    pub fn written(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    /// Ends writing and returns the used part of the buffer, borrowed for the buffer's lifetime.
+    pub fn finish(self) -> &'b [u8] {
+        let len = self.len;
+        self.buf.get(..len).unwrap_or_default()
+    }
+
+    /// Like [`finish`](Self::finish), but mutable (for in-place post-processing).
+    pub fn finish_mut(self) -> &'b mut [u8] {
+        let len = self.len;
+        self.buf.get_mut(..len).unwrap_or_default()
+    }
+}
+
+impl Sink for Cursor<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self
+            .len
+            .checked_add(bytes.len())
+            .ok_or(Error::BufferTooSmall)?;
+        let dst = self
+            .buf
+            .get_mut(self.len..end)
+            .ok_or(Error::BufferTooSmall)?;
+        dst.copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A sink that only counts bytes (to size a buffer before writing).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counter(pub usize);
+
+impl Sink for Counter {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0 = self.0.saturating_add(bytes.len());
+        Ok(())
+    }
+}
+
+/// Writes everything into two sinks (for example a buffer and a digest).
+#[derive(Debug)]
+pub struct Tee<A, B>(pub A, pub B);
+
+impl<A: Sink, B: Sink> Sink for Tee<A, B> {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0.write(bytes)?;
+        self.1.write(bytes)
+    }
+}
+
+/// A streaming MD5 digest as a [`Sink`].
+#[derive(Clone, Default)]
+pub struct Md5Sink(md5::Md5);
+
+impl Md5Sink {
+    /// A fresh digest.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The 16-byte digest.
+    pub fn finish(self) -> [u8; 16] {
+        self.0.finalize().into()
+    }
+}
+
+impl Sink for Md5Sink {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0.update(bytes);
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for Md5Sink {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Md5Sink")
+    }
+}
+
+/// A streaming SHA-256 digest as a [`Sink`].
+#[derive(Clone, Default)]
+pub struct Sha256Sink(sha2::Sha256);
+
+impl Sha256Sink {
+    /// A fresh digest.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The 32-byte digest.
+    pub fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+impl Sink for Sha256Sink {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0.update(bytes);
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for Sha256Sink {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Sha256Sink")
+    }
+}
+
+/// Adapts a [`Sink`] to [`core::fmt::Write`] (to stream `Display` output into a buffer or hash).
+/// The first sink error is kept in `error`, since `fmt::Error` carries no detail.
+#[derive(Debug)]
+pub struct FmtSink<'s, S: Sink> {
+    sink: &'s mut S,
+    /// The sink error that interrupted formatting, if any.
+    pub error: Option<Error>,
+}
+
+impl<'s, S: Sink> FmtSink<'s, S> {
+    /// Wraps `sink`.
+    pub fn new(sink: &'s mut S) -> Self {
+        FmtSink { sink, error: None }
+    }
+}
+
+impl<S: Sink> core::fmt::Write for FmtSink<'_, S> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.sink.write(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            core::fmt::Error
+        })
+    }
+}

@@ -1,0 +1,608 @@
+//! The validating scanner.
+
+use super::JsonStr;
+use crate::error::{Error, Result};
+
+/// Deepest nesting of arrays and objects the scanner accepts.
+pub const MAX_DEPTH: usize = 32;
+/// Most members an object may have when it is opened as an [`Object`] (the duplicate-name
+/// check keeps a fixed-capacity index of this size).
+pub const MAX_MEMBERS: usize = 64;
+
+/// The JSON type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool,
+    /// A number (its text is kept exactly as sent).
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+/// A validated JSON value: its kind and its exact text in the document.
+#[derive(Debug, Clone, Copy)]
+pub struct Value<'a> {
+    doc: &'a str,
+    start: usize,
+    end: usize,
+    kind: Kind,
+}
+
+impl<'a> Value<'a> {
+    /// The JSON type.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The exact text of the value as sent (strings include their quotes).
+    pub fn raw(&self) -> &'a str {
+        self.doc.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Byte range of the value within the document that was scanned.
+    pub fn span(&self) -> core::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    /// The string contents, when this is a string.
+    pub fn as_str(&self) -> Option<JsonStr<'a>> {
+        if self.kind != Kind::String {
+            return None;
+        }
+        let raw = self.raw();
+        raw.get(1..raw.len().saturating_sub(1)).map(JsonStr::new)
+    }
+
+    /// The number text, when this is a number.
+    pub fn as_number(&self) -> Option<&'a str> {
+        (self.kind == Kind::Number).then(|| self.raw())
+    }
+
+    /// The boolean, when this is `true` or `false`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match (self.kind, self.raw()) {
+            (Kind::Bool, "true") => Some(true),
+            (Kind::Bool, _) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        self.kind == Kind::Null
+    }
+
+    /// Opens an object value (checking it for duplicate member names).
+    pub fn as_object(&self) -> Result<Option<Object<'a>>> {
+        if self.kind != Kind::Object {
+            return Ok(None);
+        }
+        Object::open(self.doc, self.start, self.end).map(Some)
+    }
+}
+
+/// One member of an object: the name and the value.
+#[derive(Debug, Clone, Copy)]
+pub struct Member<'a> {
+    /// The member name.
+    pub name: JsonStr<'a>,
+    /// The member value.
+    pub value: Value<'a>,
+}
+
+/// A validated JSON object without duplicate member names.
+#[derive(Debug, Clone, Copy)]
+pub struct Object<'a> {
+    doc: &'a str,
+    start: usize,
+    end: usize,
+    len: usize,
+}
+
+impl<'a> Object<'a> {
+    /// Scans `input`, which must be exactly one JSON object (whitespace around it allowed).
+    pub fn parse(input: &'a [u8]) -> Result<Self> {
+        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
+            offset: e.valid_up_to(),
+        })?;
+        Self::parse_str(doc)
+    }
+
+    /// Like [`parse`](Self::parse), for text already known to be UTF-8.
+    pub fn parse_str(doc: &'a str) -> Result<Self> {
+        let mut sc = Scanner::new(doc);
+        sc.skip_ws();
+        let value = sc.value(0)?;
+        sc.skip_ws();
+        if sc.pos != doc.len() {
+            return Err(Error::Json { offset: sc.pos });
+        }
+        value.as_object()?.ok_or(Error::Json {
+            offset: value.start,
+        })
+    }
+
+    /// Opens a validated object span and checks its member names for duplicates.
+    fn open(doc: &'a str, start: usize, end: usize) -> Result<Self> {
+        let mut obj = Object {
+            doc,
+            start,
+            end,
+            len: 0,
+        };
+        let mut names: heapless::Vec<JsonStr<'a>, MAX_MEMBERS> = heapless::Vec::new();
+        for member in obj.members() {
+            let member = member?;
+            if names.iter().any(|n| n.cmp_unescaped(&member.name).is_eq()) {
+                return Err(Error::DuplicateMember);
+            }
+            names.push(member.name).map_err(|_| Error::TooManyMembers)?;
+        }
+        obj.len = names.len();
+        Ok(obj)
+    }
+
+    /// The exact text of the object as sent, braces included.
+    pub fn raw(&self) -> &'a str {
+        self.doc.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Byte range of the object within the scanned document.
+    pub fn span(&self) -> core::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for `{}`.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The members in document order.
+    pub fn members(&self) -> Members<'a> {
+        let mut sc = Scanner::new(self.doc);
+        sc.pos = self.start.saturating_add(1);
+        Members {
+            sc,
+            end: self.end,
+            first: true,
+            done: false,
+        }
+    }
+
+    /// The value of member `name`, if present (`null` included).
+    pub fn get(&self, name: &str) -> Option<Value<'a>> {
+        self.members()
+            .filter_map(Result::ok)
+            .find(|m| m.name.eq_str(name))
+            .map(|m| m.value)
+    }
+
+    /// Member `name` if present and not `null`.
+    fn present(&self, name: &str) -> Option<Value<'a>> {
+        self.get(name).filter(|v| !v.is_null())
+    }
+
+    /// String member `name`; `None` when absent or `null`; another type is an error.
+    pub fn opt_str(&self, name: &'static str) -> Result<Option<JsonStr<'a>>> {
+        self.present(name)
+            .map(|v| v.as_str().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// Required string member `name`.
+    pub fn str(&self, name: &'static str) -> Result<JsonStr<'a>> {
+        self.opt_str(name)?.ok_or(Error::MissingField(name))
+    }
+
+    /// Number member `name` as its exact text; `None` when absent or `null`.
+    pub fn opt_number(&self, name: &'static str) -> Result<Option<&'a str>> {
+        self.present(name)
+            .map(|v| v.as_number().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// Required number member `name` as its exact text.
+    pub fn number(&self, name: &'static str) -> Result<&'a str> {
+        self.opt_number(name)?.ok_or(Error::MissingField(name))
+    }
+
+    /// Integer member `name` (a JSON number without fraction or exponent).
+    pub fn opt_i64(&self, name: &'static str) -> Result<Option<i64>> {
+        self.opt_number(name)?
+            .map(|n| n.parse::<i64>().map_err(|_| Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// Required integer member `name`.
+    pub fn i64(&self, name: &'static str) -> Result<i64> {
+        self.opt_i64(name)?.ok_or(Error::MissingField(name))
+    }
+
+    /// Boolean member `name`; `None` when absent or `null`.
+    pub fn opt_bool(&self, name: &'static str) -> Result<Option<bool>> {
+        self.present(name)
+            .map(|v| v.as_bool().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// Object member `name`; `None` when absent or `null`.
+    pub fn opt_object(&self, name: &'static str) -> Result<Option<Object<'a>>> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(v) => v.as_object()?.ok_or(Error::InvalidField(name)).map(Some),
+        }
+    }
+
+    /// Required object member `name`.
+    pub fn object(&self, name: &'static str) -> Result<Object<'a>> {
+        self.opt_object(name)?.ok_or(Error::MissingField(name))
+    }
+}
+
+/// Iterator over an object's members, in document order.
+#[derive(Debug, Clone)]
+pub struct Members<'a> {
+    sc: Scanner<'a>,
+    end: usize,
+    first: bool,
+    done: bool,
+}
+
+impl<'a> Members<'a> {
+    fn step(&mut self) -> Result<Option<Member<'a>>> {
+        self.sc.skip_ws();
+        if !self.first {
+            match self.sc.peek() {
+                Some(b',') => {
+                    self.sc.pos += 1;
+                    self.sc.skip_ws();
+                }
+                Some(b'}') => return Ok(None),
+                _ => return Err(self.sc.err()),
+            }
+        } else if self.sc.peek() == Some(b'}') {
+            return Ok(None);
+        }
+        self.first = false;
+        let name = self.sc.string()?;
+        self.sc.skip_ws();
+        self.sc.expect(b':')?;
+        self.sc.skip_ws();
+        let value = self.sc.value(1)?;
+        if value.end > self.end {
+            return Err(self.sc.err());
+        }
+        let name = name.as_str().ok_or_else(|| self.sc.err())?;
+        Ok(Some(Member { name, value }))
+    }
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = Result<Member<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.step().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Scanner<'a> {
+    doc: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(doc: &'a str) -> Self {
+        Scanner { doc, pos: 0 }
+    }
+
+    fn err(&self) -> Error {
+        Error::Json { offset: self.pos }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.doc.as_bytes().get(self.pos).copied()
+    }
+
+    fn bump(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn expect(&mut self, b: u8) -> Result<()> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.err())
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<()> {
+        let end = self.pos.saturating_add(word.len());
+        if self.doc.as_bytes().get(self.pos..end) == Some(word.as_bytes()) {
+            self.pos = end;
+            Ok(())
+        } else {
+            Err(self.err())
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value<'a>> {
+        if depth > MAX_DEPTH {
+            return Err(Error::JsonTooDeep);
+        }
+        let start = self.pos;
+        let kind = match self.peek() {
+            Some(b'{') => {
+                self.container(depth, b'}', true)?;
+                Kind::Object
+            }
+            Some(b'[') => {
+                self.container(depth, b']', false)?;
+                Kind::Array
+            }
+            Some(b'"') => {
+                self.string()?;
+                Kind::String
+            }
+            Some(b't') => {
+                self.literal("true")?;
+                Kind::Bool
+            }
+            Some(b'f') => {
+                self.literal("false")?;
+                Kind::Bool
+            }
+            Some(b'n') => {
+                self.literal("null")?;
+                Kind::Null
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                self.number()?;
+                Kind::Number
+            }
+            _ => return Err(self.err()),
+        };
+        Ok(Value {
+            doc: self.doc,
+            start,
+            end: self.pos,
+            kind,
+        })
+    }
+
+    fn container(&mut self, depth: usize, close: u8, is_object: bool) -> Result<()> {
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if is_object {
+                self.string()?;
+                self.skip_ws();
+                self.expect(b':')?;
+                self.skip_ws();
+            }
+            self.value(depth + 1)?;
+            self.skip_ws();
+            match self.bump() {
+                Some(b',') => self.skip_ws(),
+                Some(c) if c == close => return Ok(()),
+                _ => {
+                    self.pos = self.pos.saturating_sub(1);
+                    return Err(self.err());
+                }
+            }
+        }
+    }
+
+    /// Scans a string; returns it as a (quoted) value.
+    fn string(&mut self) -> Result<Value<'a>> {
+        let start = self.pos;
+        self.expect(b'"')?;
+        loop {
+            match self.bump() {
+                None => return Err(self.err()),
+                Some(b'"') => break,
+                Some(b'\\') => match self.bump() {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+                    Some(b'u') => {
+                        let hi = self.hex4()?;
+                        if (0xD800..0xDC00).contains(&hi) {
+                            // A high surrogate must be followed by an escaped low surrogate.
+                            self.expect(b'\\')?;
+                            self.expect(b'u')?;
+                            let lo = self.hex4()?;
+                            if !(0xDC00..0xE000).contains(&lo) {
+                                return Err(self.err());
+                            }
+                        } else if (0xDC00..0xE000).contains(&hi) {
+                            return Err(self.err());
+                        }
+                    }
+                    _ => {
+                        self.pos = self.pos.saturating_sub(1);
+                        return Err(self.err());
+                    }
+                },
+                Some(c) if c < 0x20 => {
+                    self.pos -= 1;
+                    return Err(self.err());
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(Value {
+            doc: self.doc,
+            start,
+            end: self.pos,
+            kind: Kind::String,
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = self
+                .peek()
+                .and_then(|b| (b as char).to_digit(16))
+                .ok_or_else(|| self.err())?;
+            self.pos += 1;
+            v = (v << 4) | d;
+        }
+        Ok(v)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<()> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err()),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.err());
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_members_and_raw_spans() {
+        let doc =
+            br#" { "a" : "x\"y", "n": -1.5e3, "t": true, "z": null, "o": {"k": [1, {"q": 2}]} } "#;
+        let obj = Object::parse(doc).unwrap();
+        assert_eq!(obj.len(), 5);
+        assert_eq!(obj.str("a").unwrap().raw(), r#"x\"y"#);
+        assert_eq!(obj.number("n").unwrap(), "-1.5e3");
+        assert_eq!(obj.opt_bool("t").unwrap(), Some(true));
+        assert_eq!(obj.opt_str("z").unwrap(), None);
+        assert_eq!(obj.get("o").unwrap().raw(), r#"{"k": [1, {"q": 2}]}"#);
+        assert_eq!(
+            obj.object("o").unwrap().get("k").unwrap().kind(),
+            Kind::Array
+        );
+        assert_eq!(obj.str("n"), Err(Error::InvalidField("n")));
+        assert_eq!(obj.str("missing"), Err(Error::MissingField("missing")));
+        let span = obj.get("n").unwrap().span();
+        assert_eq!(&doc[span], b"-1.5e3");
+    }
+
+    #[test]
+    fn rejects_duplicates_even_when_escaped() {
+        assert_eq!(
+            Object::parse(br#"{"refund_amt":"1","refund\u005famt":"2"}"#).unwrap_err(),
+            Error::DuplicateMember
+        );
+        let outer = Object::parse(br#"{"o":{"a":1,"a":2}}"#).unwrap();
+        assert_eq!(outer.object("o").unwrap_err(), Error::DuplicateMember);
+    }
+
+    #[test]
+    fn rejects_malformed_json() {
+        for bad in [
+            &b""[..],
+            b"[]",
+            b"{",
+            b"{\"a\":}",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{\"a\":01}",
+            b"{\"a\":1.}",
+            b"{\"a\":-}",
+            b"{\"a\":1e}",
+            b"{\"a\":tru}",
+            b"{\"a\":\"\x01\"}",
+            b"{\"a\":\"\\x\"}",
+            b"{\"a\":\"\\ud800\"}",
+            b"{\"a\":\"\\udc00\"}",
+            b"{\"a\":\"\xff\"}",
+            b"{} {}",
+            b"{\"a\":[1 2]}",
+        ] {
+            assert!(
+                Object::parse(bad).is_err(),
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn limits_depth_and_members() {
+        let mut doc = [0u8; 128];
+        let mut n = 0;
+        for b in br#"{"a":"# {
+            doc[n] = *b;
+            n += 1;
+        }
+        for _ in 0..40 {
+            doc[n] = b'[';
+            n += 1;
+        }
+        for _ in 0..40 {
+            doc[n] = b']';
+            n += 1;
+        }
+        doc[n] = b'}';
+        n += 1;
+        assert_eq!(Object::parse(&doc[..n]).unwrap_err(), Error::JsonTooDeep);
+    }
+}

@@ -1,0 +1,230 @@
+//! A compact JSON writer into any [`Sink`].
+
+use crate::error::{Error, Result};
+use crate::io::Sink;
+
+/// Writes `s` as the contents of a JSON string: `"` and `\` escaped, control characters as
+/// `\b \f \n \r \t` or `\u00XX`, everything else (including `/` and non-ASCII) raw UTF-8.
+pub fn write_escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<()> {
+    let bytes = s.as_bytes();
+    let mut run_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        sink.write(bytes.get(run_start..i).unwrap_or_default())?;
+        if short.is_empty() {
+            let hex = crate::encoding::HEX_LOWER;
+            let at = |n: u8| hex.get(usize::from(n)).copied().unwrap_or(b'0');
+            sink.write(&[b'\\', b'u', b'0', b'0', at(b >> 4), at(b & 0xf)])?;
+        } else {
+            sink.write(short)?;
+        }
+        run_start = i + 1;
+    }
+    sink.write(bytes.get(run_start..).unwrap_or_default())
+}
+
+/// A compact JSON writer: no whitespace, members in the order the caller writes them.
+///
+/// ```
+/// use refundwire::io::Cursor;
+/// use refundwire::json::JsonWriter;
+/// let mut buf = [0u8; 64];
+/// let mut w = JsonWriter::new(Cursor::new(&mut buf));
+/// w.begin_object().unwrap();
+/// w.member_str("id", "a\"b").unwrap();
+/// w.member_raw("amount", "10.50").unwrap();
+/// w.end_object().unwrap();
+/// assert_eq!(w.into_inner().finish(), br#"{"id":"a\"b","amount":10.50}"#);
+/// ```
+#[derive(Debug)]
+pub struct JsonWriter<S> {
+    sink: S,
+    /// Bit `d` set: the container at depth `d` already has an element.
+    has_element: u32,
+    depth: u32,
+    after_name: bool,
+}
+
+impl<S: Sink> JsonWriter<S> {
+    /// A writer at the top level of `sink`.
+    pub fn new(sink: S) -> Self {
+        JsonWriter {
+            sink,
+            has_element: 0,
+            depth: 0,
+            after_name: false,
+        }
+    }
+
+    /// Gives back the sink.
+    pub fn into_inner(self) -> S {
+        self.sink
+    }
+
+    /// The sink, for writing raw bytes the caller has already formatted.
+    pub fn sink(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    fn before_value(&mut self) -> Result<()> {
+        if self.after_name {
+            self.after_name = false;
+            return Ok(());
+        }
+        let bit = 1u32.checked_shl(self.depth).unwrap_or(0);
+        if self.has_element & bit != 0 {
+            self.sink.write(b",")?;
+        }
+        self.has_element |= bit;
+        Ok(())
+    }
+
+    fn open(&mut self, b: &[u8]) -> Result<()> {
+        self.before_value()?;
+        if self.depth >= 31 {
+            return Err(Error::JsonTooDeep);
+        }
+        self.sink.write(b)?;
+        self.depth += 1;
+        self.has_element &= !(1u32 << self.depth);
+        Ok(())
+    }
+
+    fn close(&mut self, b: &[u8]) -> Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        self.sink.write(b)
+    }
+
+    /// `{`
+    pub fn begin_object(&mut self) -> Result<()> {
+        self.open(b"{")
+    }
+
+    /// `}`
+    pub fn end_object(&mut self) -> Result<()> {
+        self.close(b"}")
+    }
+
+    /// `[`
+    pub fn begin_array(&mut self) -> Result<()> {
+        self.open(b"[")
+    }
+
+    /// `]`
+    pub fn end_array(&mut self) -> Result<()> {
+        self.close(b"]")
+    }
+
+    /// A member name; the next value written is its value.
+    pub fn name(&mut self, name: &str) -> Result<()> {
+        self.string(name)?;
+        self.sink.write(b":")?;
+        self.after_name = true;
+        Ok(())
+    }
+
+    /// A string value, escaped.
+    pub fn string(&mut self, s: &str) -> Result<()> {
+        self.before_value()?;
+        self.sink.write(b"\"")?;
+        write_escaped(&mut self.sink, s)?;
+        self.sink.write(b"\"")
+    }
+
+    /// A value written verbatim (a number's text, or JSON the caller already produced).
+    pub fn raw(&mut self, json: &str) -> Result<()> {
+        self.before_value()?;
+        self.sink.write(json.as_bytes())
+    }
+
+    /// An unsigned integer value.
+    pub fn u64(&mut self, v: u64) -> Result<()> {
+        let mut buf = [0u8; 20];
+        let text = crate::encoding::format_u64(v, &mut buf);
+        self.raw(text)
+    }
+
+    /// `"name":"value"`
+    pub fn member_str(&mut self, name: &str, value: &str) -> Result<()> {
+        self.name(name)?;
+        self.string(value)
+    }
+
+    /// `"name":"value"` when `value` is `Some`; nothing otherwise.
+    pub fn member_opt_str(&mut self, name: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.member_str(name, v),
+            None => Ok(()),
+        }
+    }
+
+    /// `"name":<raw>`
+    pub fn member_raw(&mut self, name: &str, raw: &str) -> Result<()> {
+        self.name(name)?;
+        self.raw(raw)
+    }
+
+    /// `"name":<integer>`
+    pub fn member_u64(&mut self, name: &str, value: u64) -> Result<()> {
+        self.name(name)?;
+        self.u64(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::Cursor;
+
+    #[test]
+    fn escapes_what_json_requires_and_nothing_else() {
+        let mut buf = [0u8; 128];
+        let mut c = Cursor::new(&mut buf);
+        write_escaped(&mut c, "q\"b\\s/\u{1}\u{1f}\n\r\t\u{8}\u{c}é\u{7f}").unwrap();
+        assert_eq!(
+            core::str::from_utf8(c.written()).unwrap(),
+            "q\\\"b\\\\s/\\u0001\\u001f\\n\\r\\t\\b\\fé\u{7f}"
+        );
+    }
+
+    #[test]
+    fn nests_and_separates() {
+        let mut buf = [0u8; 128];
+        let mut w = JsonWriter::new(Cursor::new(&mut buf));
+        w.begin_object().unwrap();
+        w.name("a").unwrap();
+        w.begin_object().unwrap();
+        w.member_u64("x", 1).unwrap();
+        w.member_opt_str("skip", None).unwrap();
+        w.member_str("y", "").unwrap();
+        w.end_object().unwrap();
+        w.name("l").unwrap();
+        w.begin_array().unwrap();
+        w.u64(0).unwrap();
+        w.u64(18446744073709551615).unwrap();
+        w.end_array().unwrap();
+        w.end_object().unwrap();
+        assert_eq!(
+            w.into_inner().finish(),
+            br#"{"a":{"x":1,"y":""},"l":[0,18446744073709551615]}"#
+        );
+    }
+
+    #[test]
+    fn reports_a_full_buffer() {
+        let mut buf = [0u8; 4];
+        let mut w = JsonWriter::new(Cursor::new(&mut buf));
+        w.begin_object().unwrap();
+        assert_eq!(w.member_str("long", "x"), Err(Error::BufferTooSmall));
+    }
+}

@@ -1,0 +1,45 @@
+//! # refundwire
+//!
+//! Byte-exact refund messages for four payment gateways — OTTPay, ScanForPay, PayerMax and
+//! NewPay — for firmware and servers alike: `#![no_std]`, no heap, no `unsafe`, and every
+//! buffer owned by the caller.
+//!
+//! Encoders write the exact HTTP body (and signature header values) into buffers you pass
+//! and return the used sub-slice. Decoders verify first and parse second, then hand out
+//! typed views that borrow from the received bytes.
+//!
+//! Layers, bottom up:
+//! - building blocks: [`io`] (sinks and cursors), [`json`] (scanner and writer),
+//!   [`encoding`] (hex, Base64), [`crypto`] (secrets, AES, constant time, RSA seam),
+//!   [`money`], [`time`];
+//! - [`canonical`] strings-to-sign, streamed into digests;
+//! - [`gateway`] modules, one per gateway, each shaped like its protocol page.
+//!
+//! ```ignore
+//! use refundwire::gateway::ottpay::{self, Credentials, RefundRequest};
+//!
+//! let creds = Credentials::new("ON43915000", b"4283FEFC63F0CD0E")?;
+//! let req = RefundRequest { order_id: None, ori_order_id: "202080636083778353374068", refund_amt: 51558 };
+//! let mut body = [0u8; 512];
+//! let body = ottpay::encode_refund(&creds, &req, &mut body)?;
+//! assert!(body.starts_with(br#"{"action":"REFUND","version":"1.0","merchant_id":"ON43915000","data":""#));
+//! # Ok::<(), refundwire::Error>(())
+//! ```ignore
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod canonical;
+pub mod crypto;
+pub mod encoding;
+mod error;
+pub mod gateway;
+pub mod io;
+pub mod json;
+pub mod money;
+mod reply;
+pub mod time;
+
+pub use error::{Error, Result};
+pub(crate) use reply::wire_enum;
+pub use reply::{RefundStatus, Refusal, Reply};

@@ -1,0 +1,252 @@
+//! RFC 3339 timestamps from values the caller supplies (core has no clock).
+
+use crate::error::{Error, Result};
+use crate::io::Sink;
+
+/// An instant (milliseconds since the Unix epoch) together with the UTC offset it is shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    unix_ms: i64,
+    offset_minutes: i16,
+}
+
+/// Latest supported instant: 9999-12-31T23:59:59.999Z.
+const MAX_MS: i64 = 253_402_300_799_999;
+
+impl Timestamp {
+    /// An instant shown at UTC offset `offset_minutes` (−23:59 to +23:59). Years 1970 to 9999.
+    pub fn new(unix_ms: i64, offset_minutes: i16) -> Result<Self> {
+        if !(0..=MAX_MS).contains(&unix_ms) || offset_minutes.unsigned_abs() >= 24 * 60 {
+            return Err(Error::Time);
+        }
+        let t = Timestamp {
+            unix_ms,
+            offset_minutes,
+        };
+        // The local calendar date must stay within four-digit years too.
+        if t.local_ms() > MAX_MS {
+            return Err(Error::Time);
+        }
+        Ok(t)
+    }
+
+    /// An instant shown in UTC.
+    pub fn utc(unix_ms: i64) -> Result<Self> {
+        Self::new(unix_ms, 0)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_ms(&self) -> i64 {
+        self.unix_ms
+    }
+
+    /// The UTC offset in minutes.
+    pub fn offset_minutes(&self) -> i16 {
+        self.offset_minutes
+    }
+
+    fn local_ms(&self) -> i64 {
+        self.unix_ms + i64::from(self.offset_minutes) * 60_000
+    }
+
+    /// Writes `YYYY-MM-DDTHH:MM:SS[.mmm]±HH:MM` (UTC is written `+00:00`, never `Z`).
+    pub fn write_rfc3339<S: Sink + ?Sized>(&self, millis: bool, sink: &mut S) -> Result<()> {
+        let local = self.local_ms();
+        let days = local.div_euclid(86_400_000);
+        let ms_of_day = local.rem_euclid(86_400_000);
+        let (y, m, d) = civil_from_days(days);
+        let secs = ms_of_day / 1000;
+        let off = i64::from(self.offset_minutes.unsigned_abs());
+        let sign = if self.offset_minutes < 0 { b'-' } else { b'+' };
+        // Written into a stack buffer first so a short sink never receives half a timestamp.
+        let mut buf = [0u8; 29];
+        let mut w = crate::io::Cursor::new(&mut buf);
+        put_digits(&mut w, y, 4)?;
+        w.write(b"-")?;
+        put_digits(&mut w, m, 2)?;
+        w.write(b"-")?;
+        put_digits(&mut w, d, 2)?;
+        w.write(b"T")?;
+        put_digits(&mut w, secs / 3600, 2)?;
+        w.write(b":")?;
+        put_digits(&mut w, secs / 60 % 60, 2)?;
+        w.write(b":")?;
+        put_digits(&mut w, secs % 60, 2)?;
+        if millis {
+            w.write(b".")?;
+            put_digits(&mut w, ms_of_day % 1000, 3)?;
+        }
+        w.write(&[sign])?;
+        put_digits(&mut w, off / 60, 2)?;
+        w.write(b":")?;
+        put_digits(&mut w, off % 60, 2)?;
+        sink.write(w.finish())
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a fraction finer than milliseconds
+    /// is refused rather than truncated.
+    pub fn parse_rfc3339(text: &str) -> Result<Self> {
+        let b = text.as_bytes();
+        let num = |from: usize, len: usize| -> Result<i64> {
+            let s = b.get(from..from + len).ok_or(Error::Time)?;
+            s.iter().try_fold(0i64, |acc, &c| {
+                c.is_ascii_digit()
+                    .then(|| acc * 10 + i64::from(c - b'0'))
+                    .ok_or(Error::Time)
+            })
+        };
+        let at = |i: usize, c: u8| b.get(i) == Some(&c);
+        if !(at(4, b'-')
+            && at(7, b'-')
+            && (at(10, b'T') || at(10, b't'))
+            && at(13, b':')
+            && at(16, b':'))
+        {
+            return Err(Error::Time);
+        }
+        let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+        let (h, mi, s) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 59
+        {
+            return Err(Error::Time);
+        }
+        let mut i = 19;
+        let mut ms = 0;
+        if at(i, b'.') {
+            let start = i + 1;
+            i = start;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            let len = i - start;
+            if len == 0 || len > 3 {
+                return Err(Error::Time);
+            }
+            ms = num(start, len)? * 10i64.pow(3 - len as u32);
+        }
+        let offset = match b.get(i) {
+            Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+            Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && at(i + 3, b':') => {
+                let (oh, om) = (num(i + 1, 2)?, num(i + 4, 2)?);
+                if oh > 23 || om > 59 {
+                    return Err(Error::Time);
+                }
+                let v = oh * 60 + om;
+                if sign == b'-' { -v } else { v }
+            }
+            _ => return Err(Error::Time),
+        };
+        let local = days_from_civil(y, mo, d) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+        let offset = i16::try_from(offset).map_err(|_| Error::Time)?;
+        Self::new(local - i64::from(offset) * 60_000, offset)
+    }
+}
+
+/// Writes the `width` lowest decimal digits of `v` (non-negative), zero-padded.
+fn put_digits<S: Sink + ?Sized>(sink: &mut S, v: i64, width: u32) -> Result<()> {
+    for k in (0..width).rev() {
+        let digit = (v / 10i64.pow(k)) % 10;
+        sink.write(&[b'0' + digit as u8])?;
+    }
+    Ok(())
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the classic era-based algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Inverse of [`days_from_civil`].
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::Cursor;
+
+    fn show(t: Timestamp, millis: bool) -> heapless::String<40> {
+        let mut buf = [0u8; 40];
+        let mut c = Cursor::new(&mut buf);
+        t.write_rfc3339(millis, &mut c).unwrap();
+        heapless::String::try_from(core::str::from_utf8(c.finish()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn formats_known_instants() {
+        // 1709622443737 ms = 2024-03-05T07:07:23.737Z (checked with `date -u -d @1709622443.737`).
+        let t = Timestamp::utc(1_709_622_443_737).unwrap();
+        assert_eq!(show(t, true), "2024-03-05T07:07:23.737+00:00");
+        let t = Timestamp::new(1_709_633_165_000, 480).unwrap();
+        assert_eq!(show(t, false), "2024-03-05T18:06:05+08:00");
+        let t = Timestamp::new(0, -330).unwrap();
+        assert_eq!(show(t, false), "1969-12-31T18:30:00-05:30");
+        assert_eq!(
+            show(Timestamp::utc(951_782_400_000).unwrap(), false),
+            "2000-02-29T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn parses_and_echoes() {
+        for text in [
+            "2024-03-05T07:01:23.737+00:00",
+            "2024-03-05T18:06:05+08:00",
+            "2016-12-31T23:59:59-09:30",
+        ] {
+            let t = Timestamp::parse_rfc3339(text).unwrap();
+            assert_eq!(show(t, text.contains('.')), text);
+        }
+        assert_eq!(
+            Timestamp::parse_rfc3339("2024-03-05T07:01:23.7Z")
+                .unwrap()
+                .unix_ms()
+                % 1000,
+            700
+        );
+        for bad in [
+            "2024-02-30T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-03-05 07:01:23Z",
+            "2024-03-05T07:01:23.1234Z",
+            "2024-03-05T07:01:23+0800",
+            "2024-03-05T24:00:00Z",
+            "2024-03-05T07:01:23",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(bad), Err(Error::Time), "{bad}");
+        }
+    }
+}
