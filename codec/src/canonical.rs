@@ -73,6 +73,104 @@ pub fn sorted_values<S: Sink + ?Sized>(
     Ok(saw_number)
 }
 
+/// A typed value of an encoder's own field, for [`sorted_pairs_typed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar<'a> {
+    /// A string, written as its raw UTF-8 text (no escaping, no URL-encoding).
+    Str(&'a str),
+    /// An unsigned integer, written in plain decimal (a JSON number on the wire).
+    U64(u64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// Absent or `null`: skipped, like a `null` member.
+    Null,
+}
+
+/// NewPay's rule over a raw JSON object: `name=value` for every member except `exclude`,
+/// sorted by name (byte order of the unescaped names) and joined by `&`.
+///
+/// `null` members are skipped, empty strings take part (`callBackUrl=`), strings are
+/// unescaped, numbers are their JSON text exactly as sent, booleans `true`/`false`; nothing
+/// is URL-encoded. Every member actually present takes part, including members the caller
+/// does not know. A nested object or array is [`Error::Unsupported`]; duplicate names were
+/// refused when `obj` was opened ([`Error::DuplicateMember`]).
+///
+/// ```
+/// use refundwire::{canonical::sorted_pairs, io::Cursor, json::Object};
+/// let obj = Object::parse(br#"{"b":"x&y","sign":"s","a":null,"c":"","d":1.50,"e":false}"#)?;
+/// let mut buf = [0u8; 64];
+/// let mut out = Cursor::new(&mut buf);
+/// sorted_pairs(&obj, "sign", &mut out)?;
+/// assert_eq!(out.finish(), b"b=x&y&c=&d=1.50&e=false");
+/// # Ok::<(), refundwire::Error>(())
+/// ```
+pub fn sorted_pairs<S: Sink + ?Sized>(obj: &Object<'_>, exclude: &str, sink: &mut S) -> Result<()> {
+    let mut first = true;
+    for m in sorted_members(obj)? {
+        if m.value.is_null() || m.name.eq_str(exclude) {
+            continue;
+        }
+        if !first {
+            sink.write(b"&")?;
+        }
+        first = false;
+        m.name.write_to(sink)?;
+        sink.write(b"=")?;
+        write_scalar(&m.value, NumberForm::Plain, sink)?;
+    }
+    Ok(())
+}
+
+/// The same rule as [`sorted_pairs`] over an encoder's typed fields (`(name, value)` in any
+/// order): sorted by name, [`Scalar::Null`] skipped, empty strings kept.
+/// Two fields with the same name are [`Error::DuplicateMember`].
+///
+/// ```
+/// use refundwire::{canonical::{Scalar, sorted_pairs_typed}, io::Cursor};
+/// let mut buf = [0u8; 64];
+/// let mut out = Cursor::new(&mut buf);
+/// sorted_pairs_typed(
+///     &[("timestamp", Scalar::U64(1663738614280)), ("callBackUrl", Scalar::Str("")),
+///       ("appId", Scalar::Str("a=b")), ("extra", Scalar::Null)],
+///     &mut out,
+/// )?;
+/// assert_eq!(out.finish(), b"appId=a=b&callBackUrl=&timestamp=1663738614280");
+/// # Ok::<(), refundwire::Error>(())
+/// ```
+pub fn sorted_pairs_typed<S: Sink + ?Sized>(
+    fields: &[(&str, Scalar<'_>)],
+    sink: &mut S,
+) -> Result<()> {
+    let mut sorted: heapless::Vec<(&str, Scalar<'_>), { crate::json::MAX_MEMBERS }> =
+        heapless::Vec::new();
+    for field in fields {
+        sorted.push(*field).map_err(|_| Error::TooManyMembers)?;
+    }
+    sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    if sorted.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        return Err(Error::DuplicateMember);
+    }
+    let mut first = true;
+    for (name, value) in &sorted {
+        let mut digits = [0u8; 20];
+        let text: &[u8] = match *value {
+            Scalar::Null => continue,
+            Scalar::Str(s) => s.as_bytes(),
+            Scalar::U64(n) => crate::encoding::format_u64(n, &mut digits).as_bytes(),
+            Scalar::Bool(true) => b"true",
+            Scalar::Bool(false) => b"false",
+        };
+        if !first {
+            sink.write(b"&")?;
+        }
+        first = false;
+        sink.write(name.as_bytes())?;
+        sink.write(b"=")?;
+        sink.write(text)?;
+    }
+    Ok(())
+}
+
 /// Most significant digits a number may have for its `double` text to be known exactly
 /// (every decimal of at most 15 significant digits survives a round trip through `double`).
 const JAVA_DIGITS_MAX: usize = 15;
@@ -207,6 +305,78 @@ mod tests {
         assert_eq!(
             core::str::from_utf8(c.finish()).unwrap(),
             "62000000000010张三1234567890123456781137111111111234567890"
+        );
+    }
+
+    fn pairs(doc: &[u8]) -> Result<heapless::String<256>> {
+        let obj = Object::parse(doc)?;
+        let mut buf = [0u8; 256];
+        let mut c = Cursor::new(&mut buf);
+        sorted_pairs(&obj, "sign", &mut c)?;
+        Ok(heapless::String::try_from(core::str::from_utf8(c.finish()).unwrap()).unwrap())
+    }
+
+    #[test]
+    fn sorted_pairs_follows_newpay_rule() {
+        // Expected strings written by hand from the rule on protocols/newpay.md.
+        assert_eq!(
+            pairs(br#"{"timestamp":1663738614280,"payMethod":1,"appId":"a","sign":"zz"}"#).unwrap(),
+            "appId=a&payMethod=1&timestamp=1663738614280"
+        );
+        // Nulls skipped, empty kept, `&`/`=` raw, escapes resolved, names unescaped.
+        assert_eq!(
+            pairs(br#"{"z":"","y":null,"x":"a&b=c","w":"\u00e9\/\"","v\u0061":true}"#).unwrap(),
+            "va=true&w=\u{e9}/\"&x=a&b=c&z="
+        );
+        // Byte order: upper case before lower case, shorter prefix first.
+        assert_eq!(
+            pairs(br#"{"ab":1,"a":2,"B":3,"b":4}"#).unwrap(),
+            "B=3&a=2&ab=1&b=4"
+        );
+        assert_eq!(pairs(br#"{"sign":"only"}"#).unwrap(), "");
+        assert_eq!(
+            pairs(br#"{"a":1,"a":2}"#).unwrap_err(),
+            Error::DuplicateMember
+        );
+        assert!(matches!(
+            pairs(br#"{"a":[1]}"#).unwrap_err(),
+            Error::Unsupported(_)
+        ));
+        // A nested `sign` is excluded before its type matters.
+        assert_eq!(pairs(br#"{"sign":{"x":1},"a":"b"}"#).unwrap(), "a=b");
+    }
+
+    #[test]
+    fn sorted_pairs_typed_matches_raw_rule() {
+        let mut buf = [0u8; 128];
+        let mut c = Cursor::new(&mut buf);
+        sorted_pairs_typed(
+            &[
+                ("refundOrderNo", Scalar::Str("R&1")),
+                ("callBackUrl", Scalar::Str("")),
+                ("flag", Scalar::Bool(false)),
+                ("gone", Scalar::Null),
+                ("timestamp", Scalar::U64(0)),
+            ],
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(
+            c.finish(),
+            b"callBackUrl=&flag=false&refundOrderNo=R&1&timestamp=0"
+        );
+        let mut buf = [0u8; 32];
+        assert_eq!(
+            sorted_pairs_typed(
+                &[("a", Scalar::U64(1)), ("a", Scalar::Null)],
+                &mut Cursor::new(&mut buf)
+            ),
+            Err(Error::DuplicateMember)
+        );
+        let mut small = [0u8; 4];
+        assert_eq!(
+            sorted_pairs_typed(&[("abc", Scalar::Str("def"))], &mut Cursor::new(&mut small)),
+            Err(Error::BufferTooSmall)
         );
     }
 
