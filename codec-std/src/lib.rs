@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod http;
+pub mod newpay;
 pub mod ottpay;
 pub mod rsa;
 
