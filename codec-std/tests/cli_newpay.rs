@@ -1,0 +1,417 @@
+//! The `refundwire` binary against `shared/vectors/newpay.json`: the CLI contract for NewPay.
+
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
+
+fn vectors() -> Value {
+    let path = format!("{SHARED}/vectors/newpay.json");
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+fn case(name: &str) -> Value {
+    vectors()["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+        .clone()
+}
+
+fn body(name: &str) -> String {
+    case(name)["body"].as_str().unwrap().to_string()
+}
+
+/// Writes a credentials file in a fresh temp folder. `inline`: keys as Base64 members only;
+/// otherwise `*_file` members as absolute paths into `shared/vectors/keys`.
+fn credentials(inline: bool) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("refundwire-cli-newpay-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut creds = vectors()["credentials"].as_object().unwrap().clone();
+    for key in ["private_key_file", "platform_public_key_file"] {
+        let relative = creds[key].as_str().unwrap().to_string();
+        if inline {
+            creds.shift_remove(key);
+        } else {
+            let absolute = Path::new(SHARED).join("vectors").join(relative);
+            creds.insert(key.into(), Value::String(absolute.display().to_string()));
+        }
+    }
+    if !inline {
+        creds.shift_remove("private_key_pkcs8_b64");
+        creds.shift_remove("platform_public_key_b64");
+    }
+    let path = dir.join("credentials.json");
+    std::fs::write(&path, Value::Object(creds).to_string()).unwrap();
+    path
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refundwire"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().expect("exited by a signal (panic?)"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn with_creds<'a>(args: &[&'a str], creds: &'a Path) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend(["--credentials", creds.to_str().unwrap()]);
+    v
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn fields(name: &str) -> Map<String, Value> {
+    case(name)["fields"].as_object().unwrap().clone()
+}
+
+#[test]
+fn encode_matches_the_vectors_byte_for_byte() {
+    for inline in [false, true] {
+        let creds = credentials(inline);
+        for (name, op, path) in [
+            (
+                "refund_request",
+                "refund",
+                "/api/open/converge/pay/v1/refund",
+            ),
+            (
+                "inquiry_refund_request",
+                "refund-query",
+                "/api/open/converge/pay/v1/queryRefund",
+            ),
+        ] {
+            let c = case(name);
+            // The vector's fields as they are (ids and timestamp included) …
+            let all = Value::Object(fields(name)).to_string();
+            let r = run(
+                &with_creds(&["encode", "newpay", op], &creds),
+                all.as_bytes(),
+            );
+            assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+            let out = json(&r.stdout);
+            assert_eq!(out["method"], "POST");
+            assert_eq!(out["url"], format!("https://prod-openapi.newpay.la{path}"));
+            assert_eq!(out["headers"]["Content-Type"], "application/json");
+            assert_eq!(out["headers"]["version"], "1.0");
+            assert_eq!(out["body"], c["body"], "{name}");
+            // … or only the business fields, the timestamp from --timestamp-ms.
+            let mut business = fields(name);
+            let ts = business.shift_remove("timestamp").unwrap().to_string();
+            business.shift_remove("appId");
+            business.shift_remove("merchantId");
+            let business = Value::Object(business).to_string();
+            let r = run(
+                &with_creds(&["encode", "newpay", op, "--timestamp-ms", &ts], &creds),
+                business.as_bytes(),
+            );
+            assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+            assert_eq!(json(&r.stdout)["body"], c["body"], "{name}");
+        }
+    }
+}
+
+#[test]
+fn encode_refuses_bad_input_with_one_line() {
+    let creds = credentials(false);
+    let ok = Value::Object(fields("refund_request")).to_string();
+    for (args, stdin, step) in [
+        (
+            vec!["encode", "newpay", "refund", "--timestamp-ms", "1"],
+            ok.clone(),
+            "--timestamp-ms",
+        ),
+        (
+            vec!["encode", "newpay", "refund"],
+            ok.replace("\"50000\"", "50000"),
+            "fields",
+        ),
+        (
+            vec!["encode", "newpay", "refund"],
+            ok.replace("refundDesc", "refundDescription"),
+            "fields",
+        ),
+        (
+            vec!["encode", "newpay", "refund"],
+            ok.replace("e585552fac954ab592c9357d34accd78", "other"),
+            "fields",
+        ),
+        (vec!["encode", "newpay", "refund"], "[]".into(), "fields"),
+        (
+            vec!["encode", "newpay", "refund-callback"],
+            ok.clone(),
+            "operation",
+        ),
+        (vec!["encode", "newpay", "void"], ok.clone(), "operation"),
+        (
+            vec!["encode", "newpay", "refund", "--req-msg-id", "x"],
+            ok.clone(),
+            "--req-msg-id",
+        ),
+    ] {
+        let r = run(&with_creds(&args, &creds), stdin.as_bytes());
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert!(r.stdout.is_empty());
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with(&format!("refundwire: {step}: ")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// `data` of a response body (or the callback itself), without `sign`, as serde_json sees it.
+fn signed_members(body: &str, callback: bool) -> Value {
+    let v = json(body);
+    let mut members = if callback { v } else { v["data"].clone() };
+    members.as_object_mut().unwrap().shift_remove("sign");
+    members
+}
+
+#[test]
+fn decode_every_response_case() {
+    let creds = credentials(false);
+    for c in vectors()["cases"].as_array().unwrap() {
+        let Some(kind) = c["kind"].as_str() else {
+            continue;
+        };
+        let name = c["case"].as_str().unwrap();
+        let op = match kind {
+            "inquiry_refund" => "refund-query",
+            "refund_callback" => "refund-callback",
+            other => panic!("unknown kind {other}"),
+        };
+        let body = c["body"].as_str().unwrap();
+        let r = run(
+            &with_creds(&["decode", "newpay", op], &creds),
+            body.as_bytes(),
+        );
+        match c["expect"].as_str().unwrap() {
+            "ok" => {
+                assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+                let out = json(&r.stdout);
+                assert_eq!(out["outcome"], "ok", "{name}");
+                assert_eq!(out["status"], "succeeded", "{name}");
+                assert_eq!(
+                    out["fields"],
+                    signed_members(body, kind == "refund_callback"),
+                    "{name}"
+                );
+                // Numbers as sent: `tranStatus`/`payMethod` stay JSON numbers.
+                assert!(r.stdout.contains("\"payMethod\":1"), "{name}");
+            }
+            "gateway_error" => {
+                assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+                let sent = json(body);
+                assert_eq!(
+                    json(&r.stdout),
+                    serde_json::json!({
+                        "outcome": "gateway_error",
+                        "code": sent["code"],
+                        "message": sent["message"],
+                    })
+                );
+            }
+            "error" => {
+                assert_eq!(r.code, 1, "{name}: {}", r.stdout);
+                assert!(r.stdout.is_empty());
+                assert_eq!(r.stderr.lines().count(), 1);
+                assert!(r.stderr.starts_with("refundwire: verify: "), "{}", r.stderr);
+            }
+            other => panic!("unknown expect {other}"),
+        }
+    }
+}
+
+#[test]
+fn decode_refund_takes_the_same_shape() {
+    let creds = credentials(true);
+    let r = run(
+        &with_creds(&["decode", "newpay", "refund"], &creds),
+        body("inquiry_refund_response").as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json(&r.stdout)["status"], "succeeded");
+}
+
+#[test]
+fn decode_rejects_with_the_failing_step() {
+    let creds = credentials(false);
+    let good = body("inquiry_refund_response");
+    for (args, stdin, step) in [
+        (
+            vec!["decode", "newpay", "refund-query"],
+            "{".to_string(),
+            "parse",
+        ),
+        (
+            vec!["decode", "newpay", "refund-query"],
+            good.replace(",\"sign\":", ",\"sig\":"),
+            "verify",
+        ),
+        (
+            vec!["decode", "newpay", "refund-query"],
+            format!("{good}\n{{}}"),
+            "parse",
+        ),
+        (
+            vec!["decode", "newpay", "refund-callback"],
+            body("refund_callback").replace("Transaction Success", "Transaction Failed"),
+            "verify",
+        ),
+        (
+            vec![
+                "decode",
+                "newpay",
+                "refund-query",
+                "--expect-req-msg-id",
+                "ORDERNORFD-other",
+            ],
+            good.clone(),
+            "--expect-req-msg-id",
+        ),
+        (
+            vec!["decode", "newpay", "refund-query", "--header", "sign=abc"],
+            good.clone(),
+            "--header",
+        ),
+    ] {
+        let r = run(&with_creds(&args, &creds), stdin.as_bytes());
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with(&format!("refundwire: {step}: ")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // The expected refund number, when right, passes.
+    let r = run(
+        &with_creds(
+            &[
+                "decode",
+                "newpay",
+                "refund-query",
+                "--expect-req-msg-id",
+                "ORDERNORFD000000000A104",
+            ],
+            &creds,
+        ),
+        good.as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn explain_shows_the_steps_and_no_secret() {
+    let creds = credentials(true);
+    let secret = vectors()["credentials"]["private_key_pkcs8_b64"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = case("refund_request");
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund"], &creds),
+        Value::Object(fields("refund_request"))
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(c["canonical"].as_str().unwrap()));
+    assert!(r.stdout.contains(c["sign"].as_str().unwrap()));
+    assert!(r.stdout.contains(c["body"].as_str().unwrap()));
+    // The SHA-256 of the string to sign, as `openssl dgst -sha256` prints it.
+    let digest = openssl_sha256(c["canonical"].as_str().unwrap());
+    assert!(r.stdout.contains(&digest), "{digest}");
+    for window in secret.as_bytes().chunks(24) {
+        assert!(!r.stdout.contains(std::str::from_utf8(window).unwrap()));
+    }
+    assert!(!r.stdout.contains("PRIVATE KEY"));
+
+    // Decoding side: the string to verify, and why a tampered reply fails.
+    let ok = case("inquiry_refund_response");
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund-query", "--response"], &creds),
+        ok["body"].as_str().unwrap().as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(ok["canonical"].as_str().unwrap()));
+    assert!(r.stdout.contains("OK (2048-bit signature)"));
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund-query", "--response"], &creds),
+        body("inquiry_refund_response_tampered").as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("refundOrderAmt=5000&"));
+    assert!(r.stdout.contains("FAILED"));
+
+    // Callbacks are always explained as received, with the acknowledgement to send.
+    let cb = case("refund_callback");
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund-callback"], &creds),
+        cb["body"].as_str().unwrap().as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(cb["canonical"].as_str().unwrap()));
+    assert!(r.stdout.contains(r#"{"transResult":"SUCCESS"}"#));
+}
+
+fn openssl_sha256(text: &str) -> String {
+    let mut child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-r"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn demo_shows_newpay() {
+    let r = run(&["demo"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("NewPay"));
+    assert!(
+        r.stdout
+            .contains(case("refund_request")["body"].as_str().unwrap())
+    );
+    assert!(r.stdout.contains("rejected: verify"));
+}
