@@ -1,0 +1,28 @@
+//! `newpay::decode_refund_callback` on arbitrary bytes: never a panic, and a scratch as long as the body is
+//! always enough. The verifier accepts every signature so that parsing after verification
+//! is reached too.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use refundwire::Error;
+use refundwire::crypto::RsaVerifier;
+use refundwire::gateway::newpay::{self, Credentials};
+
+struct AcceptAll;
+
+impl RsaVerifier for AcceptAll {
+    fn verify_sha256(&self, _message: &[u8], _signature: &[u8]) -> refundwire::Result<()> {
+        Ok(())
+    }
+}
+
+fuzz_target!(|body: &[u8]| {
+    let creds = Credentials::new("a", "m").unwrap();
+    let mut scratch = vec![0u8; body.len()];
+    match newpay::decode_refund_callback(&creds, &AcceptAll, body, &mut scratch) {
+        Ok(reply) => {
+            let _ = (reply.status(), reply.amount_units());
+        }
+        Err(e) => assert_ne!(e, Error::BufferTooSmall),
+    }
+});
