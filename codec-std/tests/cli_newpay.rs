@@ -1,5 +1,13 @@
 //! The `refundwire` binary against `shared/vectors/newpay.json`: the CLI contract for NewPay.
 
+// Test code: a panic is a test failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
