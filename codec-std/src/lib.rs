@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod ottpay;
 pub mod rsa;
+pub mod scanforpay;
 
 pub use error::{Error, Result};
 pub use http::{Environment, HttpRequest};
