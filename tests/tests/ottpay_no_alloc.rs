@@ -27,9 +27,16 @@ fn encode_and_decode_do_not_allocate() {
             refund_amt: 51558,
         };
         let n = ottpay::encode_refund(&creds, &req, &mut out).unwrap().len();
-        let q = RefundStatusQuery { order_id: "RF12415868344978" };
-        let m = ottpay::encode_refund_status_query(&creds, &q, &mut out).unwrap().len();
-        let r = ottpay::decode_refund(&creds, &mut refund_body[..refund_len]).unwrap().accepted().unwrap();
+        let q = RefundStatusQuery {
+            order_id: "RF12415868344978",
+        };
+        let m = ottpay::encode_refund_status_query(&creds, &q, &mut out)
+            .unwrap()
+            .len();
+        let r = ottpay::decode_refund(&creds, &mut refund_body[..refund_len])
+            .unwrap()
+            .accepted()
+            .unwrap();
         let st = ottpay::decode_refund_status(&creds, &mut query_body[..query_len])
             .unwrap()
             .accepted()

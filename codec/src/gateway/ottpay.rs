@@ -98,9 +98,9 @@ pub struct RefundStatusQuery<'a> {
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
     /// `REFUND`
-    Refund(&'a RefundRequest<'a>),
+    Refund(RefundRequest<'a>),
     /// `REFUND_STATUS_QUERY`
-    RefundStatusQuery(&'a RefundStatusQuery<'a>),
+    RefundStatusQuery(RefundStatusQuery<'a>),
 }
 
 impl Action<'_> {
@@ -186,7 +186,7 @@ pub fn encode_refund<'b>(
     request: &RefundRequest<'_>,
     out: &'b mut [u8],
 ) -> Result<&'b [u8]> {
-    encode(creds, Action::Refund(request), out)
+    encode(creds, Action::Refund(*request), out)
 }
 
 /// Writes the `REFUND_STATUS_QUERY` request body into `out` and returns it.
@@ -195,7 +195,7 @@ pub fn encode_refund_status_query<'b>(
     query: &RefundStatusQuery<'_>,
     out: &'b mut [u8],
 ) -> Result<&'b [u8]> {
-    encode(creds, Action::RefundStatusQuery(query), out)
+    encode(creds, Action::RefundStatusQuery(*query), out)
 }
 
 /// Writes any action's request body into `out` and returns it.
