@@ -1,5 +1,5 @@
 //! Shared by the CLI tests: running the binary, vector files, temporary credentials.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
 use std::io::Write;

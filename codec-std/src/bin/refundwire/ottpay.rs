@@ -148,7 +148,7 @@ pub fn explain(ctx: &Context, input: &[u8], response: bool) -> Result<String, Cl
         serde_json::from_str(&body).map_err(|e| CliError::new("explain", e))?;
     ex.step(
         "data = Base64(AES-128-ECB, PKCS#7)",
-        envelope["data"].as_str().unwrap_or_default(),
+        envelope.get("data").and_then(serde_json::Value::as_str).unwrap_or_default(),
     );
     ex.step("Request body", body);
     Ok(ex.finish())
@@ -163,11 +163,9 @@ fn explain_response(
 ) -> Result<String, CliError> {
     let envelope: serde_json::Value =
         serde_json::from_slice(input).map_err(|e| CliError::new("envelope", e))?;
-    ex.step(
-        "rsp_code / rsp_msg",
-        format!("{} / {}", envelope["rsp_code"], envelope["rsp_msg"]),
-    );
-    let Some(md5) = envelope["md5"].as_str() else {
+    let member = |name: &str| envelope.get(name).cloned().unwrap_or_default();
+    ex.step("rsp_code / rsp_msg", format!("{} / {}", member("rsp_code"), member("rsp_msg")));
+    let Some(md5) = envelope.get("md5").and_then(serde_json::Value::as_str) else {
         ex.step(
             "No md5/data: the envelope is read as the gateway's answer",
             envelope,
