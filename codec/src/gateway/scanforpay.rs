@@ -82,7 +82,7 @@ use crate::encoding::{hex_array, hex_decode};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sha256Sink, Sink};
 use crate::json::{JsonStr, JsonWriter, Object};
-use crate::money::{Currency, Money, parse_minor_units};
+use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{RefundStatus, Refusal, Reply};
 use crate::time::Timestamp;
 
@@ -608,8 +608,13 @@ fn outcome<'a>(body: &Object<'a>) -> Result<Option<Refusal<'a, ResultCode<'a>>>>
     }))
 }
 
+/// An amount in minor units: a JSON integer as documented (a string of digits is read too).
 fn minor_units(body: &Object<'_>, field: &'static str) -> Result<u64> {
-    parse_minor_units(body.number(field)?).map_err(|_| Error::InvalidField(field))
+    let value = body
+        .get(field)
+        .filter(|v| !v.is_null())
+        .ok_or(Error::MissingField(field))?;
+    read_minor_units(&value, field)
 }
 
 /// Verifies and decodes a refund reply.
@@ -717,6 +722,26 @@ crate::wire_enum! {
         AccountNotOpened = "43",
         /// 44: the merchant has not opened this payment type.
         PaymentTypeNotOpened = "44",
+    }
+}
+
+impl ResultCode<'_> {
+    /// What a reply with this code means for the refund: 1 → succeeded; codes after which
+    /// the refund may or may not exist (9 system error, 20 agency signature failure,
+    /// 21 result timed out, 22 receipt unit unreachable, 31 created twice — the `refundNo`
+    /// was seen before) and unknown codes → unknown (query before resending); every other
+    /// refusal → failed.
+    pub fn status(&self) -> RefundStatus {
+        match self {
+            ResultCode::Success => RefundStatus::Succeeded,
+            ResultCode::SystemError
+            | ResultCode::AgencySignatureFailed
+            | ResultCode::ResultTimedOut
+            | ResultCode::ReceiptUnitFailed
+            | ResultCode::OrderDuplicate
+            | ResultCode::Other(_) => RefundStatus::Unknown,
+            _ => RefundStatus::Failed,
+        }
     }
 }
 
@@ -1086,6 +1111,9 @@ mod tests {
             RefundStatus::Failed
         );
         assert_eq!(ResultCode::from_wire("30"), ResultCode::OrderNotFound);
+        assert_eq!(ResultCode::OrderNotFound.status(), RefundStatus::Failed);
+        assert_eq!(ResultCode::ResultTimedOut.status(), RefundStatus::Unknown);
+        assert_eq!(ResultCode::from_wire("99").status(), RefundStatus::Unknown);
         assert_eq!(ResultCode::OrderNotFound.as_wire(), "30");
     }
 }
