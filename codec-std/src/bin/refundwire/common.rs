@@ -1,4 +1,5 @@
 //! What every gateway's CLI module shares: credentials, options, output shapes, dispatch.
+#![allow(dead_code)] // helpers for gateways whose CLI modules are still being written
 
 use refundwire_std::HttpRequest;
 use serde_json::{Map, Value};
