@@ -39,6 +39,12 @@
 //! ScanForPay's own WooCommerce plugin treats a code-1 refund reply as a completed refund;
 //! "cancelled" reads as a mistranslation of the reversal having been done.
 //!
+//! A refusal's code also says what it means for the refund ([`ResultCode::status`]): codes
+//! after which the refund may exist (system error, timeout, `refundNo` seen before …) are
+//! [`RefundStatus::Unknown`], so a client queries before it resends. The order query reports
+//! the order's state (0 to be paid, 1 paid, 2 payment failed, 3 refunded); only 3 says a
+//! refund went through ([`OrderState::refund_status`]).
+//!
 //! # Example
 //! The refund of `shared/vectors/scanforpay.json` (`refund_request`), then its reply
 //! (`refund_response`):
