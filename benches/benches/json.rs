@@ -22,8 +22,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut w = JsonWriter::new(Cursor::new(&mut out));
             w.begin_object().unwrap();
-            w.member_str("partnerOrderNo", black_box("p95748906828836075983")).unwrap();
-            w.member_str("comments", black_box("customer returned \"size M\" / wrong colour")).unwrap();
+            w.member_str("partnerOrderNo", black_box("p95748906828836075983"))
+                .unwrap();
+            w.member_str(
+                "comments",
+                black_box("customer returned \"size M\" / wrong colour"),
+            )
+            .unwrap();
             w.member_u64("orderAmount", black_box(30095)).unwrap();
             w.end_object().unwrap();
             w.into_inner().len()

@@ -35,7 +35,9 @@ fn primitives_decode(b64: &[u8], buf: &mut [u8; 256]) -> usize {
     for block in buf[..ct].chunks_exact_mut(16) {
         cipher.decrypt_block(block.try_into().unwrap());
     }
-    black_box(md5::Md5::digest(b"RF12415868344978515582024-03-05 10:11:12"));
+    black_box(md5::Md5::digest(
+        b"RF12415868344978515582024-03-05 10:11:12",
+    ));
     ct
 }
 
@@ -50,7 +52,11 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(PLAIN.len() as u64));
     g.bench_function("codec", |b| {
         let mut out = [0u8; 512];
-        b.iter(|| ottpay::encode_refund(&creds, black_box(&req), &mut out).unwrap().len())
+        b.iter(|| {
+            ottpay::encode_refund(&creds, black_box(&req), &mut out)
+                .unwrap()
+                .len()
+        })
     });
     g.bench_function("primitives", |b| {
         let mut out = [0u8; 512];
@@ -66,7 +72,11 @@ fn bench(c: &mut Criterion) {
         let mut body = [0u8; 256];
         b.iter(|| {
             body[..REPLY.len()].copy_from_slice(REPLY);
-            ottpay::decode_refund(&creds, &mut body[..REPLY.len()]).unwrap().accepted().unwrap().refund_amt
+            ottpay::decode_refund(&creds, &mut body[..REPLY.len()])
+                .unwrap()
+                .accepted()
+                .unwrap()
+                .refund_amt
         })
     });
     g.bench_function("primitives", |b| {

@@ -148,7 +148,10 @@ pub fn explain(ctx: &Context, input: &[u8], response: bool) -> Result<String, Cl
         serde_json::from_str(&body).map_err(|e| CliError::new("explain", e))?;
     ex.step(
         "data = Base64(AES-128-ECB, PKCS#7)",
-        envelope.get("data").and_then(serde_json::Value::as_str).unwrap_or_default(),
+        envelope
+            .get("data")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default(),
     );
     ex.step("Request body", body);
     Ok(ex.finish())
@@ -164,7 +167,10 @@ fn explain_response(
     let envelope: serde_json::Value =
         serde_json::from_slice(input).map_err(|e| CliError::new("envelope", e))?;
     let member = |name: &str| envelope.get(name).cloned().unwrap_or_default();
-    ex.step("rsp_code / rsp_msg", format!("{} / {}", member("rsp_code"), member("rsp_msg")));
+    ex.step(
+        "rsp_code / rsp_msg",
+        format!("{} / {}", member("rsp_code"), member("rsp_msg")),
+    );
     let Some(md5) = envelope.get("md5").and_then(serde_json::Value::as_str) else {
         ex.step(
             "No md5/data: the envelope is read as the gateway's answer",
