@@ -38,7 +38,7 @@ use crate::crypto::{self, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Counter, Cursor, Md5Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, unescape_in_place};
+use crate::json::{JsonStr, JsonWriter, Kind, Object, Value, unescape_in_place};
 use crate::{RefundStatus, Refusal, Reply, wire_enum};
 use core::ops::Range;
 use zeroize::Zeroizing;
@@ -449,12 +449,13 @@ struct Envelope {
     md5: Option<Range<usize>>,
 }
 
-/// Byte range of a string member's contents (between the quotes).
-fn contents(obj: &Object<'_>, name: &'static str) -> Result<Option<Range<usize>>> {
-    Ok(match obj.opt_str(name)? {
-        None => None,
-        Some(_) => obj.get(name).map(|v| v.span().start + 1..v.span().end - 1),
-    })
+/// Byte range of a string member's contents (between the quotes); `null` counts as absent.
+fn contents(value: Option<Value<'_>>, name: &'static str) -> Result<Option<Range<usize>>> {
+    match value.filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) if v.kind() == Kind::String => Ok(Some(v.span().start + 1..v.span().end - 1)),
+        Some(_) => Err(Error::InvalidField(name)),
+    }
 }
 
 /// Decodes either action's reply in place, verifying before anything is trusted: an envelope
@@ -465,12 +466,13 @@ pub fn decode<'a>(
     body: &'a mut [u8],
 ) -> Result<Reply<'a, Verified<'a>, RspCode<'a>>> {
     let env = {
-        let obj = Object::parse(body)?;
+        let [rsp_code, rsp_msg, data, md5] =
+            Object::parse(body)?.pick(["rsp_code", "rsp_msg", "data", "md5"]);
         Envelope {
-            rsp_code: contents(&obj, "rsp_code")?.ok_or(Error::MissingField("rsp_code"))?,
-            rsp_msg: contents(&obj, "rsp_msg")?,
-            data: contents(&obj, "data")?,
-            md5: contents(&obj, "md5")?,
+            rsp_code: contents(rsp_code, "rsp_code")?.ok_or(Error::MissingField("rsp_code"))?,
+            rsp_msg: contents(rsp_msg, "rsp_msg")?,
+            data: contents(data, "data")?,
+            md5: contents(md5, "md5")?,
         }
     };
     let Some(data_span) = env.data.clone() else {

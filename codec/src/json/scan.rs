@@ -189,6 +189,20 @@ impl<'a> Object<'a> {
             .map(|m| m.value)
     }
 
+    /// Looks up several members in one pass: the values of `names`, in the same order
+    /// (`None` when absent). Cheaper than one [`get`](Self::get) per name on long objects.
+    pub fn pick<const N: usize>(&self, names: [&str; N]) -> [Option<Value<'a>>; N] {
+        let mut found = [None; N];
+        for member in self.members().filter_map(Result::ok) {
+            if let Some(i) = names.iter().position(|n| member.name.eq_str(n)) {
+                if let Some(slot) = found.get_mut(i) {
+                    *slot = Some(member.value);
+                }
+            }
+        }
+        found
+    }
+
     /// Member `name` if present and not `null`.
     fn present(&self, name: &str) -> Option<Value<'a>> {
         self.get(name).filter(|v| !v.is_null())
@@ -430,6 +444,12 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         self.expect(b'"')?;
         loop {
+            // Skip plain text in one tight pass; only quotes, escapes and controls need a look.
+            let rest = self.doc.as_bytes().get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             match self.bump() {
                 None => return Err(self.err()),
                 Some(b'"') => break,
