@@ -278,5 +278,7 @@ impl Explanation {
 pub fn demo() -> Result<String, CliError> {
     let mut out = String::new();
     out.push_str(&super::ottpay::demo()?);
+    out.push('\n');
+    out.push_str(&super::scanforpay::demo()?);
     Ok(out)
 }

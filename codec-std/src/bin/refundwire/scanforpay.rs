@@ -354,7 +354,6 @@ const DEMO_REPLY: &str = r#"{"response":{"header":{"partnerNo":"63012","respTime
 const DEMO_REPLY_REFUSED: &str = r#"{"response":{"header":{"partnerNo":"63012","respTime":"2024-03-05T18:06:12+08:00","signType":"SHA256","version":"1.0","reqMsgId":"fd03f269-3180-4575-8af0-580483868a29"},"body":{"code":30,"msg":"订单不存在"}},"signature":"da82ed76ee89b245f667c6b4ac5465aa289ae2d9f0497354ca24673327aa9488"}"#;
 
 /// Shows a refund built from the vector inputs and the vector replies decoded.
-#[allow(dead_code)] // wired into `refundwire demo` by common::demo
 pub fn demo() -> Result<String, CliError> {
     let m = ScanForPay::new(
         DEMO_PARTNER_NO,
