@@ -8,10 +8,13 @@ pub mod error;
 pub mod http;
 pub mod newpay;
 pub mod ottpay;
+pub mod outcome;
 pub mod rsa;
+pub mod scanforpay;
 
 pub use error::{Error, Result};
 pub use http::{Environment, HttpRequest};
+pub use outcome::{GatewayRefusal, Outcome};
 pub use refundwire as codec;
 pub use refundwire::RefundStatus;
 

@@ -3,3 +3,4 @@
 
 pub mod newpay;
 pub mod ottpay;
+pub mod scanforpay;

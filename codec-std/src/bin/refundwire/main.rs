@@ -10,9 +10,6 @@
 //!   steps of decoding a reply);
 //! - `demo` runs refunds end to end against the built-in simulator.
 
-// A binary exports nothing: `pub` in its modules only means crate-visible.
-#![allow(unreachable_pub)]
-
 mod common;
 mod newpay;
 mod ottpay;
