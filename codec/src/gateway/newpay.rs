@@ -442,6 +442,32 @@ crate::wire_enum! {
     }
 }
 
+impl Code<'_> {
+    /// What this code in a refused **refund** means for the refund: `E9999` (NewPay's own
+    /// unknown error), `Z01026` (the `refundOrderNo` exists already: an earlier attempt may
+    /// have gone through) and codes this codec does not know → unknown (query before
+    /// resending); every other refusal → failed (this request was not carried out).
+    pub fn status(&self) -> RefundStatus {
+        match self {
+            Code::Success => RefundStatus::Succeeded,
+            Code::UnknownError | Code::RefundOrderNoExists | Code::Other(_) => {
+                RefundStatus::Unknown
+            }
+            _ => RefundStatus::Failed,
+        }
+    }
+
+    /// What this code in a refused **inquiry refund** means for the refund: the order or
+    /// refund does not exist (`E9008`, `Z00051`) → failed (no such refund); anything else
+    /// refused the inquiry itself and tells nothing about the refund → unknown.
+    pub fn inquiry_status(&self) -> RefundStatus {
+        match self {
+            Code::OrderNotFound | Code::OrderInfoNotFound => RefundStatus::Failed,
+            _ => RefundStatus::Unknown,
+        }
+    }
+}
+
 crate::wire_enum! {
     /// `tranStatus` of a response (a JSON number; its text is matched): the pages' table says
     /// 1 success, 0 failure.
@@ -954,6 +980,17 @@ mod tests {
         .refused()
         .unwrap();
         assert_eq!(r.code, Code::RefundOrderNoExists);
+        assert_eq!(r.code.status(), RefundStatus::Unknown);
+        assert_eq!(Code::RefundExceedsPaid.status(), RefundStatus::Failed);
+        assert_eq!(Code::from_wire("X1").status(), RefundStatus::Unknown);
+        assert_eq!(
+            Code::OrderInfoNotFound.inquiry_status(),
+            RefundStatus::Failed
+        );
+        assert_eq!(
+            Code::SignVerificationFailed.inquiry_status(),
+            RefundStatus::Unknown
+        );
         assert_eq!(r.message.unwrap(), "dup");
         for (body, err) in [
             (&br#"{"success":false}"#[..], Error::MissingField("code")),
