@@ -1,34 +1,51 @@
-//! NewPay (std side): owned requests and results around [`refundwire::gateway::newpay`], and
-//! sans-IO HTTP descriptors with a path table the caller can override.
+//! NewPay with owned values: HTTP request descriptors (a path table the caller can override,
+//! the `version: 1.0` header) and owned decode results.
 //!
-//! Keys are any [`RsaSigner`] / [`RsaVerifier`]: usually [`crate::rsa::RsaPrivateKey`] (the
-//! merchant's key) and [`crate::rsa::RsaPublicKey`] (NewPay's platform key), loaded from the PEM
-//! or bare Base64 the NewPay dashboard hands out.
+//! See [`refundwire::gateway::newpay`] for the protocol. Keys are
+//! [`RsaPrivateKey`] (the merchant's, signs requests) and [`RsaPublicKey`] (NewPay's platform
+//! key, verifies replies and callbacks), loaded from PEM, DER or the bare Base64 NewPay's
+//! dashboard hands out. A secure element plugs into the core codec's `RsaSigner` instead.
+//! NewPay publishes no sandbox host: [`Environment::Sandbox`] is an error until
+//! [`Endpoints::sandbox`] is set.
 //!
-//! ```no_run
-//! use refundwire_std::newpay::{self, Credentials, Endpoints, InquiryRefundRequest};
-//! use refundwire_std::rsa::RsaPrivateKey;
-//! use refundwire_std::Environment;
+//! ```
+//! use refundwire_std::newpay::{InquiryRefund, NewPay, Operation};
+//! use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
+//! use refundwire_std::{Environment, Outcome, RefundStatus};
 //!
-//! let creds = Credentials::new("e585552fac954ab592c9357d34accd78", "7e0ab2ed31b1c27e976699cc6ed5d1bf")?;
-//! let key = RsaPrivateKey::from_any(&std::fs::read("merchant.pem").unwrap())?;
-//! let req = InquiryRefundRequest { refund_order_no: "ORDERNORFD6487059640235".into() };
-//! let http = newpay::inquiry_refund_request(
-//!     &creds, &key, &req, 1709614015581, &Environment::Production, &Endpoints::default(),
-//! )?;
-//! assert_eq!(http.url, "https://prod-openapi.newpay.la/api/open/converge/pay/v1/queryRefund");
-//! assert_eq!(http.header("version"), Some("1.0"));
+//! let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/keys");
+//! let read = |name: &str| std::fs::read(format!("{keys}/{name}")).unwrap();
+//! let merchant = NewPay::new(
+//!     "e585552fac954ab592c9357d34accd78",
+//!     "7e0ab2ed31b1c27e976699cc6ed5d1bf",
+//!     Environment::Production,
+//! )?
+//! .with_private_key(RsaPrivateKey::from_any(&read("newpay_merchant.pem"))?)
+//! .with_platform_public_key(RsaPublicKey::from_any(&read("newpay_platform.pub.pem"))?);
+//!
+//! let query = InquiryRefund { refund_order_no: "ORDERNORFD6487059640235".into() };
+//! let request = merchant.inquiry_refund_request(1709614015581, &query)?;
+//! assert_eq!(request.url, merchant.url(Operation::InquiryRefund)?);
+//! assert_eq!(request.header("version"), Some("1.0"));
+//! // Send `request` with any HTTP client, then:
+//! // match merchant.decode_inquiry_refund(&reply_body, Some(&query.refund_order_no))? {
+//! //     Outcome::Accepted(r) if r.status == RefundStatus::Succeeded => …,
+//! //     …
+//! // }
+//! # let _ = (Outcome::<()>::accepted, RefundStatus::Unknown);
 //! # Ok::<(), refundwire_std::Error>(())
 //! ```
 
 use crate::error::{Error, Result};
 use crate::http::{Environment, HttpRequest};
+use crate::outcome::{Outcome, members};
+use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use refundwire::RefundStatus;
-use refundwire::crypto::{RsaSigner, RsaVerifier};
-use refundwire::gateway::newpay as codec;
+use refundwire::gateway::newpay as core;
 use refundwire::json::JsonStr;
+use serde_json::{Map, Value};
 
-pub use codec::{CALLBACK_ACK, Code, VERSION_HEADER};
+pub use refundwire::gateway::newpay::{CALLBACK_ACK, Code, PayMethod, TranStatus, VERSION_HEADER};
 
 /// NewPay's production API host.
 pub const PRODUCTION_BASE: &str = "https://prod-openapi.newpay.la";
@@ -94,41 +111,17 @@ impl Endpoints {
     }
 }
 
-/// The merchant's identifiers (owned). Keys are passed to each call as signer / verifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// `appId`.
-    pub app_id: String,
-    /// `merchantId`.
-    pub merchant_id: String,
-}
-
-impl Credentials {
-    /// Checks and keeps `appId` and `merchantId`.
-    pub fn new(app_id: &str, merchant_id: &str) -> Result<Self> {
-        codec::Credentials::new(app_id, merchant_id)?;
-        Ok(Credentials {
-            app_id: app_id.into(),
-            merchant_id: merchant_id.into(),
-        })
-    }
-
-    fn codec(&self) -> Result<codec::Credentials<'_>> {
-        Ok(codec::Credentials::new(&self.app_id, &self.merchant_id)?)
-    }
-}
-
-/// A refund request (owned), deserializable from `fields.json` under the wire names:
+/// Business fields of a refund, owned, under the protocol's names (`fields.json` of the CLI):
 /// `{"refundOrderAmt":"50000","orderNo":…,"refundOrderNo":…,"refundDesc":…,"callBackUrl":""}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RefundRequest {
+pub struct Refund {
     /// `refundOrderAmt` in NewPay's unit (whole kip for LAK); a string of digits in JSON.
-    #[serde(deserialize_with = "codec::deserialize_amount")]
+    #[serde(deserialize_with = "core::deserialize_amount")]
     pub refund_order_amt: u64,
-    /// `orderNo`.
+    /// `orderNo`: the merchant's number of the paid order.
     pub order_no: String,
-    /// `refundOrderNo` (new and unique per refund).
+    /// `refundOrderNo`: new and unique per refund (reuse it to retry safely).
     pub refund_order_no: String,
     /// `refundDesc` (may be empty).
     #[serde(default)]
@@ -138,10 +131,10 @@ pub struct RefundRequest {
     pub call_back_url: String,
 }
 
-impl RefundRequest {
+impl Refund {
     /// The borrowed request value of the core codec.
-    pub fn as_codec(&self) -> codec::RefundRequest<'_> {
-        codec::RefundRequest {
+    pub fn as_codec(&self) -> core::RefundRequest<'_> {
+        core::RefundRequest {
             refund_order_amt: self.refund_order_amt,
             order_no: &self.order_no,
             refund_order_no: &self.refund_order_no,
@@ -158,279 +151,321 @@ impl RefundRequest {
     }
 }
 
-/// An inquiry-refund request (owned): `{"refundOrderNo":…}`.
+/// Business fields of an inquiry refund, owned: `{"refundOrderNo":…}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InquiryRefundRequest {
-    /// `refundOrderNo`.
+pub struct InquiryRefund {
+    /// `refundOrderNo`: the refund to ask about.
     pub refund_order_no: String,
 }
 
-impl InquiryRefundRequest {
+impl InquiryRefund {
     /// The borrowed request value of the core codec.
-    pub fn as_codec(&self) -> codec::InquiryRefundRequest<'_> {
-        codec::InquiryRefundRequest {
+    pub fn as_codec(&self) -> core::InquiryRefundRequest<'_> {
+        core::InquiryRefundRequest {
             refund_order_no: &self.refund_order_no,
         }
     }
 }
 
-/// A buffer surely large enough for a body whose texts total `text_len` bytes: JSON escaping
-/// grows a byte to at most 6 (`\u00XX`), plus member names, digits and the signature.
-fn body_buffer(creds: &Credentials, text_len: usize) -> Vec<u8> {
-    let texts = text_len + creds.app_id.len() + creds.merchant_id.len();
-    vec![0u8; 512 + codec::SIGN_MAX + 6 * texts]
+/// Parses refund fields (`fields.json` of the CLI) under the protocol's names.
+pub fn refund_fields(json: &[u8]) -> Result<Refund> {
+    serde_json::from_slice(json).map_err(|e| Error::Input(format!("NewPay refund fields: {e}")))
 }
 
-/// The exact refund body, signed with `signer` (the merchant's private key).
-pub fn encode_refund<S: RsaSigner + ?Sized>(
-    creds: &Credentials,
-    signer: &S,
-    req: &RefundRequest,
-    timestamp_ms: u64,
-) -> Result<Vec<u8>> {
-    let mut out = body_buffer(creds, req.text_len());
-    let len = codec::encode_refund(
-        &creds.codec()?,
-        signer,
-        &req.as_codec(),
-        timestamp_ms,
-        &mut out,
-    )?
-    .len();
-    out.truncate(len);
-    Ok(out)
+/// Parses inquiry-refund fields (`fields.json` of the CLI) under the protocol's names.
+pub fn inquiry_refund_fields(json: &[u8]) -> Result<InquiryRefund> {
+    serde_json::from_slice(json)
+        .map_err(|e| Error::Input(format!("NewPay inquiry refund fields: {e}")))
 }
 
-/// The exact inquiry-refund body, signed with `signer`.
-pub fn encode_inquiry_refund<S: RsaSigner + ?Sized>(
-    creds: &Credentials,
-    signer: &S,
-    req: &InquiryRefundRequest,
-    timestamp_ms: u64,
-) -> Result<Vec<u8>> {
-    let mut out = body_buffer(creds, req.refund_order_no.len());
-    let len = codec::encode_inquiry_refund(
-        &creds.codec()?,
-        signer,
-        &req.as_codec(),
-        timestamp_ms,
-        &mut out,
-    )?
-    .len();
-    out.truncate(len);
-    Ok(out)
-}
-
-fn post(url: String, body: Vec<u8>) -> HttpRequest {
-    let (name, value) = VERSION_HEADER;
-    HttpRequest::post_json(url, body).with_header(name, value)
-}
-
-/// The refund as an HTTP request: `POST`, JSON, header `version: 1.0`.
-pub fn refund_request<S: RsaSigner + ?Sized>(
-    creds: &Credentials,
-    signer: &S,
-    req: &RefundRequest,
-    timestamp_ms: u64,
-    environment: &Environment,
-    endpoints: &Endpoints,
-) -> Result<HttpRequest> {
-    let url = endpoints.url(environment, Operation::Refund)?;
-    Ok(post(url, encode_refund(creds, signer, req, timestamp_ms)?))
-}
-
-/// The inquiry refund as an HTTP request: `POST`, JSON, header `version: 1.0`.
-pub fn inquiry_refund_request<S: RsaSigner + ?Sized>(
-    creds: &Credentials,
-    signer: &S,
-    req: &InquiryRefundRequest,
-    timestamp_ms: u64,
-    environment: &Environment,
-    endpoints: &Endpoints,
-) -> Result<HttpRequest> {
-    let url = endpoints.url(environment, Operation::InquiryRefund)?;
-    Ok(post(
-        url,
-        encode_inquiry_refund(creds, signer, req, timestamp_ms)?,
-    ))
-}
-
-/// NewPay's answer, owned: accepted (verified) or refused with its own code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply<T> {
-    /// `success:true`, `data` verified with the platform key.
-    Accepted(T),
-    /// `success:false` (unsigned, as the protocol has it: "not done", not a proven failure).
-    Refused(Refusal),
-}
-
-/// A refusal: NewPay's business code and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// `code` as sent (see [`Code`] for the known ones).
-    pub code: String,
-    /// `message` (empty when absent).
-    pub message: String,
-}
-
-fn owned(s: &JsonStr<'_>) -> String {
-    s.to_string()
-}
-
-fn owned_opt(s: Option<JsonStr<'_>>) -> Option<String> {
-    s.as_ref().map(owned)
-}
-
-/// A verified refund or inquiry-refund result, owned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An accepted refund or inquiry-refund reply (`success:true`, `data` verified), owned.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RefundResult {
-    /// The neutral status (see [`codec::RefundResult::status`]).
+    /// Neutral status (see [`core::RefundResult::status`]).
     pub status: RefundStatus,
-    /// `appId` (checked equal to the credentials').
-    pub app_id: String,
-    /// `tranAbbr`.
-    pub tran_abbr: Option<String>,
-    /// `tranNo`.
-    pub tran_no: Option<String>,
-    /// `tranStatus` text (`1` success, `0` failure).
+    /// `tranStatus` as sent (`1` success, `0` failure), if sent.
     pub tran_status: Option<String>,
-    /// `tranInfo`.
-    pub tran_info: Option<String>,
     /// `refundOrderAmt` exactly as sent.
     pub refund_order_amt: String,
-    /// `payMethod` text.
-    pub pay_method: Option<String>,
-    /// `currency`.
+    /// `currency`, if sent.
     pub currency: Option<String>,
-    /// `orderNo`.
-    pub order_no: Option<String>,
-    /// `newpayOrderNo`.
-    pub newpay_order_no: Option<String>,
     /// `refundOrderNo`.
     pub refund_order_no: String,
-    /// `newpayRefundOrderNo`.
+    /// `newpayRefundOrderNo`, if sent.
     pub newpay_refund_order_no: Option<String>,
-    /// The verified `data` object exactly as sent (unknown members included).
-    pub data_json: String,
-}
-
-impl From<&codec::RefundResult<'_>> for RefundResult {
-    fn from(r: &codec::RefundResult<'_>) -> Self {
-        RefundResult {
-            status: r.status(),
-            app_id: owned(&r.app_id),
-            tran_abbr: owned_opt(r.tran_abbr),
-            tran_no: owned_opt(r.tran_no),
-            tran_status: r.tran_status.map(|s| s.as_wire().to_string()),
-            tran_info: owned_opt(r.tran_info),
-            refund_order_amt: r.refund_order_amt.to_string(),
-            pay_method: r.pay_method.map(|p| p.as_wire().to_string()),
-            currency: owned_opt(r.currency),
-            order_no: owned_opt(r.order_no),
-            newpay_order_no: owned_opt(r.newpay_order_no),
-            refund_order_no: owned(&r.refund_order_no),
-            newpay_refund_order_no: owned_opt(r.newpay_refund_order_no),
-            data_json: r.data.raw().to_string(),
-        }
-    }
-}
-
-fn owned_reply(
-    reply: refundwire::Reply<'_, codec::RefundResult<'_>, Code<'_>>,
-) -> Reply<RefundResult> {
-    match reply {
-        refundwire::Reply::Accepted(r) => Reply::Accepted(RefundResult::from(&r)),
-        refundwire::Reply::Refused(r) => Reply::Refused(Refusal {
-            code: r.code.as_wire().to_string(),
-            message: r.message.as_ref().map(owned).unwrap_or_default(),
-        }),
-    }
-}
-
-/// Verifies (NewPay's platform key) and decodes a refund response body.
-pub fn decode_refund<V: RsaVerifier + ?Sized>(
-    creds: &Credentials,
-    verifier: &V,
-    body: &[u8],
-) -> Result<Reply<RefundResult>> {
-    let mut scratch = vec![0u8; body.len()];
-    let reply = codec::decode_refund(&creds.codec()?, verifier, body, &mut scratch)?;
-    Ok(owned_reply(reply))
-}
-
-/// Verifies (NewPay's platform key) and decodes an inquiry-refund response body.
-pub fn decode_inquiry_refund<V: RsaVerifier + ?Sized>(
-    creds: &Credentials,
-    verifier: &V,
-    body: &[u8],
-) -> Result<Reply<RefundResult>> {
-    let mut scratch = vec![0u8; body.len()];
-    let reply = codec::decode_inquiry_refund(&creds.codec()?, verifier, body, &mut scratch)?;
-    Ok(owned_reply(reply))
+    /// Every member of the verified `data` but `sign`, values as sent (unknown ones too).
+    pub fields: Map<String, Value>,
 }
 
 /// A verified refund callback, owned. Answer [`CALLBACK_ACK`] once it is stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RefundCallback {
-    /// The neutral status, read from `transStatus` together with `transInfo` (see
-    /// [`codec::RefundCallback::status`] for why).
+    /// Neutral status, from `transStatus` together with `transInfo` (see
+    /// [`core::RefundCallback::status`] for why).
     pub status: RefundStatus,
-    /// `appId` (checked equal to the credentials').
-    pub app_id: String,
-    /// `payMethod` text.
-    pub pay_method: Option<String>,
+    /// `transStatus` as sent, if sent.
+    pub trans_status: Option<String>,
+    /// `transInfo`, if sent.
+    pub trans_info: Option<String>,
     /// `refundOrderAmt` exactly as sent.
     pub refund_order_amt: String,
-    /// `currency`.
-    pub currency: Option<String>,
-    /// `newpayOrderNo`.
-    pub newpay_order_no: Option<String>,
-    /// `newpayRefundOrderNo`.
-    pub newpay_refund_order_no: Option<String>,
-    /// `orderNo`.
-    pub order_no: Option<String>,
     /// `refundOrderNo`.
     pub refund_order_no: String,
-    /// `transStatus`, the raw value text.
-    pub trans_status: Option<String>,
-    /// `transInfo`.
-    pub trans_info: Option<String>,
-    /// `timestamp` text.
-    pub timestamp: Option<String>,
-    /// The verified body exactly as sent.
-    pub json: String,
+    /// `newpayRefundOrderNo`, if sent.
+    pub newpay_refund_order_no: Option<String>,
+    /// Every member of the verified body but `sign`, values as sent (unknown ones too).
+    pub fields: Map<String, Value>,
 }
 
-/// Verifies (NewPay's platform key) and decodes a refund callback body.
-pub fn decode_refund_callback<V: RsaVerifier + ?Sized>(
-    creds: &Credentials,
-    verifier: &V,
-    body: &[u8],
-) -> Result<RefundCallback> {
-    let mut scratch = vec![0u8; body.len()];
-    let cb = codec::decode_refund_callback(&creds.codec()?, verifier, body, &mut scratch)?;
-    Ok(RefundCallback {
-        status: cb.status(),
-        app_id: owned(&cb.app_id),
-        pay_method: cb.pay_method.map(|p| p.as_wire().to_string()),
-        refund_order_amt: cb.refund_order_amt.to_string(),
-        currency: owned_opt(cb.currency),
-        newpay_order_no: owned_opt(cb.newpay_order_no),
-        newpay_refund_order_no: owned_opt(cb.newpay_refund_order_no),
-        order_no: owned_opt(cb.order_no),
-        refund_order_no: owned(&cb.refund_order_no),
-        trans_status: cb.trans_status.map(str::to_string),
-        trans_info: owned_opt(cb.trans_info),
-        timestamp: cb.timestamp.map(str::to_string),
-        json: cb.object.raw().to_string(),
-    })
+fn owned(s: Option<JsonStr<'_>>) -> Option<String> {
+    s.map(|s| s.to_string())
+}
+
+/// The verified members of an object, `sign` left out.
+fn signed_members(object_json: &str) -> Result<Map<String, Value>> {
+    let mut fields = members(object_json)?;
+    fields.shift_remove("sign");
+    Ok(fields)
+}
+
+fn check_refund_order_no(got: &JsonStr<'_>, expected: Option<&str>) -> Result<()> {
+    match expected {
+        Some(e) if !got.eq_str(e) => Err(Error::Codec(refundwire::Error::RequestIdMismatch)),
+        _ => Ok(()),
+    }
+}
+
+/// A NewPay merchant: `appId` and `merchantId`, the merchant's private key (to sign requests),
+/// NewPay's platform public key (to verify replies and callbacks), and where requests go.
+///
+/// Either key may be left out when only the other direction is used.
+#[derive(Debug)]
+pub struct NewPay {
+    app_id: String,
+    merchant_id: String,
+    private_key: Option<RsaPrivateKey>,
+    platform_public_key: Option<RsaPublicKey>,
+    environment: Environment,
+    endpoints: Endpoints,
+}
+
+impl NewPay {
+    /// A merchant with its ids as NewPay issued them, and no keys yet.
+    pub fn new(
+        app_id: impl Into<String>,
+        merchant_id: impl Into<String>,
+        environment: Environment,
+    ) -> Result<Self> {
+        let merchant = NewPay {
+            app_id: app_id.into(),
+            merchant_id: merchant_id.into(),
+            private_key: None,
+            platform_public_key: None,
+            environment,
+            endpoints: Endpoints::default(),
+        };
+        merchant.credentials()?;
+        Ok(merchant)
+    }
+
+    /// The same merchant, signing requests with `key` (the merchant's private key).
+    pub fn with_private_key(self, key: RsaPrivateKey) -> Self {
+        NewPay {
+            private_key: Some(key),
+            ..self
+        }
+    }
+
+    /// The same merchant, verifying replies with `key` (NewPay's platform public key).
+    pub fn with_platform_public_key(self, key: RsaPublicKey) -> Self {
+        NewPay {
+            platform_public_key: Some(key),
+            ..self
+        }
+    }
+
+    /// The same merchant, with another path table or base URLs.
+    pub fn with_endpoints(self, endpoints: Endpoints) -> Self {
+        NewPay { endpoints, ..self }
+    }
+
+    /// `appId`.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// `merchantId`.
+    pub fn merchant_id(&self) -> &str {
+        &self.merchant_id
+    }
+
+    /// The codec's credentials (borrowing this merchant).
+    pub fn credentials(&self) -> Result<core::Credentials<'_>> {
+        Ok(core::Credentials::new(&self.app_id, &self.merchant_id)?)
+    }
+
+    /// The URL of `operation` in this merchant's environment.
+    pub fn url(&self, operation: Operation) -> Result<String> {
+        self.endpoints.url(&self.environment, operation)
+    }
+
+    fn signer(&self) -> Result<&RsaPrivateKey> {
+        self.private_key.as_ref().ok_or_else(|| {
+            Error::Input("NewPay: no merchant private key to sign requests with".into())
+        })
+    }
+
+    fn verifier(&self) -> Result<&RsaPublicKey> {
+        self.platform_public_key.as_ref().ok_or_else(|| {
+            Error::Input("NewPay: no platform public key to verify replies with".into())
+        })
+    }
+
+    /// A buffer surely large enough for a body whose texts total `text_len` bytes: JSON
+    /// escaping grows a byte to at most 6 (`\u00XX`), plus names, digits and the signature.
+    fn body_buffer(&self, text_len: usize) -> Vec<u8> {
+        let texts = text_len + self.app_id.len() + self.merchant_id.len();
+        vec![0u8; 512 + core::SIGN_MAX + 6 * texts]
+    }
+
+    fn post(&self, operation: Operation, body: Vec<u8>) -> Result<HttpRequest> {
+        let (name, value) = VERSION_HEADER;
+        Ok(HttpRequest::post_json(self.url(operation)?, body).with_header(name, value))
+    }
+
+    /// The exact refund body at `timestamp_ms` (milliseconds since the epoch).
+    pub fn encode_refund(&self, timestamp_ms: u64, refund: &Refund) -> Result<Vec<u8>> {
+        let mut out = self.body_buffer(refund.text_len());
+        let n = core::encode_refund(
+            &self.credentials()?,
+            self.signer()?,
+            &refund.as_codec(),
+            timestamp_ms,
+            &mut out,
+        )?
+        .len();
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// The exact inquiry-refund body at `timestamp_ms`.
+    pub fn encode_inquiry_refund(
+        &self,
+        timestamp_ms: u64,
+        query: &InquiryRefund,
+    ) -> Result<Vec<u8>> {
+        let mut out = self.body_buffer(query.refund_order_no.len());
+        let n = core::encode_inquiry_refund(
+            &self.credentials()?,
+            self.signer()?,
+            &query.as_codec(),
+            timestamp_ms,
+            &mut out,
+        )?
+        .len();
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// The refund request: `POST`, JSON, header `version: 1.0`.
+    pub fn refund_request(&self, timestamp_ms: u64, refund: &Refund) -> Result<HttpRequest> {
+        self.post(Operation::Refund, self.encode_refund(timestamp_ms, refund)?)
+    }
+
+    /// The inquiry-refund request: `POST`, JSON, header `version: 1.0`.
+    pub fn inquiry_refund_request(
+        &self,
+        timestamp_ms: u64,
+        query: &InquiryRefund,
+    ) -> Result<HttpRequest> {
+        self.post(
+            Operation::InquiryRefund,
+            self.encode_inquiry_refund(timestamp_ms, query)?,
+        )
+    }
+
+    fn decode_reply(
+        &self,
+        body: &[u8],
+        expect_refund_order_no: Option<&str>,
+        operation: Operation,
+    ) -> Result<Outcome<RefundResult>> {
+        let mut scratch = vec![0u8; body.len()];
+        let (creds, verifier) = (self.credentials()?, self.verifier()?);
+        let (reply, status): (_, fn(&Code<'_>) -> RefundStatus) = match operation {
+            Operation::Refund => (
+                core::decode_refund(&creds, verifier, body, &mut scratch)?,
+                |c: &Code<'_>| c.status(),
+            ),
+            Operation::InquiryRefund => (
+                core::decode_inquiry_refund(&creds, verifier, body, &mut scratch)?,
+                |c: &Code<'_>| c.inquiry_status(),
+            ),
+        };
+        Outcome::from_reply(
+            reply,
+            |r| {
+                check_refund_order_no(&r.refund_order_no, expect_refund_order_no)?;
+                Ok(RefundResult {
+                    status: r.status(),
+                    tran_status: r.tran_status.map(|t| t.as_wire().to_string()),
+                    refund_order_amt: r.refund_order_amt.to_string(),
+                    currency: owned(r.currency),
+                    refund_order_no: r.refund_order_no.to_string(),
+                    newpay_refund_order_no: owned(r.newpay_refund_order_no),
+                    fields: signed_members(r.data.raw())?,
+                })
+            },
+            status,
+        )
+    }
+
+    /// Verifies (platform key) and decodes a refund reply body; given the request's
+    /// `refundOrderNo`, a reply about another refund is an error.
+    pub fn decode_refund(
+        &self,
+        body: &[u8],
+        expect_refund_order_no: Option<&str>,
+    ) -> Result<Outcome<RefundResult>> {
+        self.decode_reply(body, expect_refund_order_no, Operation::Refund)
+    }
+
+    /// Verifies and decodes an inquiry-refund reply body (same rules as
+    /// [`decode_refund`](Self::decode_refund)).
+    pub fn decode_inquiry_refund(
+        &self,
+        body: &[u8],
+        expect_refund_order_no: Option<&str>,
+    ) -> Result<Outcome<RefundResult>> {
+        self.decode_reply(body, expect_refund_order_no, Operation::InquiryRefund)
+    }
+
+    /// Verifies (platform key) and decodes a refund callback body. Answer [`CALLBACK_ACK`]
+    /// once it is stored.
+    pub fn decode_refund_callback(&self, body: &[u8]) -> Result<RefundCallback> {
+        let mut scratch = vec![0u8; body.len()];
+        let cb = core::decode_refund_callback(
+            &self.credentials()?,
+            self.verifier()?,
+            body,
+            &mut scratch,
+        )?;
+        Ok(RefundCallback {
+            status: cb.status(),
+            trans_status: cb.trans_status.map(str::to_string),
+            trans_info: owned(cb.trans_info),
+            refund_order_amt: cb.refund_order_amt.to_string(),
+            refund_order_no: cb.refund_order_no.to_string(),
+            newpay_refund_order_no: owned(cb.newpay_refund_order_no),
+            fields: signed_members(cb.object.raw())?,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rsa::{RsaPrivateKey, RsaPublicKey};
     use serde_json::Value;
 
     const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
@@ -449,40 +484,36 @@ mod tests {
             .clone()
     }
 
-    fn setup() -> (Credentials, RsaPrivateKey, RsaPublicKey) {
+    fn body(name: &str) -> Vec<u8> {
+        case(name)["body"].as_str().unwrap().as_bytes().to_vec()
+    }
+
+    fn merchant() -> NewPay {
         let v = vectors();
         let c = &v["credentials"];
         let read =
             |k: &str| std::fs::read(format!("{VECTORS}/{}", c[k].as_str().unwrap())).unwrap();
-        (
-            Credentials::new(
-                c["app_id"].as_str().unwrap(),
-                c["merchant_id"].as_str().unwrap(),
-            )
-            .unwrap(),
-            RsaPrivateKey::from_any(&read("private_key_file")).unwrap(),
+        NewPay::new(
+            c["app_id"].as_str().unwrap(),
+            c["merchant_id"].as_str().unwrap(),
+            Environment::Production,
+        )
+        .unwrap()
+        .with_private_key(RsaPrivateKey::from_any(&read("private_key_file")).unwrap())
+        .with_platform_public_key(
             RsaPublicKey::from_any(&read("platform_public_key_file")).unwrap(),
         )
     }
 
     #[test]
     fn refund_http_request_matches_the_vector() {
-        let (creds, key, _) = setup();
         let c = case("refund_request");
         let mut fields = c["fields"].as_object().unwrap().clone();
         let ts = fields.shift_remove("timestamp").unwrap().as_u64().unwrap();
         fields.shift_remove("appId");
         fields.shift_remove("merchantId");
-        let req: RefundRequest = serde_json::from_value(Value::Object(fields)).unwrap();
-        let http = refund_request(
-            &creds,
-            &key,
-            &req,
-            ts,
-            &Environment::Production,
-            &Endpoints::default(),
-        )
-        .unwrap();
+        let refund = refund_fields(Value::Object(fields).to_string().as_bytes()).unwrap();
+        let http = merchant().refund_request(ts, &refund).unwrap();
         assert_eq!(http.method, "POST");
         assert_eq!(
             http.url,
@@ -491,6 +522,7 @@ mod tests {
         assert_eq!(http.header("content-type"), Some("application/json"));
         assert_eq!(http.header("version"), Some("1.0"));
         assert_eq!(http.body_text().unwrap(), c["body"].as_str().unwrap());
+        assert!(refund_fields(br#"{"refundOrderAmt":"1","orderNo":"o"}"#).is_err());
     }
 
     #[test]
@@ -504,71 +536,86 @@ mod tests {
                 .unwrap(),
             "https://uat.example/api/open/converge/pay/v1/refundQuery"
         );
+        let custom = NewPay::new(
+            "a",
+            "m",
+            Environment::Custom("http://127.0.0.1:8080/".into()),
+        )
+        .unwrap()
+        .with_endpoints(e);
         assert_eq!(
-            e.url(
-                &Environment::Custom("http://127.0.0.1:8080/".into()),
-                Operation::Refund
-            )
-            .unwrap(),
+            custom.url(Operation::Refund).unwrap(),
             "http://127.0.0.1:8080/api/open/converge/pay/v1/refund"
         );
     }
 
     #[test]
     fn decodes_the_vectors_owned() {
-        let (creds, _, platform) = setup();
-        let body = case("inquiry_refund_response_unknown_fields")["body"]
-            .as_str()
+        let m = merchant();
+        let body = body("inquiry_refund_response_unknown_fields");
+        let r = m
+            .decode_inquiry_refund(&body, Some("ORDERNORFD000000000A104"))
             .unwrap()
-            .to_string();
-        let Reply::Accepted(r) = decode_inquiry_refund(&creds, &platform, body.as_bytes()).unwrap()
-        else {
-            panic!("refused")
-        };
+            .accepted()
+            .unwrap();
         assert_eq!(r.status, RefundStatus::Succeeded);
         assert_eq!(r.refund_order_amt, "50000");
-        assert!(r.data_json.contains(r#""settleDate":"20240305""#));
-        let body = case("inquiry_refund_error")["body"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        assert_eq!(r.fields["settleDate"], "20240305");
+        assert!(!r.fields.contains_key("sign"));
         assert_eq!(
-            decode_inquiry_refund(&creds, &platform, body.as_bytes()).unwrap(),
-            Reply::Refused(Refusal {
-                code: "Z00051".into(),
-                message: "order information is not existed".into()
-            })
+            m.decode_inquiry_refund(&body, Some("ORDERNORFD-other"))
+                .unwrap_err(),
+            Error::Codec(refundwire::Error::RequestIdMismatch)
         );
-        let body = case("inquiry_refund_response_tampered")["body"]
-            .as_str()
+        let Outcome::Refused(refusal) = m
+            .decode_inquiry_refund(&self::body("inquiry_refund_error"), None)
             .unwrap()
-            .to_string();
+        else {
+            panic!("not refused")
+        };
+        assert_eq!(refusal.code, "Z00051");
+        assert_eq!(refusal.message, "order information is not existed");
+        assert_eq!(refusal.status, RefundStatus::Failed);
         assert_eq!(
-            decode_refund(&creds, &platform, body.as_bytes()).unwrap_err(),
+            m.decode_refund(&self::body("inquiry_refund_response_tampered"), None)
+                .unwrap_err(),
             Error::Codec(refundwire::Error::SignatureMismatch("data.sign"))
         );
-        let body = case("refund_callback")["body"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let cb = decode_refund_callback(&creds, &platform, body.as_bytes()).unwrap();
+        let callback = self::body("refund_callback");
+        let cb = m.decode_refund_callback(&callback).unwrap();
         assert_eq!(cb.status, RefundStatus::Succeeded);
         assert_eq!(cb.trans_status.as_deref(), Some("1"));
-        assert_eq!(cb.json, body);
+        assert_eq!(cb.fields.len(), 11);
+    }
+
+    #[test]
+    fn keys_are_needed_only_for_their_direction() {
+        let ids = NewPay::new("a", "m", Environment::Production).unwrap();
+        let q = InquiryRefund {
+            refund_order_no: "R".into(),
+        };
+        assert!(matches!(
+            ids.inquiry_refund_request(1, &q),
+            Err(Error::Input(_))
+        ));
+        assert!(matches!(
+            ids.decode_refund(b"{}", None),
+            Err(Error::Input(_))
+        ));
+        assert!(NewPay::new("", "m", Environment::Production).is_err());
     }
 
     #[test]
     fn long_escaped_fields_fit_the_computed_buffer() {
-        let (creds, key, _) = setup();
-        let req = RefundRequest {
+        let refund = Refund {
             refund_order_amt: u64::MAX,
             order_no: "\u{1}".repeat(64),
             refund_order_no: "\"".repeat(64),
             refund_desc: "\u{1f}".repeat(256),
             call_back_url: "\\".repeat(512),
         };
-        let body = encode_refund(&creds, &key, &req, u64::MAX).unwrap();
+        let body = merchant().encode_refund(u64::MAX, &refund).unwrap();
         let v: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(v["refundDesc"].as_str().unwrap(), req.refund_desc);
+        assert_eq!(v["refundDesc"].as_str().unwrap(), refund.refund_desc);
     }
 }

@@ -15,11 +15,9 @@ use refundwire::crypto::RsaVerifier;
 use refundwire::gateway::newpay as core;
 use refundwire::io::{Sha256Sink, Sink};
 use refundwire::json::Object;
-use refundwire_std::newpay::{
-    self, Credentials, Endpoints, InquiryRefundRequest, RefundRequest, Reply,
-};
+use refundwire_std::newpay::{self, InquiryRefund, NewPay, Refund};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire_std::{Environment, HttpRequest};
+use refundwire_std::{Environment, HttpRequest, Outcome};
 use serde_json::{Map, Value};
 
 const OPERATIONS: &str = "refund, refund-query, refund-callback";
@@ -74,10 +72,12 @@ fn check_refund_order_no(ctx: &Context, fields: &Value) -> Result<(), CliError> 
     }
 }
 
-fn credentials(ctx: &Context) -> Result<Credentials, CliError> {
-    Credentials::new(
+/// The merchant of the credentials file, without keys yet.
+fn merchant(ctx: &Context) -> Result<NewPay, CliError> {
+    NewPay::new(
         ctx.credentials.str("app_id")?,
         ctx.credentials.str("merchant_id")?,
+        Environment::Production,
     )
     .map_err(|e| CliError::new("credentials", e))
 }
@@ -103,8 +103,8 @@ fn failed(e: refundwire_std::Error) -> CliError {
 
 /// A request read from `fields.json`, with its timestamp.
 enum Request {
-    Refund(RefundRequest),
-    RefundQuery(InquiryRefundRequest),
+    Refund(Refund),
+    RefundQuery(InquiryRefund),
 }
 
 fn now_ms() -> Result<u64, CliError> {
@@ -119,14 +119,17 @@ fn now_ms() -> Result<u64, CliError> {
 fn request(
     ctx: &Context,
     op: Op,
-    creds: &Credentials,
+    merchant: &NewPay,
     fields: &[u8],
 ) -> Result<(Request, u64), CliError> {
     let mut fields: Map<String, Value> = common::fields_object(fields)?;
-    for (name, expected) in [("appId", &creds.app_id), ("merchantId", &creds.merchant_id)] {
+    for (name, expected) in [
+        ("appId", merchant.app_id()),
+        ("merchantId", merchant.merchant_id()),
+    ] {
         match fields.shift_remove(name) {
             None => {}
-            Some(Value::String(s)) if s == *expected => {}
+            Some(Value::String(s)) if s == expected => {}
             Some(_) => {
                 return Err(CliError::new(
                     "fields",
@@ -186,18 +189,10 @@ fn request(
     Ok((req, timestamp))
 }
 
-fn http_request(
-    creds: &Credentials,
-    key: &RsaPrivateKey,
-    req: &Request,
-    timestamp: u64,
-) -> Result<HttpRequest, CliError> {
-    let (env, endpoints) = (Environment::Production, Endpoints::default());
+fn http_request(merchant: &NewPay, req: &Request, timestamp: u64) -> Result<HttpRequest, CliError> {
     match req {
-        Request::Refund(r) => newpay::refund_request(creds, key, r, timestamp, &env, &endpoints),
-        Request::RefundQuery(r) => {
-            newpay::inquiry_refund_request(creds, key, r, timestamp, &env, &endpoints)
-        }
+        Request::Refund(r) => merchant.refund_request(timestamp, r),
+        Request::RefundQuery(r) => merchant.inquiry_refund_request(timestamp, r),
     }
     .map_err(failed)
 }
@@ -205,44 +200,30 @@ fn http_request(
 pub fn encode(ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
     let op = operation(ctx)?;
     check_options(ctx)?;
-    let creds = credentials(ctx)?;
-    let (req, timestamp) = request(ctx, op, &creds, fields)?;
-    let key = ctx.credentials.private_key()?;
-    http_request(&creds, &key, &req, timestamp)
+    let merchant = merchant(ctx)?;
+    let (req, timestamp) = request(ctx, op, &merchant, fields)?;
+    let merchant = merchant.with_private_key(ctx.credentials.private_key()?);
+    http_request(&merchant, &req, timestamp)
 }
 
-/// The verified members of an object as the `fields` output (`sign` left out).
-fn fields_without_sign(object_json: &str) -> Result<Value, CliError> {
-    let mut fields = common::raw_fields(object_json)?;
-    if let Value::Object(members) = &mut fields {
-        members.shift_remove("sign");
-    }
-    Ok(fields)
-}
-
-fn decode_with(
-    op: Op,
-    creds: &Credentials,
-    platform: &RsaPublicKey,
-    body: &[u8],
-) -> Result<Decoded, CliError> {
-    let reply = match op {
-        Op::Refund => newpay::decode_refund(creds, platform, body),
-        Op::RefundQuery => newpay::decode_inquiry_refund(creds, platform, body),
+fn decode_with(op: Op, merchant: &NewPay, body: &[u8]) -> Result<Decoded, CliError> {
+    let outcome = match op {
+        Op::Refund => merchant.decode_refund(body, None),
+        Op::RefundQuery => merchant.decode_inquiry_refund(body, None),
         Op::RefundCallback => {
-            let cb = newpay::decode_refund_callback(creds, platform, body).map_err(failed)?;
+            let cb = merchant.decode_refund_callback(body).map_err(failed)?;
             return Ok(Decoded::Ok {
                 status: cb.status,
-                fields: fields_without_sign(&cb.json)?,
+                fields: Value::Object(cb.fields),
             });
         }
     };
-    Ok(match reply.map_err(failed)? {
-        Reply::Accepted(r) => Decoded::Ok {
+    Ok(match outcome.map_err(failed)? {
+        Outcome::Accepted(r) => Decoded::Ok {
             status: r.status,
-            fields: fields_without_sign(&r.data_json)?,
+            fields: Value::Object(r.fields),
         },
-        Reply::Refused(r) => Decoded::GatewayError {
+        Outcome::Refused(r) => Decoded::GatewayError {
             code: r.code,
             message: r.message,
         },
@@ -252,9 +233,8 @@ fn decode_with(
 pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
     let op = operation(ctx)?;
     check_options(ctx)?;
-    let creds = credentials(ctx)?;
-    let platform = ctx.credentials.platform_public_key()?;
-    let decoded = decode_with(op, &creds, &platform, body)?;
+    let merchant = merchant(ctx)?.with_platform_public_key(ctx.credentials.platform_public_key()?);
+    let decoded = decode_with(op, &merchant, body)?;
     if let Decoded::Ok { fields, .. } = &decoded {
         check_refund_order_no(ctx, fields)?;
     }
@@ -277,11 +257,12 @@ fn explain_request(
     fields: &[u8],
     out: &mut Explanation,
 ) -> Result<(), CliError> {
-    let creds = credentials(ctx)?;
-    let (req, timestamp) = request(ctx, op, &creds, fields)?;
+    let merchant = merchant(ctx)?;
+    let (req, timestamp) = request(ctx, op, &merchant, fields)?;
     let key = ctx.credentials.private_key()?;
-    let core_creds = core::Credentials::new(&creds.app_id, &creds.merchant_id)
-        .map_err(|e| CliError::new("credentials", e))?;
+    let key_bits = key.signature_len() * 8;
+    let merchant = merchant.with_private_key(key);
+    let core_creds = merchant.credentials().map_err(failed)?;
     let mut scratch = vec![0u8; 4096 + fields.len() * 6];
     let signed = match &req {
         Request::Refund(r) => {
@@ -305,7 +286,8 @@ fn explain_request(
         "Members from the credentials and the clock",
         format!(
             "appId={} merchantId={} timestamp={timestamp} (milliseconds since the epoch)",
-            creds.app_id, creds.merchant_id
+            merchant.app_id(),
+            merchant.merchant_id()
         ),
     );
     out.step(&format!("String to sign — {RULE}"), &signed);
@@ -317,7 +299,7 @@ fn explain_request(
             sha256_hex(signed.as_bytes())
         ),
     );
-    let http = http_request(&creds, &key, &req, timestamp)?;
+    let http = http_request(&merchant, &req, timestamp)?;
     let body = http.body_text().map_err(|e| CliError::new("body", e))?;
     let sent: Value = serde_json::from_str(body).map_err(|e| CliError::new("body", e))?;
     let sign = sent
@@ -329,20 +311,9 @@ fn explain_request(
         &format!(
             "sign = Base64(RSASSA-PKCS1-v1_5 SHA-256 of the string, merchant private key, \
              {} bits)",
-            key.signature_len() * 8
+            key_bits
         ),
         &sign,
-    );
-    let check = key
-        .public_key()
-        .map_err(|e| CliError::new("private key", e))?
-        .verify_sha256(
-            signed.as_bytes(),
-            &key.sign_to_vec(signed.as_bytes()).map_err(failed)?,
-        );
-    out.step(
-        "Self-check: the public half of the merchant key verifies it",
-        if check.is_ok() { "OK" } else { "FAILED" },
     );
     out.step(
         "Body (page order: appId, merchantId, timestamp, sign, then the business fields)",
@@ -366,8 +337,8 @@ fn explain_reply(
     body: &[u8],
     out: &mut Explanation,
 ) -> Result<(), CliError> {
-    let creds = credentials(ctx)?;
     let platform = ctx.credentials.platform_public_key()?;
+    let merchant = merchant(ctx)?.with_platform_public_key(platform.clone());
     out.step(
         "Operation",
         match op {
@@ -394,13 +365,13 @@ fn explain_reply(
                 "A refusal carries no `data` and no signature",
                 "decoded as the gateway's own refusal (see the result)",
             );
-            return explain_result(op, &creds, &platform, body, out);
+            return explain_result(op, &merchant, body, out);
         }
         match top.object("data") {
             Ok(data) => (data, "data.sign"),
             Err(e) => {
                 out.step("data", format!("unusable: {e}"));
-                return explain_result(op, &creds, &platform, body, out);
+                return explain_result(op, &merchant, body, out);
             }
         }
     };
@@ -457,17 +428,16 @@ fn explain_reply(
         }
         Err(e) => out.step("String to verify", format!("cannot be built: {e}")),
     }
-    explain_result(op, &creds, &platform, body, out)
+    explain_result(op, &merchant, body, out)
 }
 
 fn explain_result(
     op: Op,
-    creds: &Credentials,
-    platform: &RsaPublicKey,
+    merchant: &NewPay,
     body: &[u8],
     out: &mut Explanation,
 ) -> Result<(), CliError> {
-    match decode_with(op, creds, platform, body) {
+    match decode_with(op, merchant, body) {
         Ok(decoded) => out.step("Result (what `decode` prints)", decoded.to_json()),
         Err(e) => out.step("Result: rejected (`decode` exits 1)", e),
     }
@@ -506,17 +476,20 @@ const DEMO_MERCHANT_KEY: &str = "MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoI
 const DEMO_PLATFORM_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwWVMXvEg3a/k8kNnQ5W7KMBg4GZKKRSCrk/aJiUPkqOMYUsUiMPr7J35o5K0Tmsf9Oww2PiyV/4/0VfBB63RfZ2CdV/kv7UccjIaoCC6klU09vgn6Bx09yIIvGZzTIz751h6hfpCaG8wvdTHB0Qj+yN1/EoNXSEkf1SVS3fB7rZc0yFzP7uGs8Xw0JU6gyj06S7kSu9aXiJ2T0yFbvDTkJIZ5Tez1fSVDXdnv//86lI9KQlWLCyRZxtOwMrgOkw9+TCPoJeq+h981j20oz0MUa8+P/HZK/Up9f3C7og/RWSOceK8fZUtJtLGnQWD4G2K3cETw4ouKCGsJy1McHCKYQIDAQAB";
 /// `inquiry_refund_response_unknown_fields`: signed members the codec does not know.
 const DEMO_INQUIRY_REPLY: &str = r#"{"success":true,"message":"success","data":{"appId":"e585552fac954ab592c9357d34accd78","tranAbbr":null,"tranNo":"00012022090700000037","tranStatus":1,"tranInfo":"success","refundOrderAmt":"50000","payMethod":1,"currency":"LAK","orderNo":"ORDERNO000000000A104","newpayOrderNo":"202209076000000321","refundOrderNo":"ORDERNORFD000000000A104","newpayRefundOrderNo":"202209078000000702","refundSuccess":true,"settleDate":"20240305","sign":"e0deNtWMUWtVTpwG0Hh0UCgIjZ3yJdmPSro9sunUHY2p16UAN3h44pQSf71DNW8SqLjIOvJYSYs/3tUHg9LfEVXgJuieDLgCPGNhAOqUhSHM0wmSgrWLiAIAU3S8IR2Z7pjerTMD0O/F/dWdD1q49idaQL5DzYp2Vz/5jutjkMs915b4L2ZUa7EKP75s9T214OP3Ort3SSNSWswdL5aGiMy1sWg0vOuQG3ikpg0S4saymeGYlGQIehJSYsiLzKyMzUOqhz+GNU2ODw6IAEbq5JJwm/y65NCm/uoBE1pYF7jAtR8/RVu82dy1wcHHfWCP67/WqZe3MsoZT+wg2N/tqw=="},"code":"0","timestamp":"1709614016081"}"#;
+/// `inquiry_refund_error`.
+const DEMO_REFUSAL: &str = r#"{"success":false,"message":"order information is not existed","code":"Z00051","timestamp":"1709614015581"}"#;
 /// `refund_callback`.
 const DEMO_CALLBACK: &str = r#"{"appId":"e585552fac954ab592c9357d34accd78","payMethod":1,"refundOrderAmt":"50000","currency":"LAK","newpayOrderNo":"202209076000000321","newpayRefundOrderNo":"202209078000000702","orderNo":"ORDERNO000000000A104","refundOrderNo":"ORDERNORFD000000000A104","transStatus":1,"transInfo":"Transaction Success","timestamp":1709614016481,"sign":"KwHuqqmZkGkRk46wXpO6vT+XJ32s8ASo/0edmcOzaVi0yYmfBQ64Mj+vih8XaEtis7yk8rV1iM7HR6J+rxaE+MsSpX47tFTPU1O1DIF/UTEGCAruegTvNkBYQOOGzolLyDJiAcP4VdsAFkRxvwZ6eM08uopExro+dSBLmLWRmJEbn3iOo0lmwrihEZVbDNh+wrbK8l7yRQuHE9xOimiE7ITrNBTZumrBETcUpqExHfXDA2UANqHramhLe/cdQ9ww+LpmXgg4QFniz3UKLfuzm2b6zYKqC1QkxuCtNfYmWv0BiPAw9VGDMCngn9ea+uNJY9la0r4ON4X8H6A3J24jgA=="}"#;
 
 pub fn demo() -> Result<String, CliError> {
-    let creds =
-        Credentials::new(DEMO_APP_ID, DEMO_MERCHANT_ID).map_err(|e| CliError::new("demo", e))?;
-    let key = RsaPrivateKey::from_any(DEMO_MERCHANT_KEY.as_bytes())
-        .map_err(|e| CliError::new("demo", e))?;
-    let platform = RsaPublicKey::from_any(DEMO_PLATFORM_KEY.as_bytes())
-        .map_err(|e| CliError::new("demo", e))?;
-    let req = RefundRequest {
+    let demo = |e: refundwire_std::Error| CliError::new("demo", e);
+    let merchant = NewPay::new(DEMO_APP_ID, DEMO_MERCHANT_ID, Environment::Production)
+        .map_err(demo)?
+        .with_private_key(RsaPrivateKey::from_any(DEMO_MERCHANT_KEY.as_bytes()).map_err(demo)?)
+        .with_platform_public_key(
+            RsaPublicKey::from_any(DEMO_PLATFORM_KEY.as_bytes()).map_err(demo)?,
+        );
+    let refund = Refund {
         refund_order_amt: 50000,
         order_no: "ORDERNO9256341685878".into(),
         refund_order_no: "ORDERNORFD3101222834598".into(),
@@ -524,50 +497,55 @@ pub fn demo() -> Result<String, CliError> {
         call_back_url: String::new(),
     };
     let timestamp = 1_709_614_015_581;
-    let core_creds = core::Credentials::new(DEMO_APP_ID, DEMO_MERCHANT_ID)
-        .map_err(|e| CliError::new("demo", e))?;
     let mut scratch = [0u8; 1024];
-    let signed = core::refund_signed_string(&core_creds, &req.as_codec(), timestamp, &mut scratch)
-        .map_err(|e| CliError::new("demo", e))?
-        .to_string();
-    let http = http_request(&creds, &key, &Request::Refund(req), timestamp)?;
+    let signed = core::refund_signed_string(
+        &merchant.credentials().map_err(demo)?,
+        &refund.as_codec(),
+        timestamp,
+        &mut scratch,
+    )
+    .map_err(|e| CliError::new("demo", e))?
+    .to_string();
+    let http = http_request(&merchant, &Request::Refund(refund), timestamp)?;
     let body = http.body_text().map_err(|e| CliError::new("demo", e))?;
 
     let mut out = String::from(
-        "== NewPay: refund (SHA256WithRSA over sorted name=value pairs, empty values kept)\n",
+        "== NewPay refund: sign = Base64(SHA256WithRSA of the sorted name=value pairs, \
+         merchant key) ==\n",
     );
-    out.push_str(&format!("request       POST {}\n", http.url));
-    out.push_str(&format!("string signed {signed}\n"));
-    out.push_str(&format!("body          {body}\n"));
-    let reply = decode_with(
-        Op::RefundQuery,
-        &creds,
-        &platform,
-        DEMO_INQUIRY_REPLY.as_bytes(),
-    )?;
-    out.push_str(&format!(
-        "inquiry reply (signed members refundSuccess, settleDate unknown to the field table) \
-         → {}\n",
-        reply.to_json()
+    out.push_str(&format!("POST {}\n", http.url));
+    out.push_str(&format!("string to sign: {signed}\n"));
+    out.push_str(&format!("{body}\n"));
+    let show =
+        |title: &str, body: &str, decoded: String| format!("\n{title}:\n{body}\n→ {decoded}\n");
+    let reply = decode_with(Op::RefundQuery, &merchant, DEMO_INQUIRY_REPLY.as_bytes())?;
+    out.push_str(&show(
+        "inquiry reply (signs refundSuccess and settleDate, which no field table lists)",
+        DEMO_INQUIRY_REPLY,
+        reply.to_json(),
+    ));
+    let refusal = decode_with(Op::RefundQuery, &merchant, DEMO_REFUSAL.as_bytes())?;
+    out.push_str(&show(
+        "refusal (Z00051, order does not exist; refusals are not signed)",
+        DEMO_REFUSAL,
+        refusal.to_json(),
     ));
     let tampered = DEMO_INQUIRY_REPLY.replace("\"50000\"", "\"5000\"");
-    let rejected = match decode_with(Op::RefundQuery, &creds, &platform, tampered.as_bytes()) {
+    let rejected = match decode_with(Op::RefundQuery, &merchant, tampered.as_bytes()) {
         Ok(_) => "ACCEPTED (this is a bug)".to_string(),
         Err(e) => format!("rejected: {e}"),
     };
     out.push_str(&format!(
-        "same reply, refundOrderAmt changed → {rejected}\n"
+        "\nthe same inquiry reply with refundOrderAmt changed to 5000:\n→ {rejected}\n"
     ));
-    let callback = decode_with(
-        Op::RefundCallback,
-        &creds,
-        &platform,
-        DEMO_CALLBACK.as_bytes(),
-    )?;
-    out.push_str(&format!(
-        "refund callback → {}; answer {}\n",
+    let callback = decode_with(Op::RefundCallback, &merchant, DEMO_CALLBACK.as_bytes())?;
+    out.push_str(&show(
+        &format!(
+            "refund callback (answer {})",
+            String::from_utf8_lossy(newpay::CALLBACK_ACK)
+        ),
+        DEMO_CALLBACK,
         callback.to_json(),
-        String::from_utf8_lossy(newpay::CALLBACK_ACK)
     ));
     Ok(out)
 }
