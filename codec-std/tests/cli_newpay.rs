@@ -8,16 +8,15 @@
     clippy::indexing_slicing
 )]
 
+mod cli_support;
+
+use cli_support::{TempFile, shared};
 use serde_json::{Map, Value};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
-
 fn vectors() -> Value {
-    let path = format!("{SHARED}/vectors/newpay.json");
-    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+    cli_support::vectors("newpay")
 }
 
 fn case(name: &str) -> Value {
@@ -34,21 +33,16 @@ fn body(name: &str) -> String {
     case(name)["body"].as_str().unwrap().to_string()
 }
 
-/// Writes a credentials file in a fresh temp folder. `inline`: keys as Base64 members only;
-/// otherwise `*_file` members as absolute paths into `shared/vectors/keys`.
-fn credentials(inline: bool) -> PathBuf {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir =
-        std::env::temp_dir().join(format!("refundwire-cli-newpay-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A credentials file with the vector's credentials. `inline`: keys as the Base64 members
+/// only; otherwise `*_file` members as absolute paths into `shared/vectors/keys`.
+fn credentials(inline: bool) -> TempFile {
     let mut creds = vectors()["credentials"].as_object().unwrap().clone();
     for key in ["private_key_file", "platform_public_key_file"] {
         let relative = creds[key].as_str().unwrap().to_string();
         if inline {
             creds.shift_remove(key);
         } else {
-            let absolute = Path::new(SHARED).join("vectors").join(relative);
+            let absolute = shared().join("vectors").join(relative);
             creds.insert(key.into(), Value::String(absolute.display().to_string()));
         }
     }
@@ -56,9 +50,7 @@ fn credentials(inline: bool) -> PathBuf {
         creds.shift_remove("private_key_pkcs8_b64");
         creds.shift_remove("platform_public_key_b64");
     }
-    let path = dir.join("credentials.json");
-    std::fs::write(&path, Value::Object(creds).to_string()).unwrap();
-    path
+    TempFile::with(&Value::Object(creds).to_string())
 }
 
 struct Run {
@@ -68,15 +60,7 @@ struct Run {
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_refundwire"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = cli_support::run(args, stdin);
     Run {
         code: out.status.code().expect("exited by a signal (panic?)"),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -84,9 +68,9 @@ fn run(args: &[&str], stdin: &[u8]) -> Run {
     }
 }
 
-fn with_creds<'a>(args: &[&'a str], creds: &'a Path) -> Vec<&'a str> {
+fn with_creds<'a>(args: &[&'a str], creds: &'a TempFile) -> Vec<&'a str> {
     let mut v = args.to_vec();
-    v.extend(["--credentials", creds.to_str().unwrap()]);
+    v.extend(["--credentials", creds.path()]);
     v
 }
 
