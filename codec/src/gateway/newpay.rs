@@ -53,7 +53,7 @@ use crate::crypto::{RSA_SIGNATURE_MAX, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Object};
+use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
 use crate::{RefundStatus, Refusal, Reply};
 
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
@@ -506,8 +506,8 @@ enum Operation {
 
 /// A member that is text on the wire: a string, or a number's text. NewPay's own samples send
 /// `appId`, `refundOrderAmt` and `timestamp` both ways. `None` when absent or `null`.
-fn text<'a>(obj: &Object<'a>, name: &'static str) -> Result<Option<JsonStr<'a>>> {
-    let Some(value) = obj.get(name) else {
+fn text<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>> {
+    let Some(value) = value else {
         return Ok(None);
     };
     match value.kind() {
@@ -519,15 +519,21 @@ fn text<'a>(obj: &Object<'a>, name: &'static str) -> Result<Option<JsonStr<'a>>>
 }
 
 /// Like [`text`], borrowed as `&str`: codes and amounts never need escapes, so one is refused.
-fn plain<'a>(obj: &Object<'a>, name: &'static str) -> Result<Option<&'a str>> {
-    text(obj, name)?
+fn plain<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<Option<&'a str>> {
+    text(value, name)?
         .map(|s| s.as_str().ok_or(Error::InvalidField(name)))
         .transpose()
 }
 
+/// A required [`text`] member.
+fn required<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<JsonStr<'a>> {
+    text(value, name)?.ok_or(Error::MissingField(name))
+}
+
 /// `refundOrderAmt`: required, a plain decimal (`50000`, `123.00`), string or number.
-fn amount<'a>(obj: &Object<'a>) -> Result<&'a str> {
-    let text = plain(obj, "refundOrderAmt")?.ok_or(Error::MissingField("refundOrderAmt"))?;
+fn amount<'a>(value: Option<Value<'a>>) -> Result<&'a str> {
+    let name = "refundOrderAmt";
+    let text = plain(value, name)?.ok_or(Error::MissingField(name))?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let ok = match text.split_once('.') {
         Some((int, frac)) => digits(int) && digits(frac),
@@ -602,21 +608,53 @@ pub struct RefundResult<'a> {
 
 impl<'a> RefundResult<'a> {
     fn parse(data: Object<'a>, operation: Operation) -> Result<Self> {
+        let [
+            app_id,
+            tran_abbr,
+            tran_no,
+            tran_status,
+            tran_info,
+            refund_order_amt,
+            pay_method,
+            currency,
+            order_no,
+            newpay_order_no,
+            refund_order_no,
+            newpay_refund_order_no,
+            refund_success,
+        ] = data.pick([
+            "appId",
+            "tranAbbr",
+            "tranNo",
+            "tranStatus",
+            "tranInfo",
+            "refundOrderAmt",
+            "payMethod",
+            "currency",
+            "orderNo",
+            "newpayOrderNo",
+            "refundOrderNo",
+            "newpayRefundOrderNo",
+            "refundSuccess",
+        ]);
+        let refund_success = match refund_success.filter(|v| !v.is_null()) {
+            None => None,
+            Some(v) => Some(v.as_bool().ok_or(Error::InvalidField("refundSuccess"))?),
+        };
         Ok(RefundResult {
-            app_id: text(&data, "appId")?.ok_or(Error::MissingField("appId"))?,
-            tran_abbr: text(&data, "tranAbbr")?,
-            tran_no: text(&data, "tranNo")?,
-            tran_status: plain(&data, "tranStatus")?.map(TranStatus::from_wire),
-            tran_info: text(&data, "tranInfo")?,
-            refund_order_amt: amount(&data)?,
-            pay_method: plain(&data, "payMethod")?.map(PayMethod::from_wire),
-            currency: text(&data, "currency")?,
-            order_no: text(&data, "orderNo")?,
-            newpay_order_no: text(&data, "newpayOrderNo")?,
-            refund_order_no: text(&data, "refundOrderNo")?
-                .ok_or(Error::MissingField("refundOrderNo"))?,
-            newpay_refund_order_no: text(&data, "newpayRefundOrderNo")?,
-            refund_success: data.opt_bool("refundSuccess")?,
+            app_id: required(app_id, "appId")?,
+            tran_abbr: text(tran_abbr, "tranAbbr")?,
+            tran_no: text(tran_no, "tranNo")?,
+            tran_status: plain(tran_status, "tranStatus")?.map(TranStatus::from_wire),
+            tran_info: text(tran_info, "tranInfo")?,
+            refund_order_amt: amount(refund_order_amt)?,
+            pay_method: plain(pay_method, "payMethod")?.map(PayMethod::from_wire),
+            currency: text(currency, "currency")?,
+            order_no: text(order_no, "orderNo")?,
+            newpay_order_no: text(newpay_order_no, "newpayOrderNo")?,
+            refund_order_no: required(refund_order_no, "refundOrderNo")?,
+            newpay_refund_order_no: text(newpay_refund_order_no, "newpayRefundOrderNo")?,
+            refund_success,
             data,
             operation,
         })
@@ -667,7 +705,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
     let success = top
         .opt_bool("success")?
         .ok_or(Error::MissingField("success"))?;
-    let code = plain(&top, "code")?.map(Code::from_wire);
+    let code = plain(top.get("code"), "code")?.map(Code::from_wire);
     if !success {
         let code = code.ok_or(Error::MissingField("code"))?;
         if code == Code::Success {
@@ -763,19 +801,43 @@ fn trans_info_outcome(info: &JsonStr<'_>) -> Option<bool> {
 
 impl<'a> RefundCallback<'a> {
     fn parse(object: Object<'a>) -> Result<Self> {
+        let [
+            app_id,
+            pay_method,
+            refund_order_amt,
+            currency,
+            newpay_order_no,
+            newpay_refund_order_no,
+            order_no,
+            refund_order_no,
+            trans_status,
+            trans_info,
+            timestamp,
+        ] = object.pick([
+            "appId",
+            "payMethod",
+            "refundOrderAmt",
+            "currency",
+            "newpayOrderNo",
+            "newpayRefundOrderNo",
+            "orderNo",
+            "refundOrderNo",
+            "transStatus",
+            "transInfo",
+            "timestamp",
+        ]);
         Ok(RefundCallback {
-            app_id: text(&object, "appId")?.ok_or(Error::MissingField("appId"))?,
-            pay_method: plain(&object, "payMethod")?.map(PayMethod::from_wire),
-            refund_order_amt: amount(&object)?,
-            currency: text(&object, "currency")?,
-            newpay_order_no: text(&object, "newpayOrderNo")?,
-            newpay_refund_order_no: text(&object, "newpayRefundOrderNo")?,
-            order_no: text(&object, "orderNo")?,
-            refund_order_no: text(&object, "refundOrderNo")?
-                .ok_or(Error::MissingField("refundOrderNo"))?,
-            trans_status: plain(&object, "transStatus")?,
-            trans_info: text(&object, "transInfo")?,
-            timestamp: plain(&object, "timestamp")?,
+            app_id: required(app_id, "appId")?,
+            pay_method: plain(pay_method, "payMethod")?.map(PayMethod::from_wire),
+            refund_order_amt: amount(refund_order_amt)?,
+            currency: text(currency, "currency")?,
+            newpay_order_no: text(newpay_order_no, "newpayOrderNo")?,
+            newpay_refund_order_no: text(newpay_refund_order_no, "newpayRefundOrderNo")?,
+            order_no: text(order_no, "orderNo")?,
+            refund_order_no: required(refund_order_no, "refundOrderNo")?,
+            trans_status: plain(trans_status, "transStatus")?,
+            trans_info: text(trans_info, "transInfo")?,
+            timestamp: plain(timestamp, "timestamp")?,
             object,
         })
     }
