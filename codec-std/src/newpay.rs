@@ -116,8 +116,9 @@ impl Endpoints {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Refund {
-    /// `refundOrderAmt` in NewPay's unit (whole kip for LAK); a string of digits in JSON.
-    #[serde(deserialize_with = "core::deserialize_amount")]
+    /// `refundOrderAmt` in NewPay's unit (whole kip for LAK): a string of digits as on the
+    /// wire, or a JSON integer (as in the refund page's example); sent as a string.
+    #[serde(deserialize_with = "whole_amount")]
     pub refund_order_amt: u64,
     /// `orderNo`: the merchant's number of the paid order.
     pub order_no: String,
@@ -129,6 +130,20 @@ pub struct Refund {
     /// `callBackUrl` (may be empty).
     #[serde(default)]
     pub call_back_url: String,
+}
+
+fn whole_amount<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    match Value::deserialize(d)? {
+        Value::String(s) => refundwire::money::parse_minor_units(&s).map_err(D::Error::custom),
+        Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| D::Error::custom("refundOrderAmt must be a whole amount")),
+        _ => Err(D::Error::custom(
+            "refundOrderAmt must be a string of digits (or an integer)",
+        )),
+    }
 }
 
 impl Refund {
@@ -523,6 +538,17 @@ mod tests {
         assert_eq!(http.header("version"), Some("1.0"));
         assert_eq!(http.body_text().unwrap(), c["body"].as_str().unwrap());
         assert!(refund_fields(br#"{"refundOrderAmt":"1","orderNo":"o"}"#).is_err());
+        for (amount, ok) in [
+            ("\"50000\"", true),
+            ("50000", true),
+            ("\"5.00\"", false),
+            ("5.5", false),
+            ("-1", false),
+        ] {
+            let json =
+                format!(r#"{{"refundOrderAmt":{amount},"orderNo":"o","refundOrderNo":"r"}}"#);
+            assert_eq!(refund_fields(json.as_bytes()).is_ok(), ok, "{amount}");
+        }
     }
 
     #[test]

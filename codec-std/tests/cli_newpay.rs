@@ -140,7 +140,7 @@ fn encode_refuses_bad_input_with_one_line() {
         ),
         (
             vec!["encode", "newpay", "refund"],
-            ok.replace("\"50000\"", "50000"),
+            ok.replace("\"50000\"", "\"500.00\""),
             "fields",
         ),
         (

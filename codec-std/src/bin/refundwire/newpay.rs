@@ -3,7 +3,7 @@
 //!
 //! Credentials: `app_id`, `merchant_id`, the merchant key (`private_key_file` or
 //! `private_key_pkcs8_b64`) and NewPay's platform key (`platform_public_key_file` or
-//! `platform_public_key_b64`). Fields: refund `refundOrderAmt` (a string of digits), `orderNo`,
+//! `platform_public_key_b64`). Fields: refund `refundOrderAmt` (digits, string or integer), `orderNo`,
 //! `refundOrderNo`, `refundDesc`, `callBackUrl`; refund-query `refundOrderNo`. `appId`,
 //! `merchantId` and `timestamp` may be present too (as in the vectors' `fields`): the ids must
 //! then match the credentials, and `timestamp` is used when `--timestamp-ms` (or `--time`,
