@@ -209,7 +209,7 @@ pub struct RefundResult {
     pub refund_order_no: String,
     /// `newpayRefundOrderNo`, if sent.
     pub newpay_refund_order_no: Option<String>,
-    /// Every member of the verified `data` but `sign`, values as sent (unknown ones too).
+    /// Every member of the verified `data` (`sign` too), values as sent, unknown ones included.
     pub fields: Map<String, Value>,
 }
 
@@ -229,7 +229,7 @@ pub struct RefundCallback {
     pub refund_order_no: String,
     /// `newpayRefundOrderNo`, if sent.
     pub newpay_refund_order_no: Option<String>,
-    /// Every member of the verified body but `sign`, values as sent (unknown ones too).
+    /// Every member of the verified body (`sign` too), values as sent, unknown ones included.
     pub fields: Map<String, Value>,
 }
 
@@ -237,11 +237,9 @@ fn owned(s: Option<JsonStr<'_>>) -> Option<String> {
     s.map(|s| s.to_string())
 }
 
-/// The verified members of an object, `sign` left out.
+/// The verified object's members, exactly as sent (`sign` included: nothing is dropped).
 fn signed_members(object_json: &str) -> Result<Map<String, Value>> {
-    let mut fields = members(object_json)?;
-    fields.shift_remove("sign");
-    Ok(fields)
+    members(object_json)
 }
 
 fn check_refund_order_no(got: &JsonStr<'_>, expected: Option<&str>) -> Result<()> {
@@ -587,7 +585,7 @@ mod tests {
         assert_eq!(r.status, RefundStatus::Succeeded);
         assert_eq!(r.refund_order_amt, "50000");
         assert_eq!(r.fields["settleDate"], "20240305");
-        assert!(!r.fields.contains_key("sign"));
+        assert!(r.fields.contains_key("sign"));
         assert_eq!(
             m.decode_inquiry_refund(&body, Some("ORDERNORFD-other"))
                 .unwrap_err(),
@@ -611,7 +609,7 @@ mod tests {
         let cb = m.decode_refund_callback(&callback).unwrap();
         assert_eq!(cb.status, RefundStatus::Succeeded);
         assert_eq!(cb.trans_status.as_deref(), Some("1"));
-        assert_eq!(cb.fields.len(), 11);
+        assert_eq!(cb.fields.len(), 12); // every member, `sign` included
     }
 
     #[test]
