@@ -2,3 +2,4 @@
 //! `encode_*`, response views, `decode_*`, codes and statuses.
 
 pub mod ottpay;
+pub mod payermax;
