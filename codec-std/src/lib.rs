@@ -7,6 +7,7 @@
 pub mod error;
 pub mod http;
 pub mod ottpay;
+pub mod payermax;
 pub mod rsa;
 
 pub use error::{Error, Result};

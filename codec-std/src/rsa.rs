@@ -107,6 +107,12 @@ impl RsaPublicKey {
         Self::from_der(&to_der(input)?)
     }
 
+    /// The key as DER SubjectPublicKeyInfo (whatever form it was loaded from), e.g. to show
+    /// a fingerprint: `openssl pkey -pubin -outform DER | sha256sum` prints the same digest.
+    pub fn spki_der(&self) -> &[u8] {
+        self.key.as_ref()
+    }
+
     fn from_der(der: &[u8]) -> Result<Self> {
         let key = signature::ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
             .map_err(|e| Error::Key(format!("not an RSA public key (SPKI or PKCS#1): {e}")))?;

@@ -1,0 +1,240 @@
+//! PayerMax (std side): a client description holding the keys, owned request bodies, HTTP
+//! descriptors for the production and UAT hosts, and a wall-clock `requestTime`.
+//!
+//! The wire format, signing and verification live in [`refundwire::gateway::payermax`]; this
+//! module only owns buffers and keys around it.
+//!
+//! ```no_run
+//! use refundwire::gateway::payermax::RefundRequest;
+//! use refundwire::money::{Currency, Money};
+//! use refundwire_std::payermax::{self, PayerMax};
+//! use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
+//!
+//! # fn main() -> refundwire_std::Result<()> {
+//! let gateway = PayerMax::new(
+//!     "2f429ce59ff3078fcc1b0c3e1c07724e",
+//!     Some("054122482447577"),
+//!     RsaPrivateKey::from_any(&std::fs::read("merchant.pem").unwrap())?,
+//!     RsaPublicKey::from_any(b"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAs4BX...")?,
+//! )?;
+//! let refund = RefundRequest {
+//!     out_refund_no: "R6030620278683",
+//!     out_trade_no: "P8738069560423",
+//!     refund_amount: Money::new(1050, Currency::from_code("USD")?),
+//!     comments: None,
+//!     refund_notify_url: None,
+//! };
+//! let request = gateway.refund(&refund, payermax::request_time_now()?)?;
+//! // … send `request` with any HTTP client, then:
+//! # let (sign, body): (Option<&str>, Vec<u8>) = (None, Vec::new());
+//! let reply = gateway.decode_refund(sign, &body)?;
+//! # Ok(()) }
+//! ```
+
+use crate::error::{Error, Result};
+use crate::http::{Environment, HttpRequest};
+use crate::rsa::{RsaPrivateKey, RsaPublicKey};
+use refundwire::gateway::payermax::{
+    self as wire, Credentials, Envelope, NotificationReply, RefundQuery, RefundQueryReply,
+    RefundReply, RefundRequest,
+};
+use refundwire::time::Timestamp;
+
+/// Production base URL; the `apiName` (`refund`, `refundQuery`) follows after a `/`.
+pub const PRODUCTION_BASE: &str = "https://pay-gate.payermax.com/aggregate-pay/api/gateway";
+/// UAT (test) base URL.
+pub const UAT_BASE: &str = "https://pay-gate-uat.payermax.com/aggregate-pay/api/gateway";
+
+/// The current instant in UTC, for `requestTime` (PayerMax refuses one more than two minutes
+/// off its clock with `REQ_TIME_OVER_TIME`).
+pub fn request_time_now() -> Result<Timestamp> {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::Codec(refundwire::Error::Time))?;
+    let ms = i64::try_from(since_epoch.as_millis())
+        .map_err(|_| Error::Codec(refundwire::Error::Time))?;
+    Ok(Timestamp::utc(ms)?)
+}
+
+/// The URL of `api_name` (`refund` or `refundQuery`) in `environment`.
+pub fn url(environment: &Environment, api_name: &str) -> String {
+    format!("{}/{api_name}", environment.base(PRODUCTION_BASE, UAT_BASE))
+}
+
+/// A merchant app's PayerMax setup: ids, the merchant's private key (signs requests) and
+/// PayerMax's public key (verifies replies and notifications).
+#[derive(Debug)]
+pub struct PayerMax {
+    app_id: String,
+    merchant_no: Option<String>,
+    private_key: RsaPrivateKey,
+    platform_key: RsaPublicKey,
+    /// Where requests go (production unless changed).
+    pub environment: Environment,
+    /// The envelope `version` (`1.1` unless PayerMax assigned another).
+    pub version: String,
+    /// The envelope `keyVersion` (`1`).
+    pub key_version: String,
+}
+
+impl PayerMax {
+    /// A setup for production with the default `version` and `keyVersion`.
+    pub fn new(
+        app_id: &str,
+        merchant_no: Option<&str>,
+        private_key: RsaPrivateKey,
+        platform_key: RsaPublicKey,
+    ) -> Result<Self> {
+        Credentials::new(app_id, merchant_no)?;
+        Ok(PayerMax {
+            app_id: app_id.to_owned(),
+            merchant_no: merchant_no.map(str::to_owned),
+            private_key,
+            platform_key,
+            environment: Environment::Production,
+            version: wire::VERSION.to_owned(),
+            key_version: wire::KEY_VERSION.to_owned(),
+        })
+    }
+
+    /// The same setup sending to `environment`.
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// The codec's view of the ids (checked by [`new`](Self::new) already).
+    pub fn credentials(&self) -> Result<Credentials<'_>> {
+        Ok(Credentials::new(&self.app_id, self.merchant_no.as_deref())?)
+    }
+
+    /// The merchant's private key (signs requests).
+    pub fn private_key(&self) -> &RsaPrivateKey {
+        &self.private_key
+    }
+
+    /// PayerMax's public key (verifies replies and notifications).
+    pub fn platform_key(&self) -> &RsaPublicKey {
+        &self.platform_key
+    }
+
+    /// The envelope for a request made at `request_time`.
+    pub fn envelope(&self, request_time: Timestamp) -> Envelope<'_> {
+        Envelope {
+            version: &self.version,
+            key_version: &self.key_version,
+            request_time,
+        }
+    }
+
+    /// The unsigned `refund` body.
+    pub fn refund_body(&self, request: &RefundRequest<'_>, time: Timestamp) -> Result<Vec<u8>> {
+        let texts = [
+            request.out_refund_no,
+            request.out_trade_no,
+            request.comments.unwrap_or_default(),
+            request.refund_notify_url.unwrap_or_default(),
+        ];
+        let mut out = vec![0u8; self.body_bound(&texts)];
+        let len = wire::write_refund_body(
+            &self.credentials()?,
+            &self.envelope(time),
+            request,
+            &mut out,
+        )?
+        .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    /// The unsigned `refundQuery` body.
+    pub fn refund_query_body(&self, query: &RefundQuery<'_>, time: Timestamp) -> Result<Vec<u8>> {
+        let texts = [
+            query.out_refund_no.unwrap_or_default(),
+            query.refund_trade_no.unwrap_or_default(),
+        ];
+        let mut out = vec![0u8; self.body_bound(&texts)];
+        let len = wire::write_refund_query_body(
+            &self.credentials()?,
+            &self.envelope(time),
+            query,
+            &mut out,
+        )?
+        .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    /// An upper bound of a body's length: JSON escaping turns a byte into at most 6.
+    fn body_bound(&self, texts: &[&str]) -> usize {
+        let strings = [
+            self.app_id.as_str(),
+            self.merchant_no.as_deref().unwrap_or_default(),
+            &self.version,
+            &self.key_version,
+        ];
+        let text_len: usize = texts.iter().chain(&strings).map(|t| t.len()).sum();
+        256 + 6 * text_len
+    }
+
+    /// The `sign` header value of `body` (Base64 RSA-SHA256 with the merchant key).
+    pub fn sign(&self, body: &[u8]) -> Result<String> {
+        let mut out = [0u8; wire::SIGN_MAX];
+        Ok(wire::sign(&self.private_key, body, &mut out)?.to_owned())
+    }
+
+    fn post(&self, api_name: &str, body: Vec<u8>) -> Result<HttpRequest> {
+        let sign = self.sign(&body)?;
+        Ok(
+            HttpRequest::post_json(url(&self.environment, api_name), body)
+                .with_header(wire::SIGN_HEADER, &sign),
+        )
+    }
+
+    /// The signed `refund` request, ready to send.
+    pub fn refund(&self, request: &RefundRequest<'_>, time: Timestamp) -> Result<HttpRequest> {
+        self.post(wire::API_REFUND, self.refund_body(request, time)?)
+    }
+
+    /// The signed `refundQuery` request, ready to send.
+    pub fn refund_query(&self, query: &RefundQuery<'_>, time: Timestamp) -> Result<HttpRequest> {
+        self.post(wire::API_REFUND_QUERY, self.refund_query_body(query, time)?)
+    }
+
+    /// Verifies and decodes a `refund` reply (`sign`: the reply's `sign` header, if any).
+    pub fn decode_refund<'a>(&self, sign: Option<&str>, body: &'a [u8]) -> Result<RefundReply<'a>> {
+        Ok(wire::decode_refund(
+            &self.platform_key,
+            sign.map(str::as_bytes),
+            body,
+        )?)
+    }
+
+    /// Verifies and decodes a `refundQuery` reply.
+    pub fn decode_refund_query<'a>(
+        &self,
+        sign: Option<&str>,
+        body: &'a [u8],
+    ) -> Result<RefundQueryReply<'a>> {
+        Ok(wire::decode_refund_query(
+            &self.platform_key,
+            sign.map(str::as_bytes),
+            body,
+        )?)
+    }
+
+    /// Verifies and decodes a refund notification; answer a handled one with
+    /// [`NOTIFICATION_ACK`](wire::NOTIFICATION_ACK).
+    pub fn decode_notification<'a>(
+        &self,
+        sign: Option<&str>,
+        body: &'a [u8],
+    ) -> Result<NotificationReply<'a>> {
+        Ok(wire::decode_refund_notification(
+            &self.credentials()?,
+            &self.platform_key,
+            sign.map(str::as_bytes),
+            body,
+        )?)
+    }
+}
