@@ -109,8 +109,13 @@ impl RsaPublicKey {
 
     /// The key as DER SubjectPublicKeyInfo (whatever form it was loaded from), e.g. to show
     /// a fingerprint: `openssl pkey -pubin -outform DER | sha256sum` prints the same digest.
-    pub fn spki_der(&self) -> &[u8] {
-        self.key.as_ref()
+    pub fn spki_der(&self) -> Result<Vec<u8>> {
+        use aws_lc_rs::encoding::{AsDer as _, PublicKeyX509Der};
+        let der: PublicKeyX509Der<'static> = self
+            .key
+            .as_der()
+            .map_err(|_| Error::Key("cannot encode the public key as SPKI".into()))?;
+        Ok(der.as_ref().to_vec())
     }
 
     fn from_der(der: &[u8]) -> Result<Self> {

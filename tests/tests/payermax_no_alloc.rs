@@ -132,7 +132,8 @@ fn decoding_allocates_nothing() {
     let merchant_no = v["credentials"]["merchant_no"].as_str().unwrap().to_owned();
     let verifier = Replay::from_vectors();
     // (kind, body, sign, expectation) prepared outside the counted region.
-    let replies: Vec<(String, Vec<u8>, Option<Vec<u8>>, String)> = cases("payermax")
+    type Case = (String, Vec<u8>, Option<Vec<u8>>, String);
+    let replies: Vec<Case> = cases("payermax")
         .iter()
         .filter(|c| c.get("expect").is_some())
         .map(|c| {

@@ -277,5 +277,6 @@ impl Explanation {
 pub fn demo() -> Result<String, CliError> {
     let mut out = String::new();
     out.push_str(&super::ottpay::demo()?);
+    out.push_str(&super::payermax::demo()?);
     Ok(out)
 }
