@@ -28,7 +28,10 @@ pub fn case(gateway: &str, name: &str) -> Value {
 
 /// Every case of `gateway`'s vectors.
 pub fn cases(gateway: &str) -> Vec<Value> {
-    vectors(gateway)["cases"].as_array().cloned().unwrap_or_default()
+    vectors(gateway)["cases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// A string member of a vector case.
