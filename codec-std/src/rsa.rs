@@ -121,7 +121,12 @@ impl RsaPublicKey {
     fn from_der(der: &[u8]) -> Result<Self> {
         let key = signature::ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
             .map_err(|e| Error::Key(format!("not an RSA public key (SPKI or PKCS#1): {e}")))?;
-        Ok(RsaPublicKey { key })
+        let public = RsaPublicKey { key };
+        // Parsing accepts any size, but PKCS#1 v1.5 verification here needs 2048 to 8192
+        // bits: refuse a smaller key now rather than fail every signature later.
+        aws_lc_rs::rsa::PublicEncryptingKey::from_der(&public.spki_der()?)
+            .map_err(|e| Error::Key(format!("RSA public key must have 2048 to 8192 bits: {e}")))?;
+        Ok(public)
     }
 }
 
