@@ -238,3 +238,121 @@ impl PayerMax {
         )?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use refundwire::RefundStatus;
+    use refundwire::money::{Currency, Money};
+    use serde_json::Value;
+
+    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
+
+    fn vectors() -> Value {
+        serde_json::from_slice(&std::fs::read(format!("{SHARED}/payermax.json")).unwrap()).unwrap()
+    }
+
+    fn case(name: &str) -> Value {
+        vectors()["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == name)
+            .unwrap()
+            .clone()
+    }
+
+    fn gateway() -> PayerMax {
+        let v = vectors();
+        let c = &v["credentials"];
+        let read = |k: &str| std::fs::read(format!("{SHARED}/{}", c[k].as_str().unwrap())).unwrap();
+        PayerMax::new(
+            c["app_id"].as_str().unwrap(),
+            c["merchant_no"].as_str(),
+            RsaPrivateKey::from_any(&read("private_key_file")).unwrap(),
+            RsaPublicKey::from_any(&read("platform_public_key_file")).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn builds_the_vector_requests_as_http_descriptors() {
+        let g = gateway();
+        // 2024-03-05T07:01:23.737Z (`date -u -d @1709622083.737`).
+        let time = Timestamp::utc(1_709_622_083_737).unwrap();
+        let c = case("refund_request_idr");
+        let refund = RefundRequest {
+            out_refund_no: "R0411442694208",
+            out_trade_no: "P0939729806351",
+            refund_amount: Money::new(1_000_000, Currency::from_code("IDR").unwrap()),
+            comments: None,
+            refund_notify_url: None,
+        };
+        let r = g.refund(&refund, time).unwrap();
+        assert_eq!(r.method, "POST");
+        assert_eq!(
+            r.url,
+            "https://pay-gate.payermax.com/aggregate-pay/api/gateway/refund"
+        );
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.header("sign"), c["sign"].as_str());
+        assert_eq!(r.body_text().unwrap(), c["body"].as_str().unwrap());
+
+        let c = case("refund_query_request");
+        let g = g.with_environment(Environment::Sandbox);
+        let query = RefundQuery {
+            out_refund_no: Some("R1046563414839"),
+            refund_trade_no: None,
+        };
+        let r = g.refund_query(&query, time).unwrap();
+        assert_eq!(
+            r.url,
+            "https://pay-gate-uat.payermax.com/aggregate-pay/api/gateway/refundQuery"
+        );
+        assert_eq!(r.header("sign"), c["sign"].as_str());
+        assert_eq!(r.body_text().unwrap(), c["body"].as_str().unwrap());
+        assert_eq!(
+            url(
+                &Environment::Custom("http://127.0.0.1:8080/".into()),
+                "refund"
+            ),
+            "http://127.0.0.1:8080/refund"
+        );
+        // Long free text still fits: the body buffer is sized from the inputs.
+        let comments = "\u{1}".repeat(wire::COMMENTS_MAX);
+        let long = RefundRequest {
+            comments: Some(&comments),
+            ..refund
+        };
+        let body = g.refund_body(&long, time).unwrap();
+        assert!(body.len() > 6 * wire::COMMENTS_MAX);
+    }
+
+    #[test]
+    fn decodes_the_vector_replies() {
+        let g = gateway();
+        let c = case("refund_query_response");
+        let v = g
+            .decode_refund_query(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(v.status(), RefundStatus::Succeeded);
+        let c = case("refund_notification");
+        let n = g
+            .decode_notification(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(n.refund.refund_amount.minor, 1_000_000);
+        let c = case("refund_query_error_unsigned");
+        let r = g
+            .decode_refund(None, c["body"].as_str().unwrap().as_bytes())
+            .unwrap()
+            .refused()
+            .unwrap();
+        assert_eq!(r.code.as_wire(), "ORDER_NOT_EXIST");
+        assert!(request_time_now().unwrap().unix_ms() > 1_700_000_000_000);
+        assert!(format!("{g:?}").contains("***"));
+    }
+}
