@@ -7,11 +7,14 @@
 pub mod error;
 pub mod http;
 pub mod ottpay;
+pub mod outcome;
 pub mod payermax;
 pub mod rsa;
+pub mod scanforpay;
 
 pub use error::{Error, Result};
 pub use http::{Environment, HttpRequest};
+pub use outcome::{GatewayRefusal, Outcome};
 pub use refundwire as codec;
 pub use refundwire::RefundStatus;
 

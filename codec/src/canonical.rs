@@ -80,6 +80,11 @@ const JAVA_DIGITS_MAX: usize = 15;
 /// Writes what Java's `Double.toString` prints for the JSON number `text`:
 /// plain notation with at least one fractional digit for 10⁻³ ≤ |v| < 10⁷ (`1` → `1.0`),
 /// otherwise `d.dddE±n` (`12345678` → `1.2345678E7`, `0.0001` → `1.0E-4`).
+///
+/// The digits are the shortest that round-trip, as JDK 19+ prints them. Older JDKs print a few
+/// values of 10^15 and above with extra digits (JDK-4511638); amounts never reach there, and a
+/// differential test against the JVM covers the range below. Numbers with more than 15
+/// significant digits are refused: their `double` is not the number that was sent.
 pub fn write_java_double<S: Sink + ?Sized>(text: &str, sink: &mut S) -> Result<()> {
     let unsupported = Error::Unsupported("number beyond double precision");
     let (negative, body) = match text.strip_prefix('-') {

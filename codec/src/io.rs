@@ -59,6 +59,19 @@ impl<'b> Cursor<'b> {
         self.buf.get(..self.len).unwrap_or_default()
     }
 
+    /// Lets `fill` write directly into the unused rest of the buffer; `fill` returns how many
+    /// bytes it wrote (for encoders that take an output slice, such as Base64).
+    pub fn append_with(&mut self, fill: impl FnOnce(&mut [u8]) -> Result<usize>) -> Result<()> {
+        let spare = self.buf.get_mut(self.len..).unwrap_or_default();
+        let room = spare.len();
+        let n = fill(spare)?;
+        if n > room {
+            return Err(Error::BufferTooSmall);
+        }
+        self.len += n;
+        Ok(())
+    }
+
     /// Ends writing and returns the used part of the buffer, borrowed for the buffer's lifetime.
     pub fn finish(self) -> &'b [u8] {
         let len = self.len;

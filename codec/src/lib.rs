@@ -15,7 +15,7 @@
 //! - [`canonical`] strings-to-sign, streamed into digests;
 //! - [`gateway`] modules, one per gateway, each shaped like its protocol page.
 //!
-//! ```ignore
+//! ```
 //! use refundwire::gateway::ottpay::{self, Credentials, RefundRequest};
 //!
 //! let creds = Credentials::new("ON43915000", b"4283FEFC63F0CD0E")?;
@@ -24,7 +24,7 @@
 //! let body = ottpay::encode_refund(&creds, &req, &mut body)?;
 //! assert!(body.starts_with(br#"{"action":"REFUND","version":"1.0","merchant_id":"ON43915000","data":""#));
 //! # Ok::<(), refundwire::Error>(())
-//! ```ignore
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

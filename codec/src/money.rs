@@ -372,6 +372,17 @@ pub fn parse_minor_units(text: &str) -> Result<u64> {
     text.parse().map_err(|_| Error::Amount("too large"))
 }
 
+/// Reads an amount in minor units that a gateway sends either as a string of digits
+/// (`"51558"`, the documented form) or as a JSON integer (`51558`, seen in practice).
+pub fn read_minor_units(value: &crate::json::Value<'_>, field: &'static str) -> Result<u64> {
+    let text = match (value.as_str(), value.as_number()) {
+        (Some(s), _) => s.as_str().ok_or(Error::InvalidField(field))?,
+        (None, Some(n)) => n,
+        (None, None) => return Err(Error::InvalidField(field)),
+    };
+    parse_minor_units(text).map_err(|_| Error::InvalidField(field))
+}
+
 fn pow10(n: u8) -> Result<u128> {
     10u128
         .checked_pow(u32::from(n))

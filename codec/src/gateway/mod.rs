@@ -3,3 +3,4 @@
 
 pub mod ottpay;
 pub mod payermax;
+pub mod scanforpay;

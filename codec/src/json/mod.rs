@@ -11,5 +11,5 @@ mod string;
 mod write;
 
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
-pub use string::{Chars, JsonStr};
+pub use string::{Chars, JsonStr, unescape_in_place};
 pub use write::{JsonWriter, write_escaped};

@@ -189,6 +189,20 @@ impl<'a> Object<'a> {
             .map(|m| m.value)
     }
 
+    /// Looks up several members in one pass: the values of `names`, in the same order
+    /// (`None` when absent). Cheaper than one [`get`](Self::get) per name on long objects.
+    pub fn pick<const N: usize>(&self, names: [&str; N]) -> [Option<Value<'a>>; N] {
+        let mut found = [None; N];
+        for member in self.members().filter_map(Result::ok) {
+            if let Some(i) = names.iter().position(|n| member.name.eq_str(n)) {
+                if let Some(slot) = found.get_mut(i) {
+                    *slot = Some(member.value);
+                }
+            }
+        }
+        found
+    }
+
     /// Member `name` if present and not `null`.
     fn present(&self, name: &str) -> Option<Value<'a>> {
         self.get(name).filter(|v| !v.is_null())
@@ -280,7 +294,8 @@ impl<'a> Members<'a> {
         self.sc.skip_ws();
         self.sc.expect(b':')?;
         self.sc.skip_ws();
-        let value = self.sc.value(1)?;
+        // The object was validated when it was opened: skip values, don't re-validate them.
+        let value = self.sc.skip_value()?;
         if value.end > self.end {
             return Err(self.sc.err());
         }
@@ -398,6 +413,81 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// Steps over a value of an already validated document without checking it again
+    /// (brackets are matched and strings skipped; malformed input still cannot panic).
+    fn skip_value(&mut self) -> Result<Value<'a>> {
+        let start = self.pos;
+        let bytes = self.doc.as_bytes();
+        let kind = match self.peek() {
+            Some(b'{') => Kind::Object,
+            Some(b'[') => Kind::Array,
+            Some(b'"') => {
+                self.skip_string()?;
+                return Ok(Value {
+                    doc: self.doc,
+                    start,
+                    end: self.pos,
+                    kind: Kind::String,
+                });
+            }
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'n') => Kind::Null,
+            Some(b'-' | b'0'..=b'9') => Kind::Number,
+            _ => return Err(self.err()),
+        };
+        if matches!(kind, Kind::Object | Kind::Array) {
+            let mut depth = 0usize;
+            loop {
+                match bytes.get(self.pos) {
+                    None => return Err(self.err()),
+                    Some(b'"') => {
+                        self.skip_string()?;
+                        continue;
+                    }
+                    Some(b'{' | b'[') => depth += 1,
+                    Some(b'}' | b']') => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            self.pos += 1;
+                            break;
+                        }
+                    }
+                    Some(_) => {}
+                }
+                self.pos += 1;
+            }
+        } else {
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
+        }
+        Ok(Value {
+            doc: self.doc,
+            start,
+            end: self.pos,
+            kind,
+        })
+    }
+
+    /// Steps over a string of an already validated document.
+    fn skip_string(&mut self) -> Result<()> {
+        self.expect(b'"')?;
+        loop {
+            let rest = self.doc.as_bytes().get(self.pos..).unwrap_or_default();
+            let i = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .ok_or_else(|| self.err())?;
+            self.pos += i + 1;
+            if rest.get(i) == Some(&b'"') {
+                return Ok(());
+            }
+            self.pos += 1; // the escaped character
+        }
+    }
+
     fn container(&mut self, depth: usize, close: u8, is_object: bool) -> Result<()> {
         self.pos += 1;
         self.skip_ws();
@@ -430,6 +520,12 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         self.expect(b'"')?;
         loop {
+            // Skip plain text in one tight pass; only quotes, escapes and controls need a look.
+            let rest = self.doc.as_bytes().get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             match self.bump() {
                 None => return Err(self.err()),
                 Some(b'"') => break,

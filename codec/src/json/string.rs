@@ -129,6 +129,40 @@ impl PartialEq<&str> for JsonStr<'_> {
     }
 }
 
+/// Unescapes JSON string contents in place (unescaping never lengthens text) and returns the
+/// length of the unescaped text at the start of `buf`. Contents that were not validated by the
+/// scanner may be malformed; they yield an error, never a panic.
+pub fn unescape_in_place(buf: &mut [u8]) -> crate::Result<usize> {
+    let bad = crate::Error::Json { offset: 0 };
+    let mut read = 0;
+    let mut write = 0;
+    while let Some(&b) = buf.get(read) {
+        if b != b'\\' {
+            *buf.get_mut(write).ok_or(bad)? = b;
+            read += 1;
+            write += 1;
+            continue;
+        }
+        // An escape is at most 12 bytes (a surrogate pair) and decodes to at most 4.
+        let end = buf.len().min(read + 12);
+        let text = core::str::from_utf8(buf.get(read..end).unwrap_or_default())
+            .or_else(|e| {
+                core::str::from_utf8(buf.get(read..read + e.valid_up_to()).unwrap_or_default())
+            })
+            .map_err(|_| bad)?;
+        let mut chars = Chars { rest: text.chars() };
+        let c = chars.next().ok_or(bad)?;
+        let consumed = text.len() - chars.rest.as_str().len();
+        let mut utf8 = [0u8; 4];
+        for &u in c.encode_utf8(&mut utf8).as_bytes() {
+            *buf.get_mut(write).ok_or(bad)? = u;
+            write += 1;
+        }
+        read += consumed;
+    }
+    Ok(write)
+}
+
 /// Iterator over the unescaped characters of a [`JsonStr`].
 #[derive(Clone, Debug)]
 pub struct Chars<'a> {
@@ -204,6 +238,13 @@ mod tests {
         let mut f = crate::io::FmtSink::new(&mut c);
         write!(f, "{s}").unwrap();
         assert_eq!(c.written(), text.as_bytes());
+    }
+
+    #[test]
+    fn unescapes_in_place() {
+        let mut buf = *br#"ab\/c\nd\u00e9\ud83d\ude00"#;
+        let n = unescape_in_place(&mut buf).unwrap();
+        assert_eq!(core::str::from_utf8(&buf[..n]).unwrap(), "ab/c\ndé😀");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! What every gateway's CLI module shares: credentials, options, output shapes, dispatch.
+#![allow(dead_code)] // helpers for gateways whose CLI modules are still being written
 
 use refundwire_std::HttpRequest;
 use serde_json::{Map, Value};
@@ -277,6 +278,9 @@ impl Explanation {
 pub fn demo() -> Result<String, CliError> {
     let mut out = String::new();
     out.push_str(&super::ottpay::demo()?);
+    out.push('\n');
+    out.push_str(&super::scanforpay::demo()?);
+    out.push('\n');
     out.push_str(&super::payermax::demo()?);
     Ok(out)
 }

@@ -1,0 +1,148 @@
+//! The `refundwire` CLI contract, on OTTPay's conformance vectors.
+
+mod cli_support;
+
+use cli_support::{TempFile, json_out, run, vectors};
+
+#[test]
+fn encode_prints_the_exact_request() {
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let creds = creds.path();
+    for case in v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.get("action").is_some())
+    {
+        let op = if case["action"] == "REFUND" {
+            "refund"
+        } else {
+            "refund-query"
+        };
+        let out = run(
+            &["encode", "ottpay", op, "--credentials", creds],
+            case["data"].to_string().as_bytes(),
+        );
+        let req = json_out(&out);
+        assert_eq!(req["method"], "POST");
+        assert_eq!(req["url"], "https://frontapi.ottpay.com:443/processV2");
+        assert_eq!(req["headers"]["Content-Type"], "application/json");
+        assert_eq!(req["body"], case["body"], "case {}", case["case"]);
+    }
+}
+
+#[test]
+fn decode_reports_each_outcome() {
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let creds = creds.path();
+    let mut seen = 0;
+    for case in v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.get("expect").is_some())
+    {
+        let op = if case["kind"] == "refund" {
+            "refund"
+        } else {
+            "refund-query"
+        };
+        let out = run(
+            &["decode", "ottpay", op, "--credentials", creds],
+            case["body"].as_str().unwrap().as_bytes(),
+        );
+        match case["expect"].as_str().unwrap() {
+            "ok" => {
+                let out = json_out(&out);
+                assert_eq!(out["outcome"], "ok");
+                assert_eq!(out["status"], "succeeded");
+                assert_eq!(out["fields"], case["data"], "case {}", case["case"]);
+            }
+            "gateway_error" => {
+                let out = json_out(&out);
+                assert_eq!(out["outcome"], "gateway_error");
+                assert_eq!(out["code"], case["rsp_code"]);
+                assert_eq!(out["message"], "invalid parameter");
+            }
+            "error" => {
+                assert_eq!(out.status.code(), Some(1), "case {}", case["case"]);
+                assert!(out.stdout.is_empty());
+                let err = String::from_utf8(out.stderr).unwrap();
+                assert_eq!(err.lines().count(), 1, "{err}");
+                assert!(err.starts_with("refundwire: decode: "), "{err}");
+            }
+            other => panic!("unknown expectation {other}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 7);
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_not_a_panic() {
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let creds = creds.path();
+    for (args, stdin) in [
+        (
+            vec!["decode", "ottpay", "refund", "--credentials", creds],
+            &b"\xff\xfe"[..],
+        ),
+        (
+            vec!["decode", "ottpay", "refund", "--credentials", creds],
+            b"{\"rsp_code\":\"SUCCESS\",\"data\":\"!!\",\"md5\":\"00\"}",
+        ),
+        (
+            vec!["encode", "ottpay", "refund", "--credentials", creds],
+            b"{\"ori_order_id\":\"1\"}",
+        ),
+        (
+            vec!["encode", "ottpay", "refund", "--credentials", creds],
+            b"{\"ori_order_id\":\"1\",\"refund_amt\":\"-5\"}",
+        ),
+        (
+            vec!["encode", "ottpay", "refund-now", "--credentials", creds],
+            b"{}",
+        ),
+        (
+            vec!["encode", "nopay", "refund", "--credentials", creds],
+            b"{}",
+        ),
+        (
+            vec![
+                "encode",
+                "ottpay",
+                "refund",
+                "--credentials",
+                "/nonexistent.json",
+            ],
+            b"{}",
+        ),
+    ] {
+        let out = run(&args, stdin);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn explain_shows_steps_but_never_the_key() {
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let key = v["credentials"]["sign_key"].as_str().unwrap();
+    let out = run(
+        &["explain", "ottpay", "refund", "--credentials", creds.path()],
+        br#"{"ori_order_id":"202080636083778353374068","refund_amt":"51558"}"#,
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The vector's intermediate values (case refund_request).
+    assert!(text.contains("20208063608377835337406851558"));
+    assert!(text.contains("1D44DE64595E0D8B1ED784D9F4847534"));
+    assert!(text.contains("AFADA3D8C394C4A1"));
+    assert!(!text.contains(key), "the sign key leaked:\n{text}");
+}
