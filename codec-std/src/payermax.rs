@@ -27,18 +27,25 @@
 //! let request = gateway.refund(&refund, payermax::request_time_now()?)?;
 //! // … send `request` with any HTTP client, then:
 //! # let (sign, body): (Option<&str>, Vec<u8>) = (None, Vec::new());
-//! let reply = gateway.decode_refund(sign, &body)?;
+//! match gateway.decode_refund(sign, &body)? {
+//!     refundwire_std::Outcome::Accepted(refund) => println!("{:?}", refund.status),
+//!     refundwire_std::Outcome::Refused(refusal) => println!("{}", refusal.code),
+//! }
 //! # Ok(()) }
 //! ```
 
 use crate::error::{Error, Result};
 use crate::http::{Environment, HttpRequest};
+use crate::outcome::{Outcome, members};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
+use refundwire::RefundStatus;
 use refundwire::gateway::payermax::{
-    self as wire, Credentials, Envelope, NotificationReply, RefundQuery, RefundQueryReply,
-    RefundReply, RefundRequest,
+    self as wire, Credentials, Envelope, RefundDetails, RefundQuery, RefundRequest,
 };
+use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// Production base URL; the `apiName` (`refund`, `refundQuery`) follows after a `/`.
 pub const PRODUCTION_BASE: &str = "https://pay-gate.payermax.com/aggregate-pay/api/gateway";
@@ -59,6 +66,171 @@ pub fn request_time_now() -> Result<Timestamp> {
 /// The URL of `api_name` (`refund` or `refundQuery`) in `environment`.
 pub fn url(environment: &Environment, api_name: &str) -> String {
     format!("{}/{api_name}", environment.base(PRODUCTION_BASE, UAT_BASE))
+}
+
+/// Business fields of a `refund`, owned, under the protocol's names (the CLI's
+/// `fields.json`). `refundAmount` is major units, a JSON number or a string, read exactly in
+/// `refundCurrency`; unknown members are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RefundFields")]
+pub struct Refund {
+    /// `outRefundNo`: the merchant's refund id.
+    pub out_refund_no: String,
+    /// `outTradeNo`: the merchant's id of the original payment.
+    pub out_trade_no: String,
+    /// `refundAmount` in `refundCurrency`.
+    pub refund_amount: Money,
+    /// `comments`, if any.
+    pub comments: Option<String>,
+    /// `refundNotifyUrl`, if any.
+    pub refund_notify_url: Option<String>,
+}
+
+/// `fields.json` of a refund as written, before the amount is read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefundFields {
+    out_refund_no: String,
+    out_trade_no: String,
+    refund_amount: Value,
+    refund_currency: String,
+    #[serde(default)]
+    comments: Option<String>,
+    #[serde(default)]
+    refund_notify_url: Option<String>,
+}
+
+impl TryFrom<RefundFields> for Refund {
+    type Error = String;
+
+    fn try_from(f: RefundFields) -> std::result::Result<Self, String> {
+        let currency = Currency::from_code(&f.refund_currency)
+            .map_err(|e| format!("refundCurrency `{}`: {e}", f.refund_currency))?;
+        // Number text is kept exactly as written (serde_json's arbitrary_precision).
+        let text = match &f.refund_amount {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.clone(),
+            _ => return Err("refundAmount must be a number or a string (major units)".into()),
+        };
+        let refund_amount = Money::parse_decimal(&text, currency)
+            .map_err(|e| format!("refundAmount `{text}`: {e}"))?;
+        Ok(Refund {
+            out_refund_no: f.out_refund_no,
+            out_trade_no: f.out_trade_no,
+            refund_amount,
+            comments: f.comments,
+            refund_notify_url: f.refund_notify_url,
+        })
+    }
+}
+
+impl Refund {
+    /// The codec's view of these fields.
+    pub fn request(&self) -> RefundRequest<'_> {
+        RefundRequest {
+            out_refund_no: &self.out_refund_no,
+            out_trade_no: &self.out_trade_no,
+            refund_amount: self.refund_amount,
+            comments: self.comments.as_deref(),
+            refund_notify_url: self.refund_notify_url.as_deref(),
+        }
+    }
+}
+
+/// Business fields of a `refundQuery`, owned: at least one of the two ids.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Query {
+    /// `outRefundNo`: the merchant's refund id.
+    #[serde(default)]
+    pub out_refund_no: Option<String>,
+    /// `refundTradeNo`: PayerMax's refund id.
+    #[serde(default)]
+    pub refund_trade_no: Option<String>,
+}
+
+impl Query {
+    /// The codec's view of these fields.
+    pub fn request(&self) -> RefundQuery<'_> {
+        RefundQuery {
+            out_refund_no: self.out_refund_no.as_deref(),
+            refund_trade_no: self.refund_trade_no.as_deref(),
+        }
+    }
+}
+
+/// Parses refund fields (`fields.json` of the CLI) under the protocol's names.
+pub fn refund_fields(json: &[u8]) -> Result<Refund> {
+    serde_json::from_slice(json).map_err(|e| Error::Input(format!("PayerMax refund fields: {e}")))
+}
+
+/// Parses refund-query fields under the protocol's names.
+pub fn query_fields(json: &[u8]) -> Result<Query> {
+    serde_json::from_slice(json)
+        .map_err(|e| Error::Input(format!("PayerMax refund-query fields: {e}")))
+}
+
+/// An accepted `refund` reply, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundResult {
+    /// Neutral status, from `status`.
+    pub status: RefundStatus,
+    /// `outRefundNo`.
+    pub out_refund_no: String,
+    /// `tradeOrderNo`, if sent.
+    pub trade_order_no: Option<String>,
+    /// `refundTradeNo`, if sent.
+    pub refund_trade_no: Option<String>,
+    /// `status` as sent.
+    pub refund_status: String,
+    /// Every verified member of `data`, values as sent.
+    pub fields: Map<String, Value>,
+}
+
+/// An accepted `refundQuery` reply or a verified notification, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundInfo {
+    /// Neutral status, from `status`.
+    pub status: RefundStatus,
+    /// `outRefundNo`.
+    pub out_refund_no: String,
+    /// `refundTradeNo`, if sent.
+    pub refund_trade_no: Option<String>,
+    /// `outTradeNo`, if sent.
+    pub out_trade_no: Option<String>,
+    /// `refundAmount` (or `totalAmount`) in `refundCurrency`, read exactly.
+    pub refund_amount: Money,
+    /// `status` as sent.
+    pub refund_status: String,
+    /// `refundFinishTime`, if sent.
+    pub refund_finish_time: Option<String>,
+    /// `resultMsg`, if sent.
+    pub result_msg: Option<String>,
+    /// `notifyTime` of a notification (`None` for a query reply).
+    pub notify_time: Option<String>,
+    /// Every verified member of `data`, values as sent.
+    pub fields: Map<String, Value>,
+}
+
+impl RefundInfo {
+    fn from_details(
+        d: &RefundDetails<'_>,
+        data: &refundwire::json::Object<'_>,
+        notify_time: Option<String>,
+    ) -> Result<Self> {
+        Ok(RefundInfo {
+            status: d.status(),
+            out_refund_no: d.out_refund_no.to_string(),
+            refund_trade_no: d.refund_trade_no.map(|s| s.to_string()),
+            out_trade_no: d.out_trade_no.map(|s| s.to_string()),
+            refund_amount: d.refund_amount,
+            refund_status: d.refund_status.to_string(),
+            refund_finish_time: d.refund_finish_time.map(|s| s.to_string()),
+            result_msg: d.result_msg.map(|s| s.to_string()),
+            notify_time,
+            fields: members(data.raw())?,
+        })
+    }
 }
 
 /// A merchant app's PayerMax setup: ids, the merchant's private key (signs requests) and
@@ -202,49 +374,65 @@ impl PayerMax {
     }
 
     /// Verifies and decodes a `refund` reply (`sign`: the reply's `sign` header, if any).
-    pub fn decode_refund<'a>(&self, sign: Option<&str>, body: &'a [u8]) -> Result<RefundReply<'a>> {
-        Ok(wire::decode_refund(
-            &self.platform_key,
-            sign.map(str::as_bytes),
-            body,
-        )?)
+    pub fn decode_refund(&self, sign: Option<&str>, body: &[u8]) -> Result<Outcome<RefundResult>> {
+        let reply = wire::decode_refund(&self.platform_key, sign.map(str::as_bytes), body)?;
+        Outcome::from_reply(
+            reply,
+            |r| {
+                Ok(RefundResult {
+                    status: r.status(),
+                    out_refund_no: r.out_refund_no.to_string(),
+                    trade_order_no: r.trade_order_no.map(|s| s.to_string()),
+                    refund_trade_no: r.refund_trade_no.map(|s| s.to_string()),
+                    refund_status: r.refund_status.to_string(),
+                    fields: members(r.verified.data.raw())?,
+                })
+            },
+            wire::Code::status,
+        )
     }
 
     /// Verifies and decodes a `refundQuery` reply.
-    pub fn decode_refund_query<'a>(
+    pub fn decode_refund_query(
         &self,
         sign: Option<&str>,
-        body: &'a [u8],
-    ) -> Result<RefundQueryReply<'a>> {
-        Ok(wire::decode_refund_query(
-            &self.platform_key,
-            sign.map(str::as_bytes),
-            body,
-        )?)
+        body: &[u8],
+    ) -> Result<Outcome<RefundInfo>> {
+        let reply = wire::decode_refund_query(&self.platform_key, sign.map(str::as_bytes), body)?;
+        Outcome::from_reply(
+            reply,
+            |r| RefundInfo::from_details(&r.refund, &r.verified.data, None),
+            wire::Code::status,
+        )
     }
 
     /// Verifies and decodes a refund notification; answer a handled one with
     /// [`NOTIFICATION_ACK`](wire::NOTIFICATION_ACK).
-    pub fn decode_notification<'a>(
+    pub fn decode_notification(
         &self,
         sign: Option<&str>,
-        body: &'a [u8],
-    ) -> Result<NotificationReply<'a>> {
-        Ok(wire::decode_refund_notification(
+        body: &[u8],
+    ) -> Result<Outcome<RefundInfo>> {
+        let reply = wire::decode_refund_notification(
             &self.credentials()?,
             &self.platform_key,
             sign.map(str::as_bytes),
             body,
-        )?)
+        )?;
+        Outcome::from_reply(
+            reply,
+            |n| {
+                let notify_time = n.notify_time.map(|s| s.to_string());
+                RefundInfo::from_details(&n.refund, &n.verified.data, notify_time)
+            },
+            wire::Code::status,
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use refundwire::RefundStatus;
-    use refundwire::money::{Currency, Money};
-    use serde_json::Value;
 
     const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
 
@@ -331,28 +519,79 @@ mod tests {
     #[test]
     fn decodes_the_vector_replies() {
         let g = gateway();
-        let c = case("refund_query_response");
+        let c = case("refund_query_response_kwd_fils");
         let v = g
             .decode_refund_query(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
             .unwrap()
             .accepted()
             .unwrap();
-        assert_eq!(v.status(), RefundStatus::Succeeded);
+        assert_eq!(v.status, RefundStatus::Succeeded);
+        assert_eq!(v.refund_amount.minor, 12345);
+        assert_eq!(v.refund_status, "REFUND_SUCCESS");
+        // Number text as sent.
+        assert_eq!(v.fields["refundAmount"].to_string(), "12.345");
         let c = case("refund_notification");
         let n = g
             .decode_notification(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
             .unwrap()
             .accepted()
             .unwrap();
-        assert_eq!(n.refund.refund_amount.minor, 1_000_000);
-        let c = case("refund_query_error_unsigned");
+        assert_eq!(n.refund_amount.minor, 1_000_000);
+        assert_eq!(
+            n.notify_time.as_deref(),
+            Some("2024-03-05T09:33:54.540+00:00")
+        );
+        let c = case("refund_response");
         let r = g
-            .decode_refund(None, c["body"].as_str().unwrap().as_bytes())
+            .decode_refund(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
             .unwrap()
-            .refused()
+            .accepted()
             .unwrap();
-        assert_eq!(r.code.as_wire(), "ORDER_NOT_EXIST");
+        assert_eq!(r.status, RefundStatus::Pending);
+        assert_eq!(r.refund_trade_no.as_deref(), Some("RT2"));
+        let c = case("refund_query_error_unsigned");
+        let Outcome::Refused(refusal) = g
+            .decode_refund_query(None, c["body"].as_str().unwrap().as_bytes())
+            .unwrap()
+        else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(refusal.code, "ORDER_NOT_EXIST");
+        assert_eq!(refusal.message, "order not exist");
+        assert_eq!(refusal.status, RefundStatus::Failed);
+        let c = case("refund_query_response_tampered");
+        assert!(
+            g.decode_refund_query(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
+                .is_err()
+        );
         assert!(request_time_now().unwrap().unix_ms() > 1_700_000_000_000);
         assert!(format!("{g:?}").contains("***"));
+    }
+
+    #[test]
+    fn reads_fields_under_the_protocol_names() {
+        let r = refund_fields(
+            br#"{"outRefundNo":"R","outTradeNo":"P","refundAmount":12.340,"refundCurrency":"KWD"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.refund_amount.minor, 12340);
+        let r = refund_fields(
+            br#"{"outRefundNo":"R","outTradeNo":"P","refundAmount":"10.5","refundCurrency":"USD","comments":null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.refund_amount.minor, 1050);
+        assert_eq!(r.request().comments, None);
+        for bad in [
+            &br#"{"outRefundNo":"R","outTradeNo":"P","refundAmount":10.001,"refundCurrency":"USD"}"#[..],
+            br#"{"outRefundNo":"R","outTradeNo":"P","refundAmount":1,"refundCurrency":"usd"}"#,
+            br#"{"outRefundNo":"R","outTradeNo":"P","refundAmount":true,"refundCurrency":"USD"}"#,
+            br#"{"outRefundNo":"R","outTradeNo":"P","refundAmount":1,"refundCurrency":"USD","x":1}"#,
+            br#"{"outRefundNo":"R","refundAmount":1,"refundCurrency":"USD"}"#,
+        ] {
+            assert!(refund_fields(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        let q = query_fields(br#"{"refundTradeNo":"T"}"#).unwrap();
+        assert_eq!(q.request().refund_trade_no, Some("T"));
+        assert!(query_fields(br#"{"orderId":"T"}"#).is_err());
     }
 }

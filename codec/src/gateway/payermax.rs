@@ -394,6 +394,27 @@ wire_enum! {
     }
 }
 
+impl Code<'_> {
+    /// What a reply with this code says about the refund, in neutral terms.
+    ///
+    /// `APPLY_SUCCESS` is Pending until `data.status` says more. Codes that refuse the
+    /// request itself (parameters, signature, merchant, time, rate, order, amount, refund id,
+    /// balance) mean this request made no refund: Failed (fix the cause and retry with the same
+    /// `outRefundNo`). `SYSTEM_ERROR`, `REQUEST_TIMEOUT`, `UNEXPECTED_ERROR`, `ORDER_REPEAT`
+    /// (a refund with this id may exist) and unknown codes are Unknown: query before acting.
+    pub fn status(&self) -> RefundStatus {
+        match self {
+            Code::ApplySuccess => RefundStatus::Pending,
+            Code::SystemError
+            | Code::RequestTimeout
+            | Code::UnexpectedError
+            | Code::OrderRepeat
+            | Code::Other(_) => RefundStatus::Unknown,
+            _ => RefundStatus::Failed,
+        }
+    }
+}
+
 wire_enum! {
     /// A refund's `status` (PayerMax's refund-status appendix).
     pub enum Status {
@@ -929,12 +950,16 @@ mod tests {
             decode_refund(&Fake, BAD, refusal).map(|_| ()),
             Err(Error::SignatureMismatch("sign"))
         );
+        assert_eq!(r.code.status(), RefundStatus::Failed);
+        assert_eq!(Code::SystemError.status(), RefundStatus::Unknown);
+        assert_eq!(Code::OrderRepeat.status(), RefundStatus::Unknown);
         let other = br#"{"code":"NEW_CODE"}"#;
         let r = decode_refund_query(&Fake, GOOD, other)
             .unwrap()
             .refused()
             .unwrap();
         assert_eq!(r.code, Code::Other("NEW_CODE"));
+        assert_eq!(r.code.status(), RefundStatus::Unknown);
         assert_eq!(r.message, None);
 
         for (body, err) in [

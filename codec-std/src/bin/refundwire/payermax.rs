@@ -9,17 +9,15 @@
 
 use super::common::{self, CliError, Context, Decoded, Explanation};
 use refundwire::encoding::hex_encode;
-use refundwire::gateway::payermax::{
-    self as wire, Credentials, Envelope, RefundQuery, RefundRequest,
-};
+use refundwire::gateway::payermax::{self as wire, Credentials, Envelope, RefundRequest};
 use refundwire::io::{Cursor, Sha256Sink, Sink as _};
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
 use refundwire::{RefundStatus, Reply};
 use refundwire_std::payermax as std_payermax;
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire_std::{Environment, HttpRequest};
-use serde_json::{Map, Value};
+use refundwire_std::{Environment, HttpRequest, Outcome};
+use serde_json::Value;
 
 const OPERATIONS: &str = "refund, refund-query, notification";
 
@@ -147,75 +145,6 @@ fn refuse_request_id_expectation(ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-/// The business fields of `fields.json`, checked against what the operation takes.
-struct Fields {
-    members: Map<String, Value>,
-}
-
-impl Fields {
-    fn parse(input: &[u8], allowed: &[&str]) -> Result<Self, CliError> {
-        let members = common::fields_object(input)?;
-        if let Some(unknown) = members.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(CliError::new(
-                "fields",
-                format!(
-                    "unknown member `{unknown}` (this operation takes {})",
-                    allowed.join(", ")
-                ),
-            ));
-        }
-        Ok(Fields { members })
-    }
-
-    fn opt_str(&self, name: &str) -> Result<Option<&str>, CliError> {
-        match self.members.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(CliError::new(
-                "fields",
-                format!("`{name}` must be a string"),
-            )),
-        }
-    }
-
-    fn str(&self, name: &str) -> Result<&str, CliError> {
-        self.opt_str(name)?
-            .ok_or_else(|| CliError::new("fields", format!("missing `{name}`")))
-    }
-
-    /// `refundAmount` (major units, number or string) in `refundCurrency`, read exactly.
-    fn amount(&self) -> Result<Money, CliError> {
-        let currency = Currency::from_code(self.str("refundCurrency")?)
-            .map_err(|e| CliError::new("fields", format!("refundCurrency: {e}")))?;
-        let text = match self.members.get("refundAmount") {
-            None | Some(Value::Null) => {
-                return Err(CliError::new("fields", "missing `refundAmount`"));
-            }
-            // Number text is kept exactly as written (serde_json arbitrary_precision).
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => {
-                return Err(CliError::new(
-                    "fields",
-                    "`refundAmount` must be a number or a string (major units)",
-                ));
-            }
-        };
-        Money::parse_decimal(&text, currency)
-            .map_err(|e| CliError::new("fields", format!("refundAmount `{text}`: {e}")))
-    }
-}
-
-const REFUND_FIELDS: &[&str] = &[
-    "outRefundNo",
-    "outTradeNo",
-    "refundAmount",
-    "refundCurrency",
-    "comments",
-    "refundNotifyUrl",
-];
-const QUERY_FIELDS: &[&str] = &["outRefundNo", "refundTradeNo"];
-
 /// A request built from the command line: what was signed and how.
 struct Built {
     api_name: &'static str,
@@ -235,14 +164,7 @@ fn build(ctx: &Context, input: &[u8]) -> Result<(Built, RsaPrivateKey), CliError
         ));
     }
     let setup = Setup::load(ctx)?;
-    let fields = Fields::parse(
-        input,
-        if op == Operation::Refund {
-            REFUND_FIELDS
-        } else {
-            QUERY_FIELDS
-        },
-    )?;
+    let fields_error = |e: refundwire_std::Error| CliError::new("fields", e);
     let time = request_time(ctx)?;
     let key = ctx.credentials.private_key()?;
     let creds = setup.credentials().map_err(codec)?;
@@ -251,31 +173,40 @@ fn build(ctx: &Context, input: &[u8]) -> Result<(Built, RsaPrivateKey), CliError
     let mut sign = [0u8; wire::SIGN_MAX];
     let (api_name, amount, signed) = match op {
         Operation::Refund => {
-            let amount = fields.amount()?;
-            let request = RefundRequest {
-                out_refund_no: fields.str("outRefundNo")?,
-                out_trade_no: fields.str("outTradeNo")?,
-                refund_amount: amount,
-                comments: fields.opt_str("comments")?,
-                refund_notify_url: fields.opt_str("refundNotifyUrl")?,
-            };
+            let fields = std_payermax::refund_fields(input).map_err(fields_error)?;
+            let request = fields.request();
             let signed =
                 wire::encode_refund(&creds, &envelope, &request, &key, &mut body, &mut sign);
-            (wire::API_REFUND, Some(amount), signed)
+            (wire::API_REFUND, Some(fields.refund_amount), signed)
         }
         _ => {
-            let query = RefundQuery {
-                out_refund_no: fields.opt_str("outRefundNo")?,
-                refund_trade_no: fields.opt_str("refundTradeNo")?,
-            };
-            let signed =
-                wire::encode_refund_query(&creds, &envelope, &query, &key, &mut body, &mut sign);
+            let fields = std_payermax::query_fields(input).map_err(fields_error)?;
+            let signed = wire::encode_refund_query(
+                &creds,
+                &envelope,
+                &fields.request(),
+                &key,
+                &mut body,
+                &mut sign,
+            );
             (wire::API_REFUND_QUERY, None, signed)
         }
     };
-    let signed = signed.map_err(|e| match e {
-        refundwire::Error::Signer => CliError::new("sign", e),
-        other => CliError::new("encode", other),
+    let signed = signed.map_err(|e| match (e, amount) {
+        (refundwire::Error::Signer, _) => CliError::new("sign", e),
+        (refundwire::Error::Amount(_), Some(m)) => CliError::new(
+            "encode",
+            format!(
+                "{e}: PayerMax takes {} decimals for {}",
+                wire::amount_decimals(m.currency),
+                m.currency.code()
+            ),
+        ),
+        (refundwire::Error::MissingField("outRefundNo"), None) => CliError::new(
+            "fields",
+            "give `outRefundNo` or `refundTradeNo` (at least one)",
+        ),
+        (other, _) => CliError::new("encode", other),
     })?;
     let built = Built {
         api_name,
@@ -592,16 +523,16 @@ pub fn demo() -> Result<String, CliError> {
     ));
     let reply = gateway.decode_refund_query(Some(DEMO_REPLY_SIGN), DEMO_REPLY.as_bytes())?;
     match reply {
-        Reply::Accepted(v) => out.push_str(&format!(
+        Outcome::Accepted(v) => out.push_str(&format!(
             "refundQuery reply, signature verified:\n  body: {DEMO_REPLY}\n  \
              {} is {}: {} {} = {} minor units\n",
-            v.refund.out_refund_no,
-            v.status().as_str(),
-            v.refund.refund_amount.currency.code(),
-            money_text(v.refund.refund_amount),
-            v.refund.refund_amount.minor,
+            v.out_refund_no,
+            v.status.as_str(),
+            v.refund_amount.currency.code(),
+            money_text(v.refund_amount),
+            v.refund_amount.minor,
         )),
-        Reply::Refused(r) => out.push_str(&format!("refundQuery reply refused: {}\n", r.code)),
+        Outcome::Refused(r) => out.push_str(&format!("refundQuery reply refused: {}\n", r.code)),
     }
     let tampered = DEMO_REPLY.replace("REFUND_SUCCESS", "REFUND_FAILED");
     let verdict = match gateway.decode_refund_query(Some(DEMO_REPLY_SIGN), tampered.as_bytes()) {
