@@ -56,7 +56,7 @@
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Object};
+use crate::json::{JsonStr, JsonWriter, Object, Value};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
 use crate::time::Timestamp;
 use crate::{RefundStatus, Refusal, Reply, wire_enum};
@@ -505,14 +505,49 @@ impl<'a> RefundDetails<'a> {
     }
 
     fn read(data: &Object<'a>) -> Result<Self> {
+        // One pass over `data` for every member this view reads.
+        let [
+            out_refund_no,
+            refund_trade_no,
+            out_trade_no,
+            refund_amount,
+            total_amount,
+            refund_currency,
+            status,
+            refund_finish_time,
+            result_msg,
+        ] = data.pick([
+            "outRefundNo",
+            "refundTradeNo",
+            "outTradeNo",
+            "refundAmount",
+            "totalAmount",
+            "refundCurrency",
+            "status",
+            "refundFinishTime",
+            "resultMsg",
+        ]);
+        let currency = required_str(refund_currency, "refundCurrency")?;
+        let currency = enum_text(currency, "refundCurrency")?;
+        let currency = Currency::from_code(currency)?;
+        // The docs' stray `totalAmount` stands in for an absent `refundAmount`, and must
+        // agree with it when both are sent.
+        let refund_amount = match (
+            amount(refund_amount, "refundAmount", currency)?,
+            amount(total_amount, "totalAmount", currency)?,
+        ) {
+            (Some(r), Some(t)) if r != t => return Err(Error::InvalidField("totalAmount")),
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => return Err(Error::MissingField("refundAmount")),
+        };
         Ok(RefundDetails {
-            out_refund_no: data.str("outRefundNo")?,
-            refund_trade_no: data.opt_str("refundTradeNo")?,
-            out_trade_no: data.opt_str("outTradeNo")?,
-            refund_amount: read_amount(data)?,
-            refund_status: read_status(data)?,
-            refund_finish_time: data.opt_str("refundFinishTime")?,
-            result_msg: data.opt_str("resultMsg")?,
+            out_refund_no: required_str(out_refund_no, "outRefundNo")?,
+            refund_trade_no: opt_str(refund_trade_no, "refundTradeNo")?,
+            out_trade_no: opt_str(out_trade_no, "outTradeNo")?,
+            refund_amount,
+            refund_status: read_status(status)?,
+            refund_finish_time: opt_str(refund_finish_time, "refundFinishTime")?,
+            result_msg: opt_str(result_msg, "resultMsg")?,
         })
     }
 }
@@ -568,17 +603,33 @@ fn enum_text<'a>(value: JsonStr<'a>, field: &'static str) -> Result<&'a str> {
     value.as_str().ok_or(Error::InvalidField(field))
 }
 
-fn read_status<'a>(data: &Object<'a>) -> Result<Status<'a>> {
-    Ok(Status::from_wire(enum_text(data.str("status")?, "status")?))
+/// A picked `status` member (required).
+fn read_status<'a>(value: Option<Value<'a>>) -> Result<Status<'a>> {
+    let text = required_str(value, "status")?;
+    Ok(Status::from_wire(enum_text(text, "status")?))
 }
 
-/// An amount member in major units: a JSON number (documented) or a string of one.
-fn amount_member(
-    data: &Object<'_>,
+/// A picked string member that must be present.
+fn required_str<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<JsonStr<'a>> {
+    opt_str(value, name)?.ok_or(Error::MissingField(name))
+}
+
+/// A picked string member: `None` when absent or `null`; another type is an error.
+fn opt_str<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>> {
+    value
+        .filter(|v| !v.is_null())
+        .map(|v| v.as_str().ok_or(Error::InvalidField(name)))
+        .transpose()
+}
+
+/// A picked amount member in major units, read exactly in `currency`: a JSON number (as
+/// documented) or a string of one; `None` when absent or `null`.
+fn amount(
+    value: Option<Value<'_>>,
     name: &'static str,
     currency: Currency,
 ) -> Result<Option<Money>> {
-    let Some(value) = data.get(name).filter(|v| !v.is_null()) else {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
         return Ok(None);
     };
     let text = match (value.as_number(), value.as_str()) {
@@ -587,20 +638,6 @@ fn amount_member(
         _ => return Err(Error::InvalidField(name)),
     };
     Money::parse_decimal(text, currency).map(Some)
-}
-
-/// `refundAmount` in `refundCurrency`; the docs' stray `totalAmount` is read when
-/// `refundAmount` is absent, and must agree with it when both are sent.
-fn read_amount(data: &Object<'_>) -> Result<Money> {
-    let code = enum_text(data.str("refundCurrency")?, "refundCurrency")?;
-    let currency = Currency::from_code(code)?;
-    let refund = amount_member(data, "refundAmount", currency)?;
-    let total = amount_member(data, "totalAmount", currency)?;
-    match (refund, total) {
-        (Some(r), Some(t)) if r != t => Err(Error::InvalidField("totalAmount")),
-        (Some(a), _) | (None, Some(a)) => Ok(a),
-        (None, None) => Err(Error::MissingField("refundAmount")),
-    }
 }
 
 /// The verified top-level object, or the gateway's refusal.
@@ -652,12 +689,15 @@ pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(top) => {
             let verified = verified(&top)?;
-            let data = verified.data;
+            let [out_refund_no, trade_order_no, refund_trade_no, status] =
+                verified
+                    .data
+                    .pick(["outRefundNo", "tradeOrderNo", "refundTradeNo", "status"]);
             Reply::Accepted(RefundResponse {
-                out_refund_no: data.str("outRefundNo")?,
-                trade_order_no: data.opt_str("tradeOrderNo")?,
-                refund_trade_no: data.opt_str("refundTradeNo")?,
-                refund_status: read_status(&data)?,
+                out_refund_no: required_str(out_refund_no, "outRefundNo")?,
+                trade_order_no: opt_str(trade_order_no, "tradeOrderNo")?,
+                refund_trade_no: opt_str(refund_trade_no, "refundTradeNo")?,
+                refund_status: read_status(status)?,
                 verified,
             })
         }
