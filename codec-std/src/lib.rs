@@ -9,6 +9,7 @@ pub mod http;
 pub mod newpay;
 pub mod ottpay;
 pub mod outcome;
+pub mod payermax;
 pub mod rsa;
 pub mod scanforpay;
 

@@ -107,10 +107,26 @@ impl RsaPublicKey {
         Self::from_der(&to_der(input)?)
     }
 
+    /// The key as DER SubjectPublicKeyInfo (whatever form it was loaded from), e.g. to show
+    /// a fingerprint: `openssl pkey -pubin -outform DER | sha256sum` prints the same digest.
+    pub fn spki_der(&self) -> Result<Vec<u8>> {
+        use aws_lc_rs::encoding::{AsDer as _, PublicKeyX509Der};
+        let der: PublicKeyX509Der<'static> = self
+            .key
+            .as_der()
+            .map_err(|_| Error::Key("cannot encode the public key as SPKI".into()))?;
+        Ok(der.as_ref().to_vec())
+    }
+
     fn from_der(der: &[u8]) -> Result<Self> {
         let key = signature::ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
             .map_err(|e| Error::Key(format!("not an RSA public key (SPKI or PKCS#1): {e}")))?;
-        Ok(RsaPublicKey { key })
+        let public = RsaPublicKey { key };
+        // Parsing accepts any size, but PKCS#1 v1.5 verification here needs 2048 to 8192
+        // bits: refuse a smaller key now rather than fail every signature later.
+        aws_lc_rs::rsa::PublicEncryptingKey::from_der(&public.spki_der()?)
+            .map_err(|e| Error::Key(format!("RSA public key must have 2048 to 8192 bits: {e}")))?;
+        Ok(public)
     }
 }
 

@@ -128,6 +128,54 @@ pub trait RsaVerifier {
     fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<()>;
 }
 
+/// Longest Base64 text of an RSA signature the codec handles (RSA-4096, padded).
+pub const RSA_SIGNATURE_BASE64_MAX: usize = crate::encoding::base64_len(RSA_SIGNATURE_MAX);
+
+/// Signs `message` with `signer` and writes the signature as standard padded Base64 into
+/// `out` (the form PayerMax's `sign` header and NewPay's `sign` member take).
+///
+/// The raw signature goes through a [`RSA_SIGNATURE_MAX`]-byte stack buffer; a signer that
+/// reports an empty or oversized signature is an [`Error::Signer`].
+pub fn rsa_sign_base64<'o, S: RsaSigner + ?Sized>(
+    signer: &S,
+    message: &[u8],
+    out: &'o mut [u8],
+) -> Result<&'o str> {
+    let mut raw = [0u8; RSA_SIGNATURE_MAX];
+    let len = signer.sign_sha256(message, &mut raw)?;
+    let sig = raw
+        .get(..len)
+        .filter(|s| !s.is_empty())
+        .ok_or(Error::Signer)?;
+    crate::encoding::base64_encode(sig, out)
+}
+
+/// Verifies a Base64 RSA-SHA256 signature `signature_b64` (surrounding ASCII whitespace
+/// ignored, as HTTP header values may carry it) of `message`. `field` names the signature in
+/// errors: empty text is [`Error::SignatureMissing`], malformed Base64 [`Error::Base64`], and
+/// a signature that does not verify [`Error::SignatureMismatch`].
+pub fn rsa_verify_base64<V: RsaVerifier + ?Sized>(
+    verifier: &V,
+    message: &[u8],
+    signature_b64: &[u8],
+    field: &'static str,
+) -> Result<()> {
+    let text = signature_b64.trim_ascii();
+    if text.is_empty() {
+        return Err(Error::SignatureMissing(field));
+    }
+    let mut raw = [0u8; RSA_SIGNATURE_MAX];
+    let sig = crate::encoding::base64_decode(text, &mut raw, field).map_err(|e| match e {
+        // Longer than any supported signature: not one of ours.
+        Error::BufferTooSmall => Error::SignatureMismatch(field),
+        other => other,
+    })?;
+    verifier.verify_sha256(message, sig).map_err(|e| match e {
+        Error::SignatureMismatch(_) => Error::SignatureMismatch(field),
+        other => other,
+    })
+}
+
 impl<T: RsaSigner + ?Sized> RsaSigner for &T {
     fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize> {
         (**self).sign_sha256(message, out)
@@ -188,6 +236,66 @@ mod tests {
             aes128_ecb_decrypt_in_place(&key, &mut buf)
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    /// A stand-in for a secure element: "signs" by returning fixed bytes, verifies by
+    /// comparing with them.
+    struct Fixed(&'static [u8]);
+
+    impl RsaSigner for Fixed {
+        fn sign_sha256(&self, _message: &[u8], out: &mut [u8]) -> Result<usize> {
+            let out = out.get_mut(..self.0.len()).ok_or(Error::BufferTooSmall)?;
+            out.copy_from_slice(self.0);
+            Ok(self.0.len())
+        }
+    }
+
+    impl RsaVerifier for Fixed {
+        fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+            if message == b"m" && ct_eq(signature, self.0) {
+                Ok(())
+            } else {
+                Err(Error::SignatureMismatch("any"))
+            }
+        }
+    }
+
+    #[test]
+    fn base64_signatures_round_trip_through_the_seam() {
+        // "hello?>" is "aGVsbG8/Pg==" in standard Base64 (RFC 4648 alphabet, `/` kept).
+        let mut out = [0u8; RSA_SIGNATURE_BASE64_MAX];
+        let text = rsa_sign_base64(&Fixed(b"hello?>"), b"m", &mut out).unwrap();
+        assert_eq!(text, "aGVsbG8/Pg==");
+        let v = Fixed(b"hello?>");
+        assert_eq!(
+            rsa_verify_base64(&v, b"m", b" aGVsbG8/Pg==\r\n", "sign"),
+            Ok(())
+        );
+        assert_eq!(
+            rsa_verify_base64(&v, b"n", b"aGVsbG8/Pg==", "sign"),
+            Err(Error::SignatureMismatch("sign"))
+        );
+        assert_eq!(
+            rsa_verify_base64(&v, b"m", b"  ", "sign"),
+            Err(Error::SignatureMissing("sign"))
+        );
+        assert_eq!(
+            rsa_verify_base64(&v, b"m", b"aGVsbG8*Pg==", "sign"),
+            Err(Error::Base64("sign"))
+        );
+        let long = [b'A'; RSA_SIGNATURE_BASE64_MAX + 4];
+        assert_eq!(
+            rsa_verify_base64(&v, b"m", &long, "sign"),
+            Err(Error::SignatureMismatch("sign"))
+        );
+        assert_eq!(
+            rsa_sign_base64(&Fixed(b""), b"m", &mut out),
+            Err(Error::Signer)
+        );
+        assert_eq!(
+            rsa_sign_base64(&Fixed(b"hello?>"), b"m", &mut out[..4]),
+            Err(Error::BufferTooSmall)
         );
     }
 

@@ -3,4 +3,5 @@
 
 pub mod newpay;
 pub mod ottpay;
+pub mod payermax;
 pub mod scanforpay;

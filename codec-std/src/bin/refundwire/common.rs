@@ -1,5 +1,4 @@
 //! What every gateway's CLI module shares: credentials, options, output shapes, dispatch.
-#![allow(dead_code)] // helpers for gateways whose CLI modules are still being written
 
 use refundwire_std::HttpRequest;
 use serde_json::{Map, Value};
@@ -280,6 +279,8 @@ pub fn demo() -> Result<String, CliError> {
     out.push_str(&super::ottpay::demo()?);
     out.push('\n');
     out.push_str(&super::scanforpay::demo()?);
+    out.push('\n');
+    out.push_str(&super::payermax::demo()?);
     out.push('\n');
     out.push_str(&super::newpay::demo()?);
     Ok(out)
