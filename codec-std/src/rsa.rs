@@ -18,6 +18,9 @@ fn to_der(input: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     match text {
         // DER is binary: it starts with a SEQUENCE tag and is not valid Base64/PEM text.
         None => Ok(Zeroizing::new(input.to_vec())),
+        Some(t) if t.starts_with("-----BEGIN ENCRYPTED") || t.contains("Proc-Type: 4,ENCRYPTED") => Err(Error::Key(
+            "encrypted PEM keys are not supported; export it unencrypted (openssl pkcs8 -topk8 -nocrypt)".into(),
+        )),
         Some(t) if t.starts_with("-----BEGIN") => {
             let body: String = t
                 .lines()
@@ -175,6 +178,10 @@ mod tests {
         assert!(public.verify_sha256(b"messagf", &sig).is_err());
         assert!(format!("{key:?}").contains("***"));
         assert!(RsaPrivateKey::from_any(b"not a key").is_err());
+        let encrypted =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let err = RsaPrivateKey::from_any(encrypted.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("encrypted PEM"), "{err}");
         assert!(RsaPublicKey::from_any(&read("payermax_merchant.pem")).is_err());
     }
 }

@@ -49,7 +49,7 @@
 //! ```
 
 use crate::canonical::{self, Scalar};
-use crate::crypto::{RSA_SIGNATURE_MAX, RsaSigner, RsaVerifier};
+use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
@@ -63,7 +63,7 @@ pub const REFUND_DESC_MAX: usize = 256;
 /// Longest `callBackUrl`, in bytes (the pages give no limit).
 pub const CALL_BACK_URL_MAX: usize = 512;
 /// Longest Base64 `sign` the codec writes or reads (an RSA-4096 signature).
-pub const SIGN_MAX: usize = encoding::base64_len(RSA_SIGNATURE_MAX);
+pub const SIGN_MAX: usize = crypto::RSA_SIGNATURE_BASE64_MAX;
 /// The header every request carries besides `Content-Type: application/json`.
 pub const VERSION_HEADER: (&str, &str) = ("version", "1.0");
 /// The body a merchant answers to a refund callback it has verified and stored.
@@ -246,17 +246,11 @@ fn sign_and_write<'o, S: RsaSigner + ?Sized>(
     signer: &S,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
-    let mut signature = [0u8; RSA_SIGNATURE_MAX];
-    let len = {
-        let message = signed_string_of(fields, &mut *out)?;
-        signer.sign_sha256(message.as_bytes(), &mut signature)?
-    };
-    let signature = signature
-        .get(..len)
-        .filter(|s| !s.is_empty())
-        .ok_or(Error::Signer)?;
     let mut text = [0u8; SIGN_MAX];
-    let sign = encoding::base64_encode(signature, &mut text)?;
+    let sign = {
+        let message = signed_string_of(fields, &mut *out)?;
+        crypto::rsa_sign_base64(signer, message.as_bytes(), &mut text)?
+    };
 
     let (head, tail) = fields.split_at(BEFORE_SIGN.min(fields.len()));
     let mut w = JsonWriter::new(Cursor::new(out));
