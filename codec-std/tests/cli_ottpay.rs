@@ -33,6 +33,25 @@ fn encode_prints_the_exact_request() {
 }
 
 #[test]
+fn a_pinned_time_is_accepted_and_changes_nothing() {
+    // OTTPay has no request time; scripts that pin it for every gateway still work.
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let case = &v["cases"][1];
+    let args = [
+        "encode",
+        "ottpay",
+        "refund",
+        "--credentials",
+        creds.path(),
+        "--time",
+        "2024-03-05T07:01:23.737+00:00",
+    ];
+    let req = json_out(&run(&args, case["data"].to_string().as_bytes()));
+    assert_eq!(req["body"], case["body"]);
+}
+
+#[test]
 fn decode_reports_each_outcome() {
     let v = vectors("ottpay");
     let creds = TempFile::with(&v["credentials"].to_string());

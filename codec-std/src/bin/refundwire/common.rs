@@ -110,6 +110,46 @@ impl Context {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The request time pinned on the command line: `--time` (RFC 3339, echoed with its
+    /// offset) or `--timestamp-ms` (shown in UTC); both only when they name the same instant.
+    /// `None` means "now" to the caller.
+    pub fn request_time(&self) -> Result<Option<refundwire::time::Timestamp>, CliError> {
+        use refundwire::time::Timestamp;
+        let from_text = self
+            .time
+            .as_deref()
+            .map(|t| {
+                Timestamp::parse_rfc3339(t).map_err(|e| {
+                    CliError::new(
+                        "--time",
+                        format!("{e}: expected RFC 3339 such as 2024-03-05T07:01:23.737+00:00"),
+                    )
+                })
+            })
+            .transpose()?;
+        let from_ms = self
+            .timestamp_ms
+            .map(|ms| Timestamp::utc(ms).map_err(|e| CliError::new("--timestamp-ms", e)))
+            .transpose()?;
+        match (from_text, from_ms) {
+            (Some(a), Some(b)) if a.unix_ms() != b.unix_ms() => Err(CliError::new(
+                "--time",
+                "--time and --timestamp-ms name different instants",
+            )),
+            (Some(t), _) | (None, Some(t)) => Ok(Some(t)),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Refuses an option this gateway has no use for, instead of silently ignoring it.
+    pub fn refuse_if(&self, given: bool, option: &str, why: &str) -> Result<(), CliError> {
+        if given {
+            Err(CliError::new(option, why))
+        } else {
+            Ok(())
+        }
+    }
+
     /// An error for an operation this gateway does not have.
     pub fn unknown_operation(&self, known: &str) -> CliError {
         CliError::new(

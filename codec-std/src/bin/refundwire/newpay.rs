@@ -40,19 +40,16 @@ fn operation(ctx: &Context) -> Result<Op, CliError> {
 
 /// Refuses options that mean nothing for NewPay rather than ignoring them.
 fn check_options(ctx: &Context) -> Result<(), CliError> {
-    if ctx.req_msg_id.is_some() {
-        return Err(CliError::new(
-            "--req-msg-id",
-            "NewPay requests have no request id (refundOrderNo is in the fields)",
-        ));
-    }
-    if ctx.header("sign").is_some() {
-        return Err(CliError::new(
-            "--header",
-            "NewPay signs inside the body (`data.sign`, or `sign` of a callback), not in a header",
-        ));
-    }
-    Ok(())
+    ctx.refuse_if(
+        ctx.req_msg_id.is_some(),
+        "--req-msg-id",
+        "NewPay requests have no request id (refundOrderNo is in the fields)",
+    )?;
+    ctx.refuse_if(
+        ctx.header("sign").is_some(),
+        "--header",
+        "NewPay signs inside the body (`data.sign`, or `sign` of a callback), not in a header",
+    )
 }
 
 /// `--expect-req-msg-id`: for NewPay, the `refundOrderNo` the reply must be about.
@@ -144,22 +141,11 @@ fn request(
             CliError::new("fields", "`timestamp` must be milliseconds, a JSON integer")
         })?),
     };
-    let from_option = match (ctx.timestamp_ms, ctx.time.as_deref()) {
-        (Some(_), Some(_)) => {
-            return Err(CliError::new(
-                "--time",
-                "give either --timestamp-ms or --time, not both",
-            ));
-        }
-        (Some(t), None) => {
-            Some(u64::try_from(t).map_err(|_| CliError::new("--timestamp-ms", "negative"))?)
-        }
-        (None, Some(text)) => {
-            let t = refundwire::time::Timestamp::parse_rfc3339(text)
-                .map_err(|e| CliError::new("--time", e))?;
+    let from_option = match ctx.request_time()? {
+        Some(t) => {
             Some(u64::try_from(t.unix_ms()).map_err(|_| CliError::new("--time", "before 1970"))?)
         }
-        (None, None) => None,
+        None => None,
     };
     let timestamp = match (from_option, from_fields) {
         (Some(a), Some(b)) if a != b => {

@@ -111,25 +111,14 @@ impl Setup {
 /// UTC, or now. `--req-msg-id` has no place in PayerMax's envelope and is refused rather
 /// than dropped.
 fn request_time(ctx: &Context) -> Result<Timestamp, CliError> {
-    if ctx.req_msg_id.is_some() {
-        return Err(CliError::new(
-            "--req-msg-id",
-            "payermax requests have no message id (outRefundNo identifies a refund)",
-        ));
-    }
-    match (&ctx.time, ctx.timestamp_ms) {
-        (Some(_), Some(_)) => Err(CliError::new(
-            "--time",
-            "give either --time or --timestamp-ms, not both",
-        )),
-        (Some(text), None) => Timestamp::parse_rfc3339(text).map_err(|e| {
-            CliError::new(
-                "--time",
-                format!("{e}: expected RFC 3339 such as 2024-03-05T07:01:23.737+00:00"),
-            )
-        }),
-        (None, Some(ms)) => Timestamp::utc(ms).map_err(|e| CliError::new("--timestamp-ms", e)),
-        (None, None) => std_payermax::request_time_now().map_err(|e| CliError::new("clock", e)),
+    ctx.refuse_if(
+        ctx.req_msg_id.is_some(),
+        "--req-msg-id",
+        "payermax requests have no message id (outRefundNo identifies a refund)",
+    )?;
+    match ctx.request_time()? {
+        Some(t) => Ok(t),
+        None => std_payermax::request_time_now().map_err(|e| CliError::new("clock", e)),
     }
 }
 

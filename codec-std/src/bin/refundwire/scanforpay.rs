@@ -94,17 +94,15 @@ fn failed(step: &'static str, e: refundwire_std::Error) -> CliError {
 }
 
 fn request_time(ctx: &Context) -> Result<Timestamp, CliError> {
-    match &ctx.time {
-        Some(text) => Timestamp::parse_rfc3339(text).map_err(|e| CliError::new("--time", e)),
-        None => {
-            let ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_err(|e| CliError::new("clock", e))?
-                .as_millis();
-            let ms = i64::try_from(ms).map_err(|e| CliError::new("clock", e))?;
-            Timestamp::utc(ms).map_err(|e| CliError::new("clock", e))
-        }
+    if let Some(t) = ctx.request_time()? {
+        return Ok(t);
     }
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| CliError::new("clock", e))?
+        .as_millis();
+    let ms = i64::try_from(ms).map_err(|e| CliError::new("clock", e))?;
+    Timestamp::utc(ms).map_err(|e| CliError::new("clock", e))
 }
 
 /// Builds the HTTP request from the fields document.
