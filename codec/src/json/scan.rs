@@ -290,16 +290,22 @@ impl<'a> Members<'a> {
             return Ok(None);
         }
         self.first = false;
-        let name = self.sc.string()?;
+        // The object was validated when it was opened: skip, don't re-validate.
+        let name_start = self.sc.pos + 1;
+        let escaped = self.sc.skip_string()?;
+        let raw = self
+            .sc
+            .doc
+            .get(name_start..self.sc.pos - 1)
+            .ok_or_else(|| self.sc.err())?;
+        let name = JsonStr::from_scanned(raw, escaped);
         self.sc.skip_ws();
         self.sc.expect(b':')?;
         self.sc.skip_ws();
-        // The object was validated when it was opened: skip values, don't re-validate them.
         let value = self.sc.skip_value()?;
         if value.end > self.end {
             return Err(self.sc.err());
         }
-        let name = name.as_str().ok_or_else(|| self.sc.err())?;
         Ok(Some(Member { name, value }))
     }
 }
@@ -472,8 +478,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Steps over a string of an already validated document.
-    fn skip_string(&mut self) -> Result<()> {
+    /// Returns whether the string contains an escape.
+    fn skip_string(&mut self) -> Result<bool> {
         self.expect(b'"')?;
+        let mut escaped = false;
         loop {
             let rest = self.doc.as_bytes().get(self.pos..).unwrap_or_default();
             let i = rest
@@ -482,8 +490,9 @@ impl<'a> Scanner<'a> {
                 .ok_or_else(|| self.err())?;
             self.pos += i + 1;
             if rest.get(i) == Some(&b'"') {
-                return Ok(());
+                return Ok(escaped);
             }
+            escaped = true;
             self.pos += 1; // the escaped character
         }
     }

@@ -25,6 +25,11 @@ impl<'a> JsonStr<'a> {
         }
     }
 
+    /// Wraps validated string contents whose escape flag the scanner already knows.
+    pub(crate) fn from_scanned(raw: &'a str, escaped: bool) -> Self {
+        JsonStr { raw, escaped }
+    }
+
     /// The text exactly as it appears between the quotes (escapes not resolved).
     pub fn raw(&self) -> &'a str {
         self.raw
