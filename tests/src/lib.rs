@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `shared/vectors/` beside the repository (CI lays a copy of `shared/` there too).
 pub fn vectors_dir() -> PathBuf {
@@ -94,4 +94,86 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
     let r = f();
     COUNTING.with(|on| on.set(false));
     (r, ALLOCATIONS.with(Cell::get))
+}
+
+/// `shared/vectors/keys/<name>`.
+pub fn key_path(name: &str) -> PathBuf {
+    vectors_dir().join("keys").join(name)
+}
+
+/// Runs the `openssl` command line with `stdin`; its stdout, or its stderr as the error.
+pub fn try_openssl(args: &[&str], stdin: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the openssl command line is needed for these tests");
+    // openssl may exit before reading everything (on an error): the status tells.
+    let _ = child.stdin.take().map(|mut s| s.write_all(stdin));
+    let out = child.wait_with_output().expect("openssl runs");
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Like [`try_openssl`], failing the test when openssl fails.
+pub fn openssl(args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    try_openssl(args, stdin).unwrap_or_else(|e| panic!("openssl {args:?}: {e}"))
+}
+
+/// Hex digest of `input` by `openssl dgst -<algorithm>` (lower case, as OpenSSL prints it).
+pub fn openssl_digest_hex(algorithm: &str, input: &[u8]) -> String {
+    let out =
+        String::from_utf8(openssl(&["dgst", &format!("-{algorithm}"), "-r"], input)).expect("hex");
+    out.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `openssl dgst -sha256 -sign <private_pem>` over `message`, Base64 by `openssl base64`.
+pub fn openssl_rsa_sign_b64(private_pem: &Path, message: &[u8]) -> String {
+    let raw = openssl(
+        &["dgst", "-sha256", "-sign", path_str(private_pem)],
+        message,
+    );
+    let b64 = openssl(&["base64", "-A"], &raw);
+    String::from_utf8(b64).expect("Base64").trim().to_owned()
+}
+
+/// `openssl dgst -sha256 -verify <public_pem>` of the Base64 signature over `message`.
+pub fn openssl_rsa_verifies(public_pem: &Path, message: &[u8], signature_b64: &str) -> bool {
+    let Ok(raw) = try_openssl(&["base64", "-d", "-A"], signature_b64.as_bytes()) else {
+        return false;
+    };
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let sig = std::env::temp_dir().join(format!(
+        "refundwire-sig-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&sig, raw).expect("temp file");
+    let verdict = try_openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            path_str(public_pem),
+            "-signature",
+            path_str(&sig),
+        ],
+        message,
+    );
+    let _ = std::fs::remove_file(&sig);
+    verdict.is_ok_and(|out| out.starts_with(b"Verified OK"))
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
 }

@@ -15,91 +15,11 @@ use proptest::test_runner::Config;
 use refundwire::gateway::newpay::{self, Credentials, RefundRequest};
 use refundwire::{Error, Reply};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire_tests::vectors_dir;
+use refundwire_tests::{key_path, openssl_rsa_sign_b64, openssl_rsa_verifies};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const APP_ID: &str = "e585552fac954ab592c9357d34accd78";
 const MERCHANT_ID: &str = "7e0ab2ed31b1c27e976699cc6ed5d1bf";
-
-fn key(name: &str) -> PathBuf {
-    vectors_dir().join("keys").join(name)
-}
-
-/// A fresh temporary file path for this process.
-fn temp(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!(
-        "refundwire-newpay-{}-{n}-{name}",
-        std::process::id()
-    ))
-}
-
-fn openssl(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("the openssl command line is needed for this test")
-}
-
-/// `openssl dgst -sha256 -verify <public key>` of `signature_b64` over `message`.
-fn openssl_verifies(public_key: &str, message: &str, signature_b64: &str) -> bool {
-    let (msg, b64, sig) = (temp("msg"), temp("sig.b64"), temp("sig"));
-    std::fs::write(&msg, message).unwrap();
-    std::fs::write(&b64, signature_b64).unwrap();
-    let decoded = openssl(&[
-        "base64".as_ref(),
-        "-d".as_ref(),
-        "-A".as_ref(),
-        "-in".as_ref(),
-        b64.as_os_str(),
-        "-out".as_ref(),
-        sig.as_os_str(),
-    ]);
-    assert!(decoded.status.success(), "openssl base64 -d failed");
-    let verified = openssl(&[
-        "dgst".as_ref(),
-        "-sha256".as_ref(),
-        "-verify".as_ref(),
-        key(public_key).as_os_str(),
-        "-signature".as_ref(),
-        sig.as_os_str(),
-        msg.as_os_str(),
-    ]);
-    for f in [msg, b64, sig] {
-        let _ = std::fs::remove_file(f);
-    }
-    verified.status.success()
-}
-
-/// `Base64(openssl dgst -sha256 -sign <private key>)` over `message`.
-fn openssl_sign(private_key: &str, message: &str) -> String {
-    let (msg, sig) = (temp("msg"), temp("sig"));
-    std::fs::write(&msg, message).unwrap();
-    let signed = openssl(&[
-        "dgst".as_ref(),
-        "-sha256".as_ref(),
-        "-sign".as_ref(),
-        key(private_key).as_os_str(),
-        "-out".as_ref(),
-        sig.as_os_str(),
-        msg.as_os_str(),
-    ]);
-    assert!(signed.status.success(), "openssl dgst -sign failed");
-    let b64 = openssl(&[
-        "base64".as_ref(),
-        "-A".as_ref(),
-        "-in".as_ref(),
-        sig.as_os_str(),
-    ]);
-    for f in [msg, sig] {
-        let _ = std::fs::remove_file(f);
-    }
-    String::from_utf8(b64.stdout).unwrap().trim().to_string()
-}
 
 /// A JSON value as the test writes it.
 #[derive(Debug, Clone)]
@@ -275,7 +195,7 @@ proptest! {
         timestamp in 0u64..10_000_000_000_000,
     ) {
         let merchant = RsaPrivateKey::from_any(
-            &std::fs::read(key("newpay_merchant.pem")).unwrap(),
+            &std::fs::read(key_path("newpay_merchant.pem")).unwrap(),
         ).unwrap();
         let creds = Credentials::new(APP_ID, MERCHANT_ID).unwrap();
         let req = RefundRequest {
@@ -312,10 +232,10 @@ proptest! {
         ];
         let message = expected_canonical(&members);
         let sign = sent["sign"].as_str().unwrap();
-        prop_assert!(openssl_verifies("newpay_merchant.pub.pem", &message, sign), "{}", message);
+        prop_assert!(openssl_rsa_verifies(&key_path("newpay_merchant.pub.pem"), message.as_bytes(), sign), "{}", message);
         // The check can fail: one byte more and openssl refuses.
         let longer = format!("{message}x");
-        prop_assert!(!openssl_verifies("newpay_merchant.pub.pem", &longer, sign));
+        prop_assert!(!openssl_rsa_verifies(&key_path("newpay_merchant.pub.pem"), longer.as_bytes(), sign));
     }
 
     /// Responses whose `data` OpenSSL signed (unknown members, nulls, escapes) are accepted;
@@ -325,11 +245,11 @@ proptest! {
         (members, escape_more) in data_required().prop_flat_map(signed_members),
     ) {
         let platform = RsaPublicKey::from_any(
-            &std::fs::read(key("newpay_platform.pub.pem")).unwrap(),
+            &std::fs::read(key_path("newpay_platform.pub.pem")).unwrap(),
         ).unwrap();
         let creds = Credentials::new(APP_ID, MERCHANT_ID).unwrap();
         let message = expected_canonical(&members);
-        let sign = openssl_sign("newpay_platform.pem", &message);
+        let sign = openssl_rsa_sign_b64(&key_path("newpay_platform.pem"), message.as_bytes());
         let mut data = members.clone();
         data.push(("sign".into(), Val::Str(sign)));
         let body = format!(
@@ -361,12 +281,12 @@ proptest! {
         (members, escape_more) in data_required().prop_flat_map(signed_members),
     ) {
         let platform = RsaPublicKey::from_any(
-            &std::fs::read(key("newpay_platform.pub.pem")).unwrap(),
+            &std::fs::read(key_path("newpay_platform.pub.pem")).unwrap(),
         ).unwrap();
         let creds = Credentials::new(APP_ID, MERCHANT_ID).unwrap();
         let message = expected_canonical(&members);
         let mut object = members.clone();
-        object.insert(0, ("sign".into(), Val::Str(openssl_sign("newpay_platform.pem", &message))));
+        object.insert(0, ("sign".into(), Val::Str(openssl_rsa_sign_b64(&key_path("newpay_platform.pem"), message.as_bytes()))));
         let body = json_object(&object, escape_more);
         let mut scratch = vec![0u8; body.len()];
         let callback = newpay::decode_refund_callback(&creds, &platform, body.as_bytes(), &mut scratch);

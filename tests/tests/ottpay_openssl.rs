@@ -6,34 +6,14 @@
 
 use proptest::prelude::*;
 use refundwire::gateway::ottpay::{self, Credentials, RefundRequest};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use refundwire_tests::{openssl, openssl_digest_hex};
 
 const MERCHANT: &str = "ON43915000";
 const KEY: &str = "4283FEFC63F0CD0E";
 
-fn openssl(args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("openssl")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl on PATH");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// Upper-case hex MD5, by OpenSSL.
 fn md5_upper(input: &[u8]) -> String {
-    let out = String::from_utf8(openssl(&["dgst", "-md5", "-r"], input)).unwrap();
-    out.split_whitespace().next().unwrap().to_uppercase()
+    openssl_digest_hex("md5", input).to_uppercase()
 }
 
 /// OTTPay's AES key, by OpenSSL: chars 8..24 of MD5(md5 + key), as hex of those ASCII bytes.

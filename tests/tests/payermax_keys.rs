@@ -4,36 +4,10 @@
 
 use refundwire::crypto::{RsaSigner, RsaVerifier};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire_tests::{case, s, vectors, vectors_dir};
-use std::process::{Command, Stdio};
+use refundwire_tests::{case, key_path, openssl, s, vectors};
 
 fn key_file(name: &str) -> String {
-    vectors_dir()
-        .join("keys")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Runs `openssl` with `args` and `stdin`; panics with its stderr on failure.
-fn openssl(args: &[&str], stdin: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut child = Command::new("openssl")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the openssl command line is needed for these tests");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    key_path(name).to_str().unwrap().to_owned()
 }
 
 /// The Base64 body of a PEM text, on one line.

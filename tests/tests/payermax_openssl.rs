@@ -11,85 +11,7 @@ use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
 use refundwire::{Error, RefundStatus};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire_tests::vectors_dir;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn key_path(name: &str) -> PathBuf {
-    vectors_dir().join("keys").join(name)
-}
-
-/// A fresh scratch folder for one case, removed when dropped (failing cases included).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "refundwire-payermax-openssl-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Runs `openssl` with `args`, feeding `stdin`; returns stdout, or stderr as the error.
-fn openssl(args: &[&str], stdin: &[u8]) -> Result<Vec<u8>, String> {
-    use std::io::Write;
-    let mut child = Command::new("openssl")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the openssl command line is needed for these tests");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// `openssl dgst -sha256 -verify` of a Base64 signature (decoded by `openssl base64`).
-fn openssl_verifies(dir: &Path, public_pem: &Path, body: &[u8], sign_b64: &str) -> bool {
-    let sig = dir.join("sig.bin");
-    let raw = openssl(&["base64", "-d", "-A"], sign_b64.as_bytes()).unwrap();
-    std::fs::write(&sig, raw).unwrap();
-    let verdict = openssl(
-        &[
-            "dgst",
-            "-sha256",
-            "-verify",
-            p(public_pem),
-            "-signature",
-            p(&sig),
-        ],
-        body,
-    );
-    verdict.is_ok_and(|out| out.starts_with(b"Verified OK"))
-}
-
-/// `openssl dgst -sha256 -sign`, as Base64 by `openssl base64`.
-fn openssl_sign_b64(private_pem: &Path, body: &[u8]) -> String {
-    let raw = openssl(&["dgst", "-sha256", "-sign", p(private_pem)], body).unwrap();
-    let b64 = openssl(&["base64", "-A"], &raw).unwrap();
-    String::from_utf8(b64).unwrap().trim().to_owned()
-}
+use refundwire_tests::{key_path, openssl_rsa_sign_b64, openssl_rsa_verifies};
 
 fn merchant() -> RsaPrivateKey {
     RsaPrivateKey::from_any(&std::fs::read(key_path("payermax_merchant.pem")).unwrap()).unwrap()
@@ -181,10 +103,9 @@ proptest! {
             };
             payermax::encode_refund(&creds, &envelope, &req, &key, &mut body, &mut sign).unwrap()
         };
-        let dir = Scratch::new();
-        prop_assert!(openssl_verifies(&dir.0, &key_path("payermax_merchant.pub.pem"), signed.body, signed.sign));
+        prop_assert!(openssl_rsa_verifies(&key_path("payermax_merchant.pub.pem"), signed.body, signed.sign));
         // PKCS#1 v1.5 is deterministic: OpenSSL's signature of the same bytes is the same.
-        prop_assert_eq!(openssl_sign_b64(&key_path("payermax_merchant.pem"), signed.body), signed.sign);
+        prop_assert_eq!(openssl_rsa_sign_b64(&key_path("payermax_merchant.pem"), signed.body), signed.sign);
         // The body is JSON that an independent parser reads back to the inputs.
         let v: serde_json::Value = serde_json::from_slice(signed.body).unwrap();
         prop_assert_eq!(v["data"]["outRefundNo"].as_str(), Some(out_refund_no.as_str()));
@@ -195,7 +116,7 @@ proptest! {
         let mut tampered = signed.body.to_vec();
         let last = tampered.len() - 2;
         tampered[last] ^= 0x20;
-        prop_assert!(!openssl_verifies(&dir.0, &key_path("payermax_merchant.pub.pem"), &tampered, signed.sign));
+        prop_assert!(!openssl_rsa_verifies(&key_path("payermax_merchant.pub.pem"), &tampered, signed.sign));
     }
 
     #[test]
@@ -214,7 +135,7 @@ proptest! {
             units / 100,
             units % 100,
         );
-        let sign = openssl_sign_b64(&key_path("payermax_platform.pem"), body.as_bytes());
+        let sign = openssl_rsa_sign_b64(&key_path("payermax_platform.pem"), body.as_bytes());
         let v = payermax::decode_refund_query(&platform(), Some(sign.as_bytes()), body.as_bytes())
             .unwrap()
             .accepted()
@@ -231,7 +152,7 @@ proptest! {
         prop_assert_eq!(v.status(), expected);
 
         // Signed with the merchant's key instead of PayerMax's: refused.
-        let wrong = openssl_sign_b64(&key_path("payermax_merchant.pem"), body.as_bytes());
+        let wrong = openssl_rsa_sign_b64(&key_path("payermax_merchant.pem"), body.as_bytes());
         prop_assert_eq!(
             payermax::decode_refund_query(&platform(), Some(wrong.as_bytes()), body.as_bytes()).map(|_| ()),
             Err(Error::SignatureMismatch("sign"))

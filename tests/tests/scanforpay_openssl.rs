@@ -11,30 +11,15 @@ use refundwire::gateway::scanforpay::{self, Credentials, RefundRequest, RequestH
 use refundwire::time::Timestamp;
 use refundwire::{Error, RefundStatus, Reply};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
+
+use refundwire_tests::openssl_digest_hex;
 
 const PARTNER: &str = "63012";
 const KEY: &str = "c4pz0lx9xf26gk7zx5b4ctzkk6oam89o";
 
 /// Lower-case hex SHA-256 of `input`, by OpenSSL.
 fn sha256_hex(input: &[u8]) -> String {
-    let mut child = Command::new("openssl")
-        .args(["dgst", "-sha256", "-r"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl on PATH");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split_whitespace().next().unwrap().to_string()
+    openssl_digest_hex("sha256", input)
 }
 
 /// `text` followed by the sign key, as ScanForPay hashes it.
