@@ -212,7 +212,7 @@ pub fn write_java_double<S: Sink + ?Sized>(text: &str, sink: &mut S) -> Result<(
             return Err(Error::InvalidField("number"));
         }
         if n == 0 && b == b'0' {
-            point -= 1;
+            point = point.saturating_sub(1);
             continue;
         }
         *digits.get_mut(n).ok_or(unsupported)? = b;
@@ -228,7 +228,11 @@ pub fn write_java_double<S: Sink + ?Sized>(text: &str, sink: &mut S) -> Result<(
     if digits.is_empty() {
         return sink.write(b"0.0");
     }
-    let sci = point - 1; // value = d1.d2… × 10^sci
+    let sci = point.saturating_sub(1); // value = d1.d2… × 10^sci
+    if !(-307..=308).contains(&sci) {
+        // Subnormal, zero or infinite as a double: no text of the number that was sent.
+        return Err(unsupported);
+    }
     if (-3..7).contains(&sci) {
         if sci < 0 {
             sink.write(b"0.")?;
@@ -295,6 +299,10 @@ mod tests {
         }
         let mut buf = [0u8; 48];
         assert!(write_java_double("1234567890123456", &mut Cursor::new(&mut buf)).is_err());
+        // Exponents that would overflow the arithmetic or leave double's range are refused.
+        for text in ["0.01e-2147483648", "1e2147483647", "1e309", "1e-330", "000.0001e-2147483647"] {
+            assert!(write_java_double(text, &mut Cursor::new(&mut buf)).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -250,7 +250,9 @@ impl Money {
     ) -> Result<&'b str> {
         let exp = self.currency.exponent;
         let scaled: u128 = if decimals >= exp {
-            u128::from(self.minor) * pow10(decimals - exp)?
+            u128::from(self.minor)
+                .checked_mul(pow10(decimals - exp)?)
+                .ok_or(Error::Amount("too large"))?
         } else {
             let div = pow10(exp - decimals)?;
             if u128::from(self.minor) % div != 0 {
