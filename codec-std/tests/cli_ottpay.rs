@@ -165,3 +165,37 @@ fn explain_shows_steps_but_never_the_key() {
     assert!(text.contains("AFADA3D8C394C4A1"));
     assert!(!text.contains(key), "the sign key leaked:\n{text}");
 }
+
+#[test]
+fn explain_never_derives_a_key_for_a_reply_that_does_not_verify() {
+    // A forger's bait: an md5 of their choice over junk data. Showing the AES key that md5
+    // selects would let them encrypt a reply that decodes as a successful refund.
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let md5 = "51DCA9AA0E0F1A1B2C3D4E5F60718293";
+    let bait =
+        format!(r#"{{"rsp_code":"SUCCESS","data":"AAAAAAAAAAAAAAAAAAAAAA==","md5":"{md5}"}}"#);
+    let key = refundwire::crypto::SecretKey::new(
+        v["credentials"]["sign_key"].as_str().unwrap().as_bytes(),
+    )
+    .unwrap();
+    let derived = refundwire::gateway::ottpay::aes_key(md5.as_bytes(), &key);
+    let derived = std::str::from_utf8(&derived[..]).unwrap().to_string();
+    let out = run(
+        &[
+            "explain",
+            "ottpay",
+            "refund",
+            "--response",
+            "--credentials",
+            creds.path(),
+        ],
+        bait.as_bytes(),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("REJECTED"), "{text}");
+    assert!(
+        !text.contains(&derived),
+        "derived key shown for an unverified reply:\n{text}"
+    );
+}

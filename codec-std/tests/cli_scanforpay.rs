@@ -360,3 +360,35 @@ fn explain_shows_steps_but_never_the_key() {
         assert!(!text.contains(&key), "the sign key leaked:\n{text}");
     }
 }
+
+#[test]
+fn explain_never_shows_the_signature_of_bytes_that_do_not_verify() {
+    // Printed for a reply someone else wrote, the expected signature would sign it for them.
+    let v = cli_support::vectors("scanforpay");
+    let creds = cli_support::TempFile::with(&v["credentials"].to_string());
+    let response = r#"{"header":{"reqMsgId":"victim"},"body":{"code":1,"msg":"ok","orderAmount":999999,"status":1}}"#;
+    let bait = format!(r#"{{"response":{response},"signature":"00"}}"#);
+    let key = refundwire::crypto::SecretKey::new(
+        v["credentials"]["sign_key"].as_str().unwrap().as_bytes(),
+    )
+    .unwrap();
+    let digest = refundwire::gateway::scanforpay::digest(response.as_bytes(), &key);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let out = cli_support::run(
+        &[
+            "explain",
+            "scanforpay",
+            "refund",
+            "--response",
+            "--credentials",
+            creds.path(),
+        ],
+        bait.as_bytes(),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("MISMATCH"), "{text}");
+    assert!(
+        !text.contains(&hex),
+        "signature shown for unverified bytes:\n{text}"
+    );
+}

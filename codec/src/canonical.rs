@@ -300,8 +300,17 @@ mod tests {
         let mut buf = [0u8; 48];
         assert!(write_java_double("1234567890123456", &mut Cursor::new(&mut buf)).is_err());
         // Exponents that would overflow the arithmetic or leave double's range are refused.
-        for text in ["0.01e-2147483648", "1e2147483647", "1e309", "1e-330", "000.0001e-2147483647"] {
-            assert!(write_java_double(text, &mut Cursor::new(&mut buf)).is_err(), "{text}");
+        for text in [
+            "0.01e-2147483648",
+            "1e2147483647",
+            "1e309",
+            "1e-330",
+            "000.0001e-2147483647",
+        ] {
+            assert!(
+                write_java_double(text, &mut Cursor::new(&mut buf)).is_err(),
+                "{text}"
+            );
         }
     }
 

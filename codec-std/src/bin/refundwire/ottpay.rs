@@ -121,7 +121,7 @@ pub fn explain(ctx: &Context, input: &[u8], response: bool) -> Result<String, Cl
         .map_err(|e| CliError::new("credentials", e))?;
     let mut ex = Explanation::default();
     if response {
-        return explain_response(ctx, &creds, sign_key, input, ex);
+        return explain_response(&creds, sign_key, input, ex);
     }
     let refund;
     let query;
@@ -173,7 +173,6 @@ pub fn explain(ctx: &Context, input: &[u8], response: bool) -> Result<String, Cl
 }
 
 fn explain_response(
-    ctx: &Context,
     creds: &core::Credentials<'_>,
     sign_key: &str,
     input: &[u8],
@@ -194,10 +193,13 @@ fn explain_response(
         return Ok(ex.finish());
     };
     ex.step("md5 (from the reply)", md5);
-    explain_key(&mut ex, md5, sign_key);
     let mut body = input.to_vec();
-    match core::decode(creds, &mut body) {
+    let decoded = core::decode(creds, &mut body);
+    match decoded {
         Ok(refundwire::Reply::Accepted(v)) => {
+            // The AES key is shown only for a reply that verified: for bytes someone else
+            // wrote, the key their md5 selects would let them encrypt a reply that passes.
+            explain_key(&mut ex, md5, sign_key);
             ex.step("Decrypted business JSON", v.data.raw());
             for (form, name) in [
                 (NumberForm::Plain, "plain numbers"),
@@ -216,9 +218,11 @@ fn explain_response(
             );
         }
         Ok(refundwire::Reply::Refused(r)) => ex.step("Gateway refusal", r.code),
-        Err(e) => ex.step("REJECTED", e),
+        Err(e) => ex.step(
+            "REJECTED (the AES key is withheld for replies that do not verify)",
+            e,
+        ),
     }
-    let _ = ctx;
     Ok(ex.finish())
 }
 

@@ -303,10 +303,20 @@ fn explain_reply(
         "String hashed",
         format!("the {} bytes above, {}", raw.len(), key_note(m)),
     );
-    x.step("SHA-256 of it, lower-case hex", &computed);
+    // The expected signature of bytes that did not verify is never shown: printed for a
+    // reply someone else wrote, it would be a valid signature for them to use.
+    let matches = received.eq_ignore_ascii_case(&computed);
+    x.step(
+        "SHA-256 of it, lower-case hex",
+        if matches {
+            computed.as_str()
+        } else {
+            "(withheld: it did not match, and showing it would sign these bytes)"
+        },
+    );
     x.step(
         "Signature check (hex decoded, either case; bytes compared in constant time)",
-        if received.eq_ignore_ascii_case(&computed) {
+        if matches {
             "match"
         } else {
             "MISMATCH: the bytes are not what was signed, or the sign key is not the one ScanForPay used"
