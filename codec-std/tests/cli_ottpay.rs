@@ -129,6 +129,31 @@ fn bad_input_is_a_one_line_error_not_a_panic() {
             vec!["encode", "nopay", "refund", "--credentials", creds],
             b"{}",
         ),
+        (vec!["encode", "ottpay", "refund"], b"{}"),
+        (
+            vec![
+                "encode",
+                "ottpay",
+                "refund",
+                "--credentials",
+                creds,
+                "--bogus",
+            ],
+            b"{}",
+        ),
+        (vec!["refund-all"], b"{}"),
+        (
+            vec![
+                "encode",
+                "newpay",
+                "refund",
+                "--credentials",
+                creds,
+                "--timestamp-ms",
+                "-5",
+            ],
+            b"{}",
+        ),
         (
             vec![
                 "encode",
@@ -198,4 +223,59 @@ fn explain_never_derives_a_key_for_a_reply_that_does_not_verify() {
         !text.contains(&derived),
         "derived key shown for an unverified reply:\n{text}"
     );
+}
+
+#[test]
+fn options_bind_or_are_refused_never_ignored() {
+    let v = vectors("ottpay");
+    let creds = TempFile::with(&v["credentials"].to_string());
+    let body = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "refund_response")
+        .unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let decode = |extra: &[&str]| {
+        let mut args = vec!["decode", "ottpay", "refund", "--credentials", creds.path()];
+        args.extend_from_slice(extra);
+        run(&args, body.as_bytes())
+    };
+    // The reply is about refund order RF12415868344978.
+    assert_eq!(
+        json_out(&decode(&["--expect-req-msg-id", "RF12415868344978"]))["outcome"],
+        "ok"
+    );
+    for (extra, step) in [
+        (
+            &["--expect-req-msg-id", "RF-other"][..],
+            "--expect-req-msg-id",
+        ),
+        (&["--req-msg-id", "RF12415868344978"][..], "--req-msg-id"),
+        (&["--header", "sign=abc"][..], "--header"),
+        (&["--time", "2024-03-05T07:01:23+00:00"][..], "--time"),
+    ] {
+        let out = decode(extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with(&format!("refundwire: {step}: ")),
+            "{extra:?}: {err}"
+        );
+    }
+    let out = run(
+        &[
+            "encode",
+            "ottpay",
+            "refund",
+            "--credentials",
+            creds.path(),
+            "--req-msg-id",
+            "x",
+        ],
+        br#"{"ori_order_id":"1","refund_amt":"5"}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -385,7 +385,7 @@ fn decode_refuses_what_it_cannot_verify() {
     let upper = format!("Sign={}", q["sign"].as_str().unwrap());
     let v = json_out(&decode("refund-query", &["--header", &upper], q_body));
     assert_eq!(v["status"], "succeeded");
-    // An expectation PayerMax replies cannot meet is refused, not ignored.
+    // --expect-req-msg-id binds the reply to its outRefundNo: another refund is refused.
     assert_rejected(
         &decode(
             "refund-query",

@@ -62,7 +62,112 @@ impl Gateway {
         }
     }
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Gateway::OttPay => "ottpay",
+            Gateway::ScanForPay => "scanforpay",
+            Gateway::PayerMax => "payermax",
+            Gateway::NewPay => "newpay",
+        }
+    }
+
+    /// Reply headers this gateway reads (`--header NAME=VALUE`).
+    fn reply_headers(self) -> &'static [&'static str] {
+        match self {
+            Gateway::PayerMax => &["sign"],
+            _ => &[],
+        }
+    }
+
+    /// The decoded member that `--expect-req-msg-id` must equal, for gateways whose replies
+    /// carry no request id of their own: the merchant's refund number they are about.
+    /// ScanForPay binds `reqMsgId` in its own module.
+    fn reply_id_member(self) -> Option<&'static str> {
+        match self {
+            Gateway::OttPay => Some("order_id"),
+            Gateway::ScanForPay => None,
+            Gateway::PayerMax => Some("outRefundNo"),
+            Gateway::NewPay => Some("refundOrderNo"),
+        }
+    }
+
+    /// Operations that only ever arrive from the gateway.
+    fn decode_only(operation: &str) -> bool {
+        matches!(operation, "notification" | "refund-callback")
+    }
+
+    /// Options of `decode` make no sense when building a request, and the reverse: an option
+    /// that would be ignored is refused, so nobody believes a check ran that did not.
+    fn check_encode_options(self, ctx: &Context) -> Result<(), CliError> {
+        ctx.refuse_if(
+            !ctx.headers.is_empty(),
+            "--header",
+            "reply headers are for decode",
+        )?;
+        ctx.refuse_if(
+            ctx.expect_req_msg_id.is_some(),
+            "--expect-req-msg-id",
+            "binding a reply to its request is for decode",
+        )?;
+        ctx.refuse_if(
+            ctx.req_msg_id.is_some() && !matches!(self, Gateway::ScanForPay),
+            "--req-msg-id",
+            &format!(
+                "{} requests have no message id (the refund number is in the fields)",
+                self.name()
+            ),
+        )
+    }
+
+    fn check_decode_options(self, ctx: &Context) -> Result<(), CliError> {
+        ctx.refuse_if(
+            ctx.req_msg_id.is_some(),
+            "--req-msg-id",
+            "that is for encode; to bind a reply to its request use --expect-req-msg-id",
+        )?;
+        ctx.refuse_if(
+            ctx.time.is_some() || ctx.timestamp_ms.is_some(),
+            "--time",
+            "request times are for encode",
+        )?;
+        for (name, _) in &ctx.headers {
+            let known = self
+                .reply_headers()
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name));
+            ctx.refuse_if(
+                !known,
+                "--header",
+                &format!("{} reads no reply header `{name}`", self.name()),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `--expect-req-msg-id` against the verified reply (see [`Self::reply_id_member`]).
+    fn check_reply_id(self, ctx: &Context, decoded: &Decoded) -> Result<(), CliError> {
+        let (Some(expected), Some(member)) =
+            (ctx.expect_req_msg_id.as_deref(), self.reply_id_member())
+        else {
+            return Ok(());
+        };
+        let Decoded::Ok { fields, .. } = decoded else {
+            return Ok(());
+        };
+        match fields.get(member).and_then(Value::as_str) {
+            Some(got) if got == expected => Ok(()),
+            got => Err(CliError::new(
+                "--expect-req-msg-id",
+                format!(
+                    "the reply is about {member} {}, not {expected}",
+                    got.unwrap_or("(none)")
+                ),
+            )),
+        }
+    }
+
     pub fn encode(self, ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
+        self.check_encode_options(ctx)?;
         match self {
             Gateway::OttPay => super::ottpay::encode(ctx, fields),
             Gateway::ScanForPay => super::scanforpay::encode(ctx, fields),
@@ -72,15 +177,23 @@ impl Gateway {
     }
 
     pub fn decode(self, ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
-        match self {
+        self.check_decode_options(ctx)?;
+        let decoded = match self {
             Gateway::OttPay => super::ottpay::decode(ctx, body),
             Gateway::ScanForPay => super::scanforpay::decode(ctx, body),
             Gateway::PayerMax => super::payermax::decode(ctx, body),
             Gateway::NewPay => super::newpay::decode(ctx, body),
-        }
+        }?;
+        self.check_reply_id(ctx, &decoded)?;
+        Ok(decoded)
     }
 
     pub fn explain(self, ctx: &Context, input: &[u8], response: bool) -> Result<String, CliError> {
+        if response || Self::decode_only(&ctx.operation) {
+            self.check_decode_options(ctx)?;
+        } else {
+            self.check_encode_options(ctx)?;
+        }
         match self {
             Gateway::OttPay => super::ottpay::explain(ctx, input, response),
             Gateway::ScanForPay => super::scanforpay::explain(ctx, input, response),

@@ -58,7 +58,7 @@ struct Target {
     #[arg(long)]
     time: Option<String>,
     /// Request timestamp in milliseconds since the epoch (NewPay). Defaults to now.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     timestamp_ms: Option<i64>,
     /// Request message id (ScanForPay `reqMsgId`).
     #[arg(long)]
@@ -123,8 +123,33 @@ fn run(cli: Cli) -> Result<String, CliError> {
     }
 }
 
+/// Usage errors follow the same contract as every other failure: exit 1, one line.
+fn parse_args() -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            Err(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            let _ = writeln!(
+                std::io::stderr(),
+                "refundwire: args: {first} (see refundwire --help)"
+            );
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();

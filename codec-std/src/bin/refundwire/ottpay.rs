@@ -18,22 +18,9 @@ struct Query {
     order_id: String,
 }
 
-/// OTTPay's envelope has no request id and no signature header: such options are refused.
-/// It has no request time either; `--time`/`--timestamp-ms` are accepted and have no effect,
-/// so that a script can pin the time for every gateway alike.
+/// OTTPay has no request time: `--time`/`--timestamp-ms` are accepted and have no effect, so
+/// that a script can pin the time for every gateway alike.
 fn merchant(ctx: &Context) -> Result<OttPay, CliError> {
-    let no_id = "OTTPay requests have no message id (order_id identifies a refund)";
-    ctx.refuse_if(ctx.req_msg_id.is_some(), "--req-msg-id", no_id)?;
-    ctx.refuse_if(
-        ctx.expect_req_msg_id.is_some(),
-        "--expect-req-msg-id",
-        no_id,
-    )?;
-    ctx.refuse_if(
-        !ctx.headers.is_empty(),
-        "--header",
-        "OTTPay replies are verified through md5 and the AES key, not a header",
-    )?;
     let c = &ctx.credentials;
     Ok(OttPay::new(
         c.str("merchant_id")?,

@@ -108,29 +108,11 @@ impl Setup {
 }
 
 /// `requestTime`: `--time` exactly as given (UTC written `+00:00`), or `--timestamp-ms` in
-/// UTC, or now. `--req-msg-id` has no place in PayerMax's envelope and is refused rather
-/// than dropped.
+/// UTC, or now.
 fn request_time(ctx: &Context) -> Result<Timestamp, CliError> {
-    ctx.refuse_if(
-        ctx.req_msg_id.is_some(),
-        "--req-msg-id",
-        "payermax requests have no message id (outRefundNo identifies a refund)",
-    )?;
     match ctx.request_time()? {
         Some(t) => Ok(t),
         None => std_payermax::request_time_now().map_err(|e| CliError::new("clock", e)),
-    }
-}
-
-/// PayerMax replies carry no request id to compare: an expectation that cannot be checked is
-/// refused, never silently passed.
-fn refuse_request_id_expectation(ctx: &Context) -> Result<(), CliError> {
-    match ctx.expect_req_msg_id {
-        Some(_) => Err(CliError::new(
-            "--expect-req-msg-id",
-            "payermax replies carry no request id; compare outRefundNo in the decoded fields",
-        )),
-        None => Ok(()),
     }
 }
 
@@ -277,7 +259,6 @@ fn decode_with(
 
 pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
     let op = operation(ctx)?;
-    refuse_request_id_expectation(ctx)?;
     let setup = Setup::load(ctx)?;
     let key = ctx.credentials.platform_public_key()?;
     decode_with(op, &setup, &key, ctx.header(wire::SIGN_HEADER), body).map(|(d, _)| d)
@@ -371,7 +352,6 @@ fn explain_request(ctx: &Context, input: &[u8]) -> Result<String, CliError> {
 }
 
 fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, CliError> {
-    refuse_request_id_expectation(ctx)?;
     let setup = Setup::load(ctx)?;
     let key = ctx.credentials.platform_public_key()?;
     let sign = ctx.header(wire::SIGN_HEADER);
