@@ -132,14 +132,23 @@ fn parse_args() -> Result<Cli, ExitCode> {
             let _ = e.print();
             Err(ExitCode::SUCCESS)
         }
+        // Bare `refundwire`: the help is what a newcomer needs, on stderr, as a failure.
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            Err(ExitCode::FAILURE)
+        }
         Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let _ = writeln!(
-                std::io::stderr(),
-                "refundwire: args: {first} (see refundwire --help)"
-            );
+            // clap's message runs over several lines; keep what it says, joined, without the
+            // usage and help pointers.
+            let text = e.render().to_string();
+            let message: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .collect();
+            let message = message.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let _ = writeln!(std::io::stderr(), "refundwire: args: {message}");
             Err(ExitCode::FAILURE)
         }
     }
