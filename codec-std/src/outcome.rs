@@ -10,8 +10,11 @@ pub struct GatewayRefusal {
     pub code: String,
     /// The gateway's message as sent (unescaped; empty when absent).
     pub message: String,
-    /// What the refusal means for the refund, as far as the code tells.
+    /// What the refusal means for the refund: from the code when the refusal was signed,
+    /// [`RefundStatus::Unknown`] when it was not (anyone on the path could have written it).
     pub status: RefundStatus,
+    /// Whether the gateway signed the refusal.
+    pub authenticated: bool,
 }
 
 /// An owned decode result: the verified view, or the gateway's refusal.
@@ -47,7 +50,12 @@ impl<T> Outcome<T> {
                     .as_ref()
                     .map(JsonStr::to_string)
                     .unwrap_or_default(),
-                status: status(&r.code),
+                status: if r.authenticated {
+                    status(&r.code)
+                } else {
+                    RefundStatus::Unknown
+                },
+                authenticated: r.authenticated,
             }),
         })
     }

@@ -35,6 +35,10 @@ pub struct Refusal<'a, C> {
     pub code: C,
     /// The gateway's message, as sent (may be empty).
     pub message: Option<JsonStr<'a>>,
+    /// Whether the refusal itself was verified (signed by the gateway). Several gateways send
+    /// refusals unsigned: anyone on the path could have written such a one, so it must not
+    /// be taken as proof that a refund failed — query before acting on it.
+    pub authenticated: bool,
 }
 
 /// A decoded reply: either the gateway accepted the request (the view `T`, verified), or it

@@ -706,7 +706,11 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
             return Err(Error::InvalidField("code"));
         }
         let message = top.opt_str("message")?;
-        return Ok(Reply::Refused(Refusal { code, message }));
+        return Ok(Reply::Refused(Refusal {
+            code,
+            message,
+            authenticated: false,
+        }));
     }
     if code.is_some_and(|c| c != Code::Success) {
         return Err(Error::InvalidField("code"));

@@ -486,7 +486,11 @@ pub fn decode<'a>(
         let message = env.rsp_msg.as_ref().map(|r| text(body, r)).transpose()?;
         return match code {
             RspCode::Success | RspCode::Processing => Err(Error::MissingField("data")),
-            code => Ok(Reply::Refused(Refusal { code, message })),
+            code => Ok(Reply::Refused(Refusal {
+                code,
+                message,
+                authenticated: false,
+            })),
         };
     };
 
@@ -509,7 +513,11 @@ pub fn decode<'a>(
     );
     let message = env.rsp_msg.as_ref().map(outside).transpose()?;
     if !matches!(code, RspCode::Success | RspCode::Processing) {
-        return Ok(Reply::Refused(Refusal { code, message }));
+        return Ok(Reply::Refused(Refusal {
+            code,
+            message,
+            authenticated: false,
+        }));
     }
     let md5_text = outside(env.md5.as_ref().ok_or(Error::SignatureMissing("md5"))?)?;
     let mut md5_expected = [0u8; 16];

@@ -663,6 +663,7 @@ fn open<'a, V: RsaVerifier + ?Sized>(
         return Ok(Reply::Refused(Refusal {
             code,
             message: top.opt_str("msg")?,
+            authenticated: sign.is_some(),
         }));
     }
     if sign.is_none() {

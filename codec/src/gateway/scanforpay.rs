@@ -608,9 +608,11 @@ fn outcome<'a>(body: &Object<'a>) -> Result<Option<Refusal<'a, ResultCode<'a>>>>
     if code == ResultCode::Success {
         return Ok(None);
     }
+    // The body was verified before it was split: ScanForPay signs its refusals.
     Ok(Some(Refusal {
         code,
         message: body.opt_str("msg")?,
+        authenticated: true,
     }))
 }
 
