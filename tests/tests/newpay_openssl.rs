@@ -124,6 +124,12 @@ fn non_empty_text(max_chars: usize) -> impl Strategy<Value = String> {
     text(max_chars).prop_filter("non-empty", |s| !s.is_empty())
 }
 
+/// Request ids: anything but `&` and `=`, which the codec refuses in ids (they would let the
+/// signed `name=value&…` string of a reply read as other members).
+fn request_id(max_chars: usize) -> impl Strategy<Value = String> {
+    non_empty_text(max_chars).prop_map(|s| s.replace(['&', '='], "-"))
+}
+
 fn value() -> impl Strategy<Value = Val> {
     prop_oneof![
         4 => text(12).prop_map(Val::Str),
@@ -188,8 +194,8 @@ proptest! {
     #[test]
     fn request_signatures_verify_with_openssl(
         amount in 1u64..=u64::MAX,
-        order_no in non_empty_text(16),
-        refund_order_no in non_empty_text(16),
+        order_no in request_id(16),
+        refund_order_no in request_id(16),
         refund_desc in text(24),
         call_back_url in prop_oneof![Just(String::new()), text(24)],
         timestamp in 0u64..10_000_000_000_000,

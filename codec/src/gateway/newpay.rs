@@ -109,8 +109,10 @@ fn check_len(value: &str, max: usize, name: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// Ids are echoed back inside signed replies; `&` or `=` in one would let the same
+/// `name=value&…` string read as other members, so ids may not contain them.
 fn check_id(value: &str, name: &'static str) -> Result<()> {
-    if value.is_empty() {
+    if value.is_empty() || value.contains(['&', '=']) {
         return Err(Error::InvalidField(name));
     }
     check_len(value, ID_MAX, name)
@@ -960,6 +962,20 @@ mod tests {
             (
                 RefundRequest { order_no: "", ..ok },
                 Error::InvalidField("orderNo"),
+            ),
+            (
+                RefundRequest {
+                    order_no: "O&refundOrderAmt=9",
+                    ..ok
+                },
+                Error::InvalidField("orderNo"),
+            ),
+            (
+                RefundRequest {
+                    refund_order_no: "R=1",
+                    ..ok
+                },
+                Error::InvalidField("refundOrderNo"),
             ),
             (
                 RefundRequest {

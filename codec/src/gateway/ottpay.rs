@@ -18,6 +18,10 @@
 //! JSON numbers are hashed by OTTPay's Java SDK as Java prints a `double` (`1` → `1.0`), so
 //! the digest over either form is accepted and the matching form is reported ([`Md5Form`]).
 //!
+//! What is authenticated: everything inside `data` (decrypted and checked against `md5`).
+//! The envelope's `rsp_code` and `rsp_msg` are not covered, and refusals carry no `data` at
+//! all, so they are reported with [`Refusal::authenticated`] `false`.
+//!
 //! Limits (the page documents none): ids are at most [`ID_MAX`] bytes; `refund_amt` is a
 //! positive whole number of cents.
 //!
@@ -360,6 +364,12 @@ pub struct RefundResponse<'a> {
 
 impl RefundResponse<'_> {
     /// Neutral status, from `rsp_code`.
+    ///
+    /// `rsp_code` sits in the envelope, which `md5` does not cover: a party on the path could
+    /// turn a genuine `PROCESSING` reply into `SUCCESS`. Treat this status as provisional and
+    /// confirm it with `REFUND_STATUS_QUERY`, whose `order_status` is inside the verified data.
+    /// Likewise, compare [`order_id`](Self::order_id) with the refund you asked for: replies
+    /// carry no request id, so only that binds a reply to its request.
     pub fn status(&self) -> RefundStatus {
         self.verified.rsp_code.status()
     }
