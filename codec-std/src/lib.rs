@@ -19,6 +19,36 @@ pub use outcome::{GatewayRefusal, Outcome};
 pub use refundwire as codec;
 pub use refundwire::RefundStatus;
 
+/// The conformance vectors in `shared/vectors/`, for this crate's unit tests.
+#[cfg(test)]
+pub(crate) mod test_vectors {
+    use serde_json::Value;
+
+    /// `shared/vectors/` beside the repository.
+    pub(crate) const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
+
+    /// The vector file of `gateway`, parsed.
+    pub(crate) fn vectors(gateway: &str) -> Value {
+        serde_json::from_slice(&std::fs::read(format!("{DIR}/{gateway}.json")).unwrap()).unwrap()
+    }
+
+    /// The case named `name` of `gateway`'s vectors.
+    pub(crate) fn case(gateway: &str, name: &str) -> Value {
+        vectors(gateway)["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == name)
+            .unwrap()
+            .clone()
+    }
+
+    /// A file of the vectors folder (keys are named relative to it).
+    pub(crate) fn read(relative: &str) -> Vec<u8> {
+        std::fs::read(format!("{DIR}/{relative}")).unwrap()
+    }
+}
+
 /// The README's examples, compiled and run as doc-tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -481,20 +481,12 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
-
     fn vectors() -> Value {
-        serde_json::from_slice(&std::fs::read(format!("{VECTORS}/newpay.json")).unwrap()).unwrap()
+        crate::test_vectors::vectors("newpay")
     }
 
     fn case(name: &str) -> Value {
-        vectors()["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == name)
-            .unwrap()
-            .clone()
+        crate::test_vectors::case("newpay", name)
     }
 
     fn body(name: &str) -> Vec<u8> {
@@ -504,8 +496,7 @@ mod tests {
     fn merchant() -> NewPay {
         let v = vectors();
         let c = &v["credentials"];
-        let read =
-            |k: &str| std::fs::read(format!("{VECTORS}/{}", c[k].as_str().unwrap())).unwrap();
+        let read = |k: &str| crate::test_vectors::read(c[k].as_str().unwrap());
         NewPay::new(
             c["app_id"].as_str().unwrap(),
             c["merchant_id"].as_str().unwrap(),

@@ -434,26 +434,18 @@ impl PayerMax {
 mod tests {
     use super::*;
 
-    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
-
     fn vectors() -> Value {
-        serde_json::from_slice(&std::fs::read(format!("{SHARED}/payermax.json")).unwrap()).unwrap()
+        crate::test_vectors::vectors("payermax")
     }
 
     fn case(name: &str) -> Value {
-        vectors()["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == name)
-            .unwrap()
-            .clone()
+        crate::test_vectors::case("payermax", name)
     }
 
     fn gateway() -> PayerMax {
         let v = vectors();
         let c = &v["credentials"];
-        let read = |k: &str| std::fs::read(format!("{SHARED}/{}", c[k].as_str().unwrap())).unwrap();
+        let read = |k: &str| crate::test_vectors::read(c[k].as_str().unwrap());
         PayerMax::new(
             c["app_id"].as_str().unwrap(),
             c["merchant_no"].as_str(),
