@@ -22,8 +22,8 @@ fuzz_target!(|body: &[u8]| {
     match newpay::decode_inquiry_refund(&creds, &AcceptAll, body, &mut scratch) {
         Ok(reply) => {
             if let Some(r) = reply.accepted() {
-            let _ = (r.status(), r.amount_units());
-        }
+                let _ = (r.status(), r.amount_units());
+            }
         }
         Err(e) => assert_ne!(e, Error::BufferTooSmall),
     }

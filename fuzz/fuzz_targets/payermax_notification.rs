@@ -26,7 +26,9 @@ impl RsaVerifier for Verifier {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let (sign, body): (Option<&[u8]>, &[u8]) = match mode % 3 {
         0 => (None, rest),
         1 => (Some(b"b2s="), rest),
@@ -40,7 +42,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let v = Verifier(Cell::new(false));
-    let Ok(reply) = decode_refund_notification(&creds, &v, sign, body) else { return };
+    let Ok(reply) = decode_refund_notification(&creds, &v, sign, body) else {
+        return;
+    };
     assert!(v.0.get(), "decoded without a valid sign");
     if reply.accepted().is_some() {
         let top = Object::parse(body).expect("an accepted body is JSON");

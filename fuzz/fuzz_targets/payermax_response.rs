@@ -25,7 +25,9 @@ impl RsaVerifier for Verifier {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let (sign, body): (Option<&[u8]>, &[u8]) = match mode % 3 {
         0 => (None, rest),
         1 => (Some(b"b2s="), rest),
@@ -36,10 +38,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let v = Verifier(Cell::new(false));
     if let Ok(reply) = decode_refund(&v, sign, body) {
-        assert!(reply.accepted().is_none() || v.0.get(), "accepted without a valid sign");
+        assert!(
+            reply.accepted().is_none() || v.0.get(),
+            "accepted without a valid sign"
+        );
     }
     let v = Verifier(Cell::new(false));
     if let Ok(reply) = decode_refund_query(&v, sign, body) {
-        assert!(reply.accepted().is_none() || v.0.get(), "accepted without a valid sign");
+        assert!(
+            reply.accepted().is_none() || v.0.get(),
+            "accepted without a valid sign"
+        );
     }
 });

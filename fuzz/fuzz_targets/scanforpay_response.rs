@@ -3,11 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use refundwire::Error;
 use refundwire::encoding::hex_array;
 use refundwire::gateway::scanforpay::{self, Credentials};
 use refundwire::io::{Cursor, Sink};
 use refundwire::json::Object;
-use refundwire::Error;
 
 const ID: &str = "fd03f269-3180-4575-8af0-580483868a29";
 
@@ -45,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
     if data.first() == Some(&b'{') && data.last() == Some(&b'}') && Object::parse(data).is_ok() {
         for got in [refund.err(), query.err()] {
             assert!(
-                !matches!(got, Some(Error::SignatureMismatch(_) | Error::SignatureMissing(_))),
+                !matches!(
+                    got,
+                    Some(Error::SignatureMismatch(_) | Error::SignatureMissing(_))
+                ),
                 "{got:?}"
             );
         }
