@@ -20,13 +20,7 @@ fn vectors() -> Value {
 }
 
 fn case(name: &str) -> Value {
-    vectors()["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case"] == name)
-        .unwrap_or_else(|| panic!("no case {name}"))
-        .clone()
+    cli_support::case("newpay", name)
 }
 
 fn body(name: &str) -> String {

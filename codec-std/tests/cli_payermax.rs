@@ -7,16 +7,15 @@
     clippy::indexing_slicing
 )]
 
+mod cli_support;
+
+use cli_support::{assert_rejected, json_out, run, shared};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const TIME: &str = "2024-03-05T07:01:23.737+00:00";
-
-fn shared() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"))
-}
 
 fn vectors() -> Value {
     let text = std::fs::read_to_string(shared().join("vectors/payermax.json")).unwrap();
@@ -94,40 +93,6 @@ fn inline_credentials() -> Value {
     o.remove("private_key_file");
     o.remove("platform_public_key_file");
     c
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_refundwire"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The CLI may refuse its arguments before reading stdin.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
-
-fn json_out(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// A failed run: exit 1, nothing on stdout, one line on stderr naming `step`.
-fn assert_rejected(out: &Output, step: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert!(out.stdout.is_empty());
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with(&format!("refundwire: {step}")),
-        "expected step `{step}`: {stderr}"
-    );
 }
 
 /// The `data` text of an expected request body, exactly as written (number text kept).

@@ -5,16 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use refundwire::Error;
-use refundwire::crypto::RsaVerifier;
 use refundwire::gateway::newpay::{self, Credentials};
-
-struct AcceptAll;
-
-impl RsaVerifier for AcceptAll {
-    fn verify_sha256(&self, _message: &[u8], _signature: &[u8]) -> refundwire::Result<()> {
-        Ok(())
-    }
-}
+use refundwire_fuzz::AcceptAll;
 
 fuzz_target!(|body: &[u8]| {
     let creds = Credentials::new("a", "m").unwrap();

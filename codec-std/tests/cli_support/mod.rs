@@ -1,5 +1,11 @@
 //! Shared by the CLI tests: running the binary, vector files, temporary credentials.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use serde_json::Value;
 use std::io::Write;
@@ -15,6 +21,29 @@ pub fn shared() -> PathBuf {
 pub fn vectors(gateway: &str) -> Value {
     let text = std::fs::read_to_string(shared().join(format!("vectors/{gateway}.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
+}
+
+/// The case named `name` of a gateway's vector file.
+pub fn case(gateway: &str, name: &str) -> Value {
+    vectors(gateway)["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == name)
+        .unwrap_or_else(|| panic!("no case {name} in {gateway}.json"))
+        .clone()
+}
+
+/// A refused run: exit 1, nothing on stdout, one line on stderr naming `step`.
+pub fn assert_rejected(out: &Output, step: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("refundwire: {step}")),
+        "expected step `{step}`: {stderr}"
+    );
 }
 
 /// Runs the CLI with `args`, feeding `stdin`.
