@@ -10,8 +10,8 @@ use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/keys");
-/// `refund_request_usd` of `shared/vectors/payermax.json`.
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/keys");
+/// `refund_request_usd` of `tests/vectors/payermax.json`.
 const REQUEST: &[u8] = br#"{"version":"1.1","keyVersion":"1","requestTime":"2024-03-05T07:01:23.737+00:00","appId":"2f429ce59ff3078fcc1b0c3e1c07724e","merchantNo":"054122482447577","data":{"outRefundNo":"R6030620278683","outTradeNo":"P8738069560423","refundAmount":10.50,"refundCurrency":"USD","comments":"customer returned \"size M\" / wrong colour"}}"#;
 /// `refund_query_response` and its `sign`.
 const REPLY: &[u8] = br#"{"code":"APPLY_SUCCESS","msg":"Success.","data":{"outRefundNo":"R1642411016202","refundTradeNo":"20220117091657TI790000055087","refundAmount":10000,"refundCurrency":"IDR","outTradeNo":"P1642410680681","status":"REFUND_SUCCESS"}}"#;

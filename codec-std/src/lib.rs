@@ -19,13 +19,13 @@ pub use outcome::{GatewayRefusal, Outcome};
 pub use refundwire as codec;
 pub use refundwire::RefundStatus;
 
-/// The conformance vectors in `shared/vectors/`, for this crate's unit tests.
+/// The conformance vectors in `tests/vectors/`, for this crate's unit tests.
 #[cfg(test)]
 pub(crate) mod test_vectors {
     use serde_json::Value;
 
-    /// `shared/vectors/` beside the repository.
-    pub(crate) const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
+    /// `tests/vectors/` of this repository.
+    pub(crate) const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors");
 
     /// The vector file of `gateway`, parsed.
     pub(crate) fn vectors(gateway: &str) -> Value {

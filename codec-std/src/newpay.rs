@@ -13,7 +13,7 @@
 //! use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 //! use refundwire_std::{Environment, Outcome, RefundStatus};
 //!
-//! let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/keys");
+//! let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/keys");
 //! let read = |name: &str| std::fs::read(format!("{keys}/{name}")).unwrap();
 //! let merchant = NewPay::new(
 //!     "e585552fac954ab592c9357d34accd78",

@@ -50,12 +50,12 @@ impl<T> Outcome<T> {
                     .as_ref()
                     .map(JsonStr::to_string)
                     .unwrap_or_default(),
-                status: if r.authenticated {
+                status: if r.trust.authenticated {
                     status(&r.code)
                 } else {
                     RefundStatus::Unknown
                 },
-                authenticated: r.authenticated,
+                authenticated: r.trust.authenticated,
             }),
         })
     }

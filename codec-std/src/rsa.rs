@@ -151,7 +151,7 @@ impl fmt::Debug for RsaPublicKey {
 mod tests {
     use super::*;
 
-    const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/keys");
+    const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/keys");
 
     fn read(name: &str) -> Vec<u8> {
         std::fs::read(format!("{KEYS}/{name}")).unwrap()

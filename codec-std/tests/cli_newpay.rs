@@ -1,4 +1,4 @@
-//! The `refundwire` binary against `shared/vectors/newpay.json`: the CLI contract for NewPay.
+//! The `refundwire` binary against `tests/vectors/newpay.json`: the CLI contract for NewPay.
 
 // Test code: a panic is a test failure.
 #![allow(
@@ -10,7 +10,7 @@
 
 mod cli_support;
 
-use cli_support::{TempFile, shared};
+use cli_support::{TempFile, vectors_dir};
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -28,7 +28,7 @@ fn body(name: &str) -> String {
 }
 
 /// A credentials file with the vector's credentials. `inline`: keys as the Base64 members
-/// only; otherwise `*_file` members as absolute paths into `shared/vectors/keys`.
+/// only; otherwise `*_file` members as absolute paths into `tests/vectors/keys`.
 fn credentials(inline: bool) -> TempFile {
     let mut creds = vectors()["credentials"].as_object().unwrap().clone();
     for key in ["private_key_file", "platform_public_key_file"] {
@@ -36,7 +36,7 @@ fn credentials(inline: bool) -> TempFile {
         if inline {
             creds.shift_remove(key);
         } else {
-            let absolute = shared().join("vectors").join(relative);
+            let absolute = vectors_dir().join(relative);
             creds.insert(key.into(), Value::String(absolute.display().to_string()));
         }
     }

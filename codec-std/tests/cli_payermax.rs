@@ -1,4 +1,4 @@
-//! The `refundwire` binary against `shared/vectors/payermax.json`: the CLI contract for
+//! The `refundwire` binary against `tests/vectors/payermax.json`: the CLI contract for
 //! `encode|decode|explain payermax refund|refund-query` and `decode payermax notification`.
 #![allow(
     clippy::unwrap_used,
@@ -9,7 +9,7 @@
 
 mod cli_support;
 
-use cli_support::{assert_rejected, json_out, run, shared};
+use cli_support::{assert_rejected, json_out, run, vectors_dir};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 const TIME: &str = "2024-03-05T07:01:23.737+00:00";
 
 fn vectors() -> Value {
-    let text = std::fs::read_to_string(shared().join("vectors/payermax.json")).unwrap();
+    let text = std::fs::read_to_string(vectors_dir().join("payermax.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -61,8 +61,8 @@ impl Drop for Scratch {
 }
 
 fn key_file(name: &str) -> String {
-    shared()
-        .join("vectors/keys")
+    vectors_dir()
+        .join("keys")
         .join(name)
         .to_str()
         .unwrap()

@@ -49,6 +49,10 @@ pub enum Error {
     Signer,
     /// The reply answers another request (its request id differs from the expected one).
     RequestIdMismatch,
+    /// The message is of another kind than the decoder reads: the other direction (a
+    /// request where a reply was expected), another operation's reply, or a reply where a
+    /// notification was expected. Names the member (or its absence) that gave it away.
+    WrongMessage(&'static str),
     /// An amount cannot be written or read exactly (too many decimals, overflow, negative …).
     Amount(&'static str),
     /// The currency code is not a known ISO 4217 code.
@@ -83,6 +87,9 @@ impl fmt::Display for Error {
             Error::SignatureMissing(n) => write!(f, "verification failed: `{n}` is missing"),
             Error::Signer => f.write_str("the signer failed"),
             Error::RequestIdMismatch => f.write_str("reply answers another request id"),
+            Error::WrongMessage(n) => {
+                write!(f, "not the expected kind of message (given away by `{n}`)")
+            }
             Error::Amount(why) => write!(f, "amount error: {why}"),
             Error::UnknownCurrency => f.write_str("unknown ISO 4217 currency"),
             Error::Time => f.write_str("timestamp out of range"),

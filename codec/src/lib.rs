@@ -42,4 +42,4 @@ pub mod time;
 
 pub use error::{Error, Result};
 pub(crate) use reply::wire_enum;
-pub use reply::{RefundStatus, Refusal, Reply};
+pub use reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, bind};

@@ -6,9 +6,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-/// `shared/vectors/` beside the repository (CI lays a copy of `shared/` there too).
+/// `tests/vectors/`: the repository's copy of the conformance vectors and test keys.
 pub fn vectors_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors"))
 }
 
 /// The vector file of `gateway`, parsed.
@@ -96,7 +96,7 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (r, ALLOCATIONS.with(Cell::get))
 }
 
-/// `shared/vectors/keys/<name>`.
+/// `tests/vectors/keys/<name>`.
 pub fn key_path(name: &str) -> PathBuf {
     vectors_dir().join("keys").join(name)
 }

@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/newpay.json` (computed with Python `cryptography`, i.e.
+//! Every case of `tests/vectors/newpay.json` (computed with Python `cryptography`, i.e.
 //! OpenSSL, never with this code) through the core codec, keys over aws-lc-rs.
 
 use refundwire::gateway::newpay::{

@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/ottpay.json`, byte for byte.
+//! Every case of `tests/vectors/ottpay.json`, byte for byte.
 
 use refundwire::canonical::NumberForm;
 use refundwire::crypto::{SecretKey, aes128_ecb_encrypt_in_place};

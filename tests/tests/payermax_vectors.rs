@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/payermax.json`, byte for byte, through the core codec with
+//! Every case of `tests/vectors/payermax.json`, byte for byte, through the core codec with
 //! the aws-lc-rs keys of `refundwire-std` behind the signer seam.
 
 use refundwire::gateway::payermax::{

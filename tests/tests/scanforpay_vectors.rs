@@ -1,4 +1,4 @@
-//! Every case of `shared/vectors/scanforpay.json`, byte for byte.
+//! Every case of `tests/vectors/scanforpay.json`, byte for byte.
 
 use refundwire::gateway::scanforpay::{
     self, Credentials, OrderQueryRequest, RefundRequest, RefundState, RequestHeader, ResultCode,

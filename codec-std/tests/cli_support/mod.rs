@@ -12,14 +12,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// `shared/` beside the repository.
-pub fn shared() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"))
+/// `tests/vectors/`: the repository's copy of the vectors and test keys.
+pub fn vectors_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors"))
 }
 
 /// A gateway's vector file, parsed.
 pub fn vectors(gateway: &str) -> Value {
-    let text = std::fs::read_to_string(shared().join(format!("vectors/{gateway}.json"))).unwrap();
+    let text = std::fs::read_to_string(vectors_dir().join(format!("{gateway}.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 

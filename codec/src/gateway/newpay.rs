@@ -711,7 +711,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
         return Ok(Reply::Refused(Refusal {
             code,
             message,
-            authenticated: false,
+            trust: crate::Trust::UNSIGNED,
         }));
     }
     if code.is_some_and(|c| c != Code::Success) {

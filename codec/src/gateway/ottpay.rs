@@ -20,7 +20,7 @@
 //!
 //! What is authenticated: everything inside `data` (decrypted and checked against `md5`).
 //! The envelope's `rsp_code` and `rsp_msg` are not covered, and refusals carry no `data` at
-//! all, so they are reported with [`Refusal::authenticated`] `false`.
+//! all, so they are reported unsigned ([`Trust::UNSIGNED`](crate::Trust::UNSIGNED)).
 //!
 //! Limits (the page documents none): ids are at most [`ID_MAX`] bytes; `refund_amt` is a
 //! positive whole number of cents.
@@ -499,7 +499,7 @@ pub fn decode<'a>(
             code => Ok(Reply::Refused(Refusal {
                 code,
                 message,
-                authenticated: false,
+                trust: crate::Trust::UNSIGNED,
             })),
         };
     };
@@ -526,7 +526,7 @@ pub fn decode<'a>(
         return Ok(Reply::Refused(Refusal {
             code,
             message,
-            authenticated: false,
+            trust: crate::Trust::UNSIGNED,
         }));
     }
     let md5_text = outside(env.md5.as_ref().ok_or(Error::SignatureMissing("md5"))?)?;

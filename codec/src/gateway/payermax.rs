@@ -663,7 +663,10 @@ fn open<'a, V: RsaVerifier + ?Sized>(
         return Ok(Reply::Refused(Refusal {
             code,
             message: top.opt_str("msg")?,
-            authenticated: sign.is_some(),
+            trust: crate::Trust {
+                authenticated: sign.is_some(),
+                bound: false,
+            },
         }));
     }
     if sign.is_none() {

@@ -46,7 +46,7 @@
 //! refund went through ([`OrderState::refund_status`]).
 //!
 //! # Example
-//! The refund of `shared/vectors/scanforpay.json` (`refund_request`), then its reply
+//! The refund of `tests/vectors/scanforpay.json` (`refund_request`), then its reply
 //! (`refund_response`):
 //!
 //! ```
@@ -612,7 +612,7 @@ fn outcome<'a>(body: &Object<'a>) -> Result<Option<Refusal<'a, ResultCode<'a>>>>
     Ok(Some(Refusal {
         code,
         message: body.opt_str("msg")?,
-        authenticated: true,
+        trust: crate::Trust::signed(false),
     }))
 }
 

@@ -51,7 +51,7 @@ struct Target {
     gateway: String,
     /// The operation, e.g. refund, refund-query, order-query, notification, refund-callback.
     operation: String,
-    /// Credentials: a JSON object (see `shared/vectors/<gateway>.json`, member `credentials`).
+    /// Credentials: a JSON object (see `tests/vectors/<gateway>.json`, member `credentials`).
     #[arg(long)]
     credentials: PathBuf,
     /// Request time, RFC 3339 (ScanForPay, PayerMax). Defaults to now.

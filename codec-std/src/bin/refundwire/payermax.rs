@@ -453,7 +453,7 @@ pub fn explain(ctx: &Context, input: &[u8], response: bool) -> Result<String, Cl
     }
 }
 
-// The demo runs on the test keys and cases of `shared/vectors/payermax.json` (keys made for
+// The demo runs on the test keys and cases of `tests/vectors/payermax.json` (keys made for
 // tests only, never for production).
 const DEMO_APP_ID: &str = "2f429ce59ff3078fcc1b0c3e1c07724e";
 const DEMO_MERCHANT_NO: &str = "054122482447577";

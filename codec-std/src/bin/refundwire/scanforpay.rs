@@ -353,7 +353,7 @@ fn explain_reply(
     Ok(x.finish())
 }
 
-// The demo: the vector inputs of `shared/vectors/scanforpay.json`, built in.
+// The demo: the vector inputs of `tests/vectors/scanforpay.json`, built in.
 const DEMO_PARTNER_NO: &str = "63012";
 const DEMO_SIGN_KEY: &str = "c4pz0lx9xf26gk7zx5b4ctzkk6oam89o";
 const DEMO_TIME: &str = "2024-03-05T18:06:05+08:00";
