@@ -406,32 +406,24 @@ impl NewPay {
     ) -> Result<Outcome<RefundResult>> {
         let mut scratch = vec![0u8; body.len()];
         let (creds, verifier) = (self.credentials()?, self.verifier()?);
-        let (reply, status): (_, fn(&Code<'_>) -> RefundStatus) = match operation {
-            Operation::Refund => (
-                core::decode_refund(&creds, verifier, body, &mut scratch)?,
-                |c: &Code<'_>| c.status(),
-            ),
-            Operation::InquiryRefund => (
-                core::decode_inquiry_refund(&creds, verifier, body, &mut scratch)?,
-                |c: &Code<'_>| c.inquiry_status(),
-            ),
+        let reply = match operation {
+            Operation::Refund => core::decode_refund(&creds, verifier, body, &mut scratch)?,
+            Operation::InquiryRefund => {
+                core::decode_inquiry_refund(&creds, verifier, body, &mut scratch)?
+            }
         };
-        Outcome::from_reply(
-            reply,
-            |r| {
-                check_refund_order_no(&r.refund_order_no, expect_refund_order_no)?;
-                Ok(RefundResult {
-                    status: r.status(),
-                    tran_status: r.tran_status.map(|t| t.as_wire().to_string()),
-                    refund_order_amt: r.refund_order_amt.to_string(),
-                    currency: owned(r.currency),
-                    refund_order_no: r.refund_order_no.to_string(),
-                    newpay_refund_order_no: owned(r.newpay_refund_order_no),
-                    fields: signed_members(r.data.raw())?,
-                })
-            },
-            status,
-        )
+        Outcome::from_reply(reply, |r| {
+            check_refund_order_no(&r.refund_order_no, expect_refund_order_no)?;
+            Ok(RefundResult {
+                status: r.status(),
+                tran_status: r.tran_status.map(|t| t.as_wire().to_string()),
+                refund_order_amt: r.refund_order_amt.to_string(),
+                currency: owned(r.currency),
+                refund_order_no: r.refund_order_no.to_string(),
+                newpay_refund_order_no: owned(r.newpay_refund_order_no),
+                fields: signed_members(r.data.raw())?,
+            })
+        })
     }
 
     /// Verifies (platform key) and decodes a refund reply body; given the request's
@@ -591,7 +583,7 @@ mod tests {
         assert_eq!(refusal.code, "Z00051");
         assert_eq!(refusal.message, "order information is not existed");
         // Sent unsigned: it may not be the gateway's, so it proves nothing about the refund.
-        assert!(!refusal.authenticated);
+        assert!(!refusal.trust.authenticated);
         assert_eq!(refusal.status, RefundStatus::Unknown);
         assert_eq!(
             m.decode_refund(&self::body("inquiry_refund_response_tampered"), None)

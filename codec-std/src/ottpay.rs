@@ -149,42 +149,34 @@ impl OttPay {
     pub fn decode_refund(&self, body: &[u8]) -> Result<Outcome<RefundResult>> {
         let mut body = body.to_vec();
         let reply = core::decode_refund(&self.credentials()?, &mut body)?;
-        Outcome::from_reply(
-            reply,
-            |r| {
-                Ok(RefundResult {
-                    status: r.status(),
-                    rsp_code: r.verified.rsp_code.to_string(),
-                    order_id: r.order_id.map(|s| s.to_string()),
-                    trade_time: r.trade_time.map(|s| s.to_string()),
-                    refund_amt: r.refund_amt,
-                    md5_form: r.verified.md5_form,
-                    fields: members(r.verified.data.raw())?,
-                })
-            },
-            core::RspCode::status,
-        )
+        Outcome::from_reply(reply, |r| {
+            Ok(RefundResult {
+                status: r.status(),
+                rsp_code: r.verified.rsp_code.to_string(),
+                order_id: r.order_id.map(|s| s.to_string()),
+                trade_time: r.trade_time.map(|s| s.to_string()),
+                refund_amt: r.refund_amt,
+                md5_form: r.verified.md5_form,
+                fields: members(r.verified.data.raw())?,
+            })
+        })
     }
 
     /// Verifies and decodes a `REFUND_STATUS_QUERY` reply body.
     pub fn decode_refund_status(&self, body: &[u8]) -> Result<Outcome<RefundStatusResult>> {
         let mut body = body.to_vec();
         let reply = core::decode_refund_status(&self.credentials()?, &mut body)?;
-        Outcome::from_reply(
-            reply,
-            |r| {
-                Ok(RefundStatusResult {
-                    status: r.status(),
-                    rsp_code: r.verified.rsp_code.to_string(),
-                    order_id: r.order_id.to_string(),
-                    order_status: r.order_status.to_string(),
-                    refund_amt: r.refund_amt,
-                    md5_form: r.verified.md5_form,
-                    fields: members(r.verified.data.raw())?,
-                })
-            },
-            core::RspCode::status,
-        )
+        Outcome::from_reply(reply, |r| {
+            Ok(RefundStatusResult {
+                status: r.status(),
+                rsp_code: r.verified.rsp_code.to_string(),
+                order_id: r.order_id.to_string(),
+                order_status: r.order_status.to_string(),
+                refund_amt: r.refund_amt,
+                md5_form: r.verified.md5_form,
+                fields: members(r.verified.data.raw())?,
+            })
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Owned decode results shared by the gateways' std wrappers.
 
 use refundwire::json::JsonStr;
-use refundwire::{RefundStatus, Reply};
+use refundwire::{Claim, RefundStatus, Reply, Trust, Verdict};
 
 /// A gateway's own refusal, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,11 +10,13 @@ pub struct GatewayRefusal {
     pub code: String,
     /// The gateway's message as sent (unescaped; empty when absent).
     pub message: String,
-    /// What the refusal means for the refund: from the code when the refusal was signed,
-    /// [`RefundStatus::Unknown`] when it was not (anyone on the path could have written it).
+    /// What the refusal means for the refund under the trust rule: from the code when the
+    /// refusal was signed and bound to the request, [`RefundStatus::Unknown`] otherwise.
     pub status: RefundStatus,
-    /// Whether the gateway signed the refusal.
-    pub authenticated: bool,
+    /// What the code claims before the trust rule.
+    pub claimed_status: RefundStatus,
+    /// Whether the gateway signed the refusal, and whether it names the refund asked about.
+    pub trust: Trust,
 }
 
 /// An owned decode result: the verified view, or the gateway's refusal.
@@ -35,11 +37,10 @@ impl<T> Outcome<T> {
         }
     }
 
-    /// Converts a core reply whose code is displayable and maps to a status.
-    pub(crate) fn from_reply<'a, V, C: std::fmt::Display>(
+    /// Converts a core reply whose code is displayable and claims a status.
+    pub(crate) fn from_reply<'a, V, C: std::fmt::Display + Claim>(
         reply: Reply<'a, V, C>,
         accept: impl FnOnce(V) -> crate::Result<T>,
-        status: impl FnOnce(&C) -> RefundStatus,
     ) -> crate::Result<Self> {
         Ok(match reply {
             Reply::Accepted(v) => Outcome::Accepted(accept(v)?),
@@ -50,12 +51,9 @@ impl<T> Outcome<T> {
                     .as_ref()
                     .map(JsonStr::to_string)
                     .unwrap_or_default(),
-                status: if r.trust.authenticated {
-                    status(&r.code)
-                } else {
-                    RefundStatus::Unknown
-                },
-                authenticated: r.trust.authenticated,
+                status: r.status(),
+                claimed_status: r.claimed_status(),
+                trust: r.trust,
             }),
         })
     }

@@ -376,20 +376,16 @@ impl PayerMax {
     /// Verifies and decodes a `refund` reply (`sign`: the reply's `sign` header, if any).
     pub fn decode_refund(&self, sign: Option<&str>, body: &[u8]) -> Result<Outcome<RefundResult>> {
         let reply = wire::decode_refund(&self.platform_key, sign.map(str::as_bytes), body)?;
-        Outcome::from_reply(
-            reply,
-            |r| {
-                Ok(RefundResult {
-                    status: r.status(),
-                    out_refund_no: r.out_refund_no.to_string(),
-                    trade_order_no: r.trade_order_no.map(|s| s.to_string()),
-                    refund_trade_no: r.refund_trade_no.map(|s| s.to_string()),
-                    refund_status: r.refund_status.to_string(),
-                    fields: members(r.verified.data.raw())?,
-                })
-            },
-            wire::Code::status,
-        )
+        Outcome::from_reply(reply, |r| {
+            Ok(RefundResult {
+                status: r.status(),
+                out_refund_no: r.out_refund_no.to_string(),
+                trade_order_no: r.trade_order_no.map(|s| s.to_string()),
+                refund_trade_no: r.refund_trade_no.map(|s| s.to_string()),
+                refund_status: r.refund_status.to_string(),
+                fields: members(r.verified.data.raw())?,
+            })
+        })
     }
 
     /// Verifies and decodes a `refundQuery` reply.
@@ -399,11 +395,9 @@ impl PayerMax {
         body: &[u8],
     ) -> Result<Outcome<RefundInfo>> {
         let reply = wire::decode_refund_query(&self.platform_key, sign.map(str::as_bytes), body)?;
-        Outcome::from_reply(
-            reply,
-            |r| RefundInfo::from_details(&r.refund, &r.verified.data, None),
-            wire::Code::status,
-        )
+        Outcome::from_reply(reply, |r| {
+            RefundInfo::from_details(&r.refund, &r.verified.data, None)
+        })
     }
 
     /// Verifies and decodes a refund notification; answer a handled one with
@@ -419,14 +413,10 @@ impl PayerMax {
             sign.map(str::as_bytes),
             body,
         )?;
-        Outcome::from_reply(
-            reply,
-            |n| {
-                let notify_time = n.notify_time.map(|s| s.to_string());
-                RefundInfo::from_details(&n.refund, &n.verified.data, notify_time)
-            },
-            wire::Code::status,
-        )
+        Outcome::from_reply(reply, |n| {
+            let notify_time = n.notify_time.map(|s| s.to_string());
+            RefundInfo::from_details(&n.refund, &n.verified.data, notify_time)
+        })
     }
 }
 
@@ -551,7 +541,7 @@ mod tests {
         assert_eq!(refusal.code, "ORDER_NOT_EXIST");
         assert_eq!(refusal.message, "order not exist");
         // Sent unsigned: it may not be the gateway's, so it proves nothing about the refund.
-        assert!(!refusal.authenticated);
+        assert!(!refusal.trust.authenticated);
         assert_eq!(refusal.status, RefundStatus::Unknown);
         let c = case("refund_query_response_tampered");
         assert!(

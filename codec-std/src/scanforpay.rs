@@ -251,21 +251,17 @@ impl ScanForPay {
         expect_req_msg_id: Option<&str>,
     ) -> Result<Outcome<RefundResult>> {
         let reply = core::decode_refund(&self.credentials()?, body, expect_req_msg_id)?;
-        Outcome::from_reply(
-            reply,
-            |r| {
-                Ok(RefundResult {
-                    status: r.status(),
-                    refund_state: r.state.as_wire().to_string(),
-                    order_amount: r.order_amount,
-                    currency: owned(r.currency),
-                    refund_no: owned(r.refund_no),
-                    req_msg_id: owned(r.header.req_msg_id),
-                    fields: members(r.body.raw())?,
-                })
-            },
-            ResultCode::status,
-        )
+        Outcome::from_reply(reply, |r| {
+            Ok(RefundResult {
+                status: r.status(),
+                refund_state: r.state.as_wire().to_string(),
+                order_amount: r.order_amount,
+                currency: owned(r.currency),
+                refund_no: owned(r.refund_no),
+                req_msg_id: owned(r.header.req_msg_id),
+                fields: members(r.body.raw())?,
+            })
+        })
     }
 
     /// Verifies and decodes an order query reply body (same rules as
@@ -276,22 +272,18 @@ impl ScanForPay {
         expect_req_msg_id: Option<&str>,
     ) -> Result<Outcome<OrderQueryResult>> {
         let reply = core::decode_order_query(&self.credentials()?, body, expect_req_msg_id)?;
-        Outcome::from_reply(
-            reply,
-            |r| {
-                Ok(OrderQueryResult {
-                    status: r.status(),
-                    order_state: r.state.as_wire().to_string(),
-                    order_no: owned(r.order_no),
-                    partner_order_no: owned(r.partner_order_no),
-                    order_amount: r.order_amount,
-                    currency: owned(r.currency),
-                    req_msg_id: owned(r.header.req_msg_id),
-                    fields: members(r.body.raw())?,
-                })
-            },
-            ResultCode::status,
-        )
+        Outcome::from_reply(reply, |r| {
+            Ok(OrderQueryResult {
+                status: r.status(),
+                order_state: r.state.as_wire().to_string(),
+                order_no: owned(r.order_no),
+                partner_order_no: owned(r.partner_order_no),
+                order_amount: r.order_amount,
+                currency: owned(r.currency),
+                req_msg_id: owned(r.header.req_msg_id),
+                fields: members(r.body.raw())?,
+            })
+        })
     }
 }
 

@@ -438,6 +438,12 @@ crate::wire_enum! {
     }
 }
 
+impl crate::Claim for Code<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.status()
+    }
+}
+
 impl Code<'_> {
     /// What this code in a refused **refund** means for the refund: `E9999` (NewPay's own
     /// unknown error), `Z01026` (the `refundOrderNo` exists already: an earlier attempt may

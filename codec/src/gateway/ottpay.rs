@@ -274,6 +274,12 @@ wire_enum! {
     }
 }
 
+impl crate::Claim for RspCode<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.status()
+    }
+}
+
 impl RspCode<'_> {
     /// Neutral status of a reply carrying this code (a refusal's outcome included).
     pub fn status(&self) -> RefundStatus {

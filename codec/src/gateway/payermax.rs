@@ -394,6 +394,12 @@ wire_enum! {
     }
 }
 
+impl crate::Claim for Code<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.status()
+    }
+}
+
 impl Code<'_> {
     /// What a reply with this code says about the refund, in neutral terms.
     ///

@@ -733,6 +733,12 @@ crate::wire_enum! {
     }
 }
 
+impl crate::Claim for ResultCode<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.status()
+    }
+}
+
 impl ResultCode<'_> {
     /// What a reply with this code means for the refund: 1 → succeeded; codes after which
     /// the refund may or may not exist (9 system error, 20 agency signature failure,

@@ -1,5 +1,6 @@
 //! What every gateway's CLI module shares: credentials, options, output shapes, dispatch.
 
+use refundwire::{RefundStatus, Trust};
 use refundwire_std::HttpRequest;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -79,18 +80,6 @@ impl Gateway {
         }
     }
 
-    /// The decoded member that `--expect-req-msg-id` must equal, for gateways whose replies
-    /// carry no request id of their own: the merchant's refund number they are about.
-    /// ScanForPay binds `reqMsgId` in its own module.
-    fn reply_id_member(self) -> Option<&'static str> {
-        match self {
-            Gateway::OttPay => Some("order_id"),
-            Gateway::ScanForPay => None,
-            Gateway::PayerMax => Some("outRefundNo"),
-            Gateway::NewPay => Some("refundOrderNo"),
-        }
-    }
-
     /// Operations that only ever arrive from the gateway.
     fn decode_only(operation: &str) -> bool {
         matches!(operation, "notification" | "refund-callback")
@@ -144,28 +133,6 @@ impl Gateway {
         Ok(())
     }
 
-    /// `--expect-req-msg-id` against the verified reply (see [`Self::reply_id_member`]).
-    fn check_reply_id(self, ctx: &Context, decoded: &Decoded) -> Result<(), CliError> {
-        let (Some(expected), Some(member)) =
-            (ctx.expect_req_msg_id.as_deref(), self.reply_id_member())
-        else {
-            return Ok(());
-        };
-        let Decoded::Ok { fields, .. } = decoded else {
-            return Ok(());
-        };
-        match fields.get(member).and_then(Value::as_str) {
-            Some(got) if got == expected => Ok(()),
-            got => Err(CliError::new(
-                "--expect-req-msg-id",
-                format!(
-                    "the reply is about {member} {}, not {expected}",
-                    got.unwrap_or("(none)")
-                ),
-            )),
-        }
-    }
-
     pub fn encode(self, ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
         self.check_encode_options(ctx)?;
         match self {
@@ -184,7 +151,6 @@ impl Gateway {
             Gateway::PayerMax => super::payermax::decode(ctx, body),
             Gateway::NewPay => super::newpay::decode(ctx, body),
         }?;
-        self.check_reply_id(ctx, &decoded)?;
         Ok(decoded)
     }
 
@@ -261,6 +227,12 @@ impl Context {
         } else {
             Ok(())
         }
+    }
+
+    /// The id a reply must be bound to (`--expect-req-msg-id`); empty when none was given,
+    /// which binds nothing: the reply still decodes, with `bound: false` and status unknown.
+    pub fn expected_id(&self) -> &str {
+        self.expect_req_msg_id.as_deref().unwrap_or_default()
     }
 
     /// An error for an operation this gateway does not have.
@@ -358,29 +330,61 @@ pub fn fields_object(fields: &[u8]) -> Result<Map<String, Value>, CliError> {
     }
 }
 
-/// What `decode` prints.
+/// What `decode` prints. Both shapes carry the neutral status under the trust rule and the
+/// two facts it rests on (`authenticated`, `bound`).
 pub enum Decoded {
     /// Verified and parsed: the neutral status and the business members under wire names.
     Ok {
-        status: refundwire::RefundStatus,
+        status: RefundStatus,
+        trust: Trust,
         fields: Value,
     },
     /// The gateway's own refusal.
-    GatewayError { code: String, message: String },
+    GatewayError {
+        code: String,
+        message: String,
+        status: RefundStatus,
+        trust: Trust,
+    },
+}
+
+impl From<refundwire_std::GatewayRefusal> for Decoded {
+    fn from(r: refundwire_std::GatewayRefusal) -> Self {
+        Decoded::GatewayError {
+            code: r.code,
+            message: r.message,
+            status: r.status,
+            trust: r.trust,
+        }
+    }
 }
 
 impl Decoded {
     pub fn to_json(&self) -> String {
         let v = match self {
-            Decoded::Ok { status, fields } => serde_json::json!({
+            Decoded::Ok {
+                status,
+                trust,
+                fields,
+            } => serde_json::json!({
                 "outcome": "ok",
                 "status": status.as_str(),
+                "authenticated": trust.authenticated,
+                "bound": trust.bound,
                 "fields": fields,
             }),
-            Decoded::GatewayError { code, message } => serde_json::json!({
+            Decoded::GatewayError {
+                code,
+                message,
+                status,
+                trust,
+            } => serde_json::json!({
                 "outcome": "gateway_error",
                 "code": code,
                 "message": message,
+                "status": status.as_str(),
+                "authenticated": trust.authenticated,
+                "bound": trust.bound,
             }),
         };
         v.to_string()

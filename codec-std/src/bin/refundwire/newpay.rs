@@ -168,6 +168,7 @@ fn decode_with(op: Op, merchant: &NewPay, body: &[u8]) -> Result<Decoded, CliErr
             let cb = merchant.decode_refund_callback(body).map_err(failed)?;
             return Ok(Decoded::Ok {
                 status: cb.status,
+                trust: refundwire::Trust::default(),
                 fields: Value::Object(cb.fields),
             });
         }
@@ -175,12 +176,10 @@ fn decode_with(op: Op, merchant: &NewPay, body: &[u8]) -> Result<Decoded, CliErr
     Ok(match outcome.map_err(failed)? {
         Outcome::Accepted(r) => Decoded::Ok {
             status: r.status,
+            trust: refundwire::Trust::default(),
             fields: Value::Object(r.fields),
         },
-        Outcome::Refused(r) => Decoded::GatewayError {
-            code: r.code,
-            message: r.message,
-        },
+        Outcome::Refused(r) => r.into(),
     })
 }
 

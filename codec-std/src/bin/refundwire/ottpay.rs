@@ -45,10 +45,7 @@ pub fn encode(ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
 }
 
 fn refused(r: refundwire_std::GatewayRefusal) -> Decoded {
-    Decoded::GatewayError {
-        code: r.code,
-        message: r.message,
-    }
+    r.into()
 }
 
 pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
@@ -58,6 +55,7 @@ pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
         "refund" => Ok(match m.decode_refund(body).map_err(step)? {
             Outcome::Accepted(r) => Decoded::Ok {
                 status: r.status,
+                trust: refundwire::Trust::default(),
                 fields: r.fields.into(),
             },
             Outcome::Refused(r) => refused(r),
@@ -65,6 +63,7 @@ pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
         "refund-query" => Ok(match m.decode_refund_status(body).map_err(step)? {
             Outcome::Accepted(r) => Decoded::Ok {
                 status: r.status,
+                trust: refundwire::Trust::default(),
                 fields: r.fields.into(),
             },
             Outcome::Refused(r) => refused(r),

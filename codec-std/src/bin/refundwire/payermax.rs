@@ -207,12 +207,21 @@ fn decoded<'a, T>(
         Reply::Accepted(v) => {
             let (status, data, amount) = view(&v);
             let fields = common::raw_fields(data)?;
-            (Decoded::Ok { status, fields }, amount)
+            (
+                Decoded::Ok {
+                    status,
+                    trust: refundwire::Trust::default(),
+                    fields,
+                },
+                amount,
+            )
         }
         Reply::Refused(r) => (
             Decoded::GatewayError {
                 code: r.code.as_wire().to_owned(),
                 message: r.message.map(|m| m.to_string()).unwrap_or_default(),
+                status: refundwire::Verdict::status(&r),
+                trust: r.trust,
             },
             None,
         ),
@@ -396,7 +405,7 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
         );
     }
     match decode_with(op, &setup, &key, sign, body) {
-        Ok((Decoded::Ok { status, fields }, amount)) => {
+        Ok((Decoded::Ok { status, fields, .. }, amount)) => {
             if let Some(money) = amount {
                 x.step(
                     "amount (read exactly, by the currency's ISO 4217 exponent)",
@@ -420,7 +429,7 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
                 );
             }
         }
-        Ok((Decoded::GatewayError { code, message }, _)) => x.step(
+        Ok((Decoded::GatewayError { code, message, .. }, _)) => x.step(
             "outcome",
             format!(
                 "PayerMax refused the request: {code} ({message}){}",

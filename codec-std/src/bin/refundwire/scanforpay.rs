@@ -13,7 +13,7 @@ use refundwire::time::Timestamp;
 use refundwire_std::scanforpay::{
     self as sfp, Refund, ScanForPay, TimeField, order_query_fields, refund_fields,
 };
-use refundwire_std::{Environment, GatewayRefusal, HttpRequest, Outcome};
+use refundwire_std::{Environment, HttpRequest, Outcome};
 
 const OPERATIONS: &str = "refund, order-query";
 
@@ -130,11 +130,8 @@ pub fn encode(ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
     build(ctx, &merchant(ctx)?, fields)
 }
 
-fn refused(r: GatewayRefusal) -> Decoded {
-    Decoded::GatewayError {
-        code: r.code,
-        message: r.message,
-    }
+fn refused(r: refundwire_std::GatewayRefusal) -> Decoded {
+    r.into()
 }
 
 fn decode_with(
@@ -148,6 +145,7 @@ fn decode_with(
         Operation::Refund => match m.decode_refund(body, expect_req_msg_id).map_err(step)? {
             Outcome::Accepted(r) => Decoded::Ok {
                 status: r.status,
+                trust: refundwire::Trust::default(),
                 fields: r.fields.into(),
             },
             Outcome::Refused(r) => refused(r),
@@ -159,6 +157,7 @@ fn decode_with(
             {
                 Outcome::Accepted(r) => Decoded::Ok {
                     status: r.status,
+                    trust: refundwire::Trust::default(),
                     fields: r.fields.into(),
                 },
                 Outcome::Refused(r) => refused(r),
