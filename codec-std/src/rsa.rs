@@ -82,7 +82,7 @@ impl RsaSigner for RsaPrivateKey {
         let len = self.key.public_modulus_len();
         let out = out
             .get_mut(..len)
-            .ok_or(refundwire::Error::BufferTooSmall)?;
+            .ok_or(refundwire::Error::BufferTooSmall { needed: len })?;
         // PKCS#1 v1.5 is deterministic; aws-lc-rs ignores the RNG for it.
         let rng = aws_lc_rs::rand::SystemRandom::new();
         self.key

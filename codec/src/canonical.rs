@@ -398,7 +398,7 @@ mod tests {
         let mut small = [0u8; 4];
         assert_eq!(
             sorted_pairs_typed(&[("abc", Scalar::Str("def"))], &mut Cursor::new(&mut small)),
-            Err(Error::BufferTooSmall)
+            Err(Error::BufferTooSmall { needed: 7 })
         );
     }
 

@@ -71,7 +71,9 @@ pub fn aes128_ecb_encrypt_in_place<'b>(
 ) -> Result<&'b mut [u8]> {
     let pad = AES_BLOCK - len % AES_BLOCK;
     let total = len + pad;
-    let out = buf.get_mut(..total).ok_or(Error::BufferTooSmall)?;
+    let out = buf
+        .get_mut(..total)
+        .ok_or(Error::BufferTooSmall { needed: total })?;
     for b in out.get_mut(len..).unwrap_or_default() {
         *b = pad as u8;
     }
@@ -118,7 +120,7 @@ pub const RSA_SIGNATURE_MAX: usize = 512;
 /// allocate if the caller promises a heap-free path.
 pub trait RsaSigner {
     /// Writes the signature of `message` into `out` and returns its length in bytes.
-    /// Errors map to [`Error::Signer`] (or [`Error::BufferTooSmall`] when `out` is short).
+    /// Errors map to [`Error::Signer`] (or [`Error::BufferTooSmall`](Error::BufferTooSmall) when `out` is short).
     fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize>;
 }
 
@@ -167,7 +169,7 @@ pub fn rsa_verify_base64<V: RsaVerifier + ?Sized>(
     let mut raw = [0u8; RSA_SIGNATURE_MAX];
     let sig = crate::encoding::base64_decode(text, &mut raw, field).map_err(|e| match e {
         // Longer than any supported signature: not one of ours.
-        Error::BufferTooSmall => Error::SignatureMismatch(field),
+        Error::BufferTooSmall { .. } => Error::SignatureMismatch(field),
         other => other,
     })?;
     verifier.verify_sha256(message, sig).map_err(|e| match e {
@@ -245,7 +247,9 @@ mod tests {
 
     impl RsaSigner for Fixed {
         fn sign_sha256(&self, _message: &[u8], out: &mut [u8]) -> Result<usize> {
-            let out = out.get_mut(..self.0.len()).ok_or(Error::BufferTooSmall)?;
+            let out = out.get_mut(..self.0.len()).ok_or(Error::BufferTooSmall {
+                needed: self.0.len(),
+            })?;
             out.copy_from_slice(self.0);
             Ok(self.0.len())
         }
@@ -295,7 +299,7 @@ mod tests {
         );
         assert_eq!(
             rsa_sign_base64(&Fixed(b"hello?>"), b"m", &mut out[..4]),
-            Err(Error::BufferTooSmall)
+            Err(Error::BufferTooSmall { needed: 12 })
         );
     }
 

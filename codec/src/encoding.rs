@@ -11,16 +11,18 @@ pub const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 /// Hex-encodes `bytes` into `out` (which must be exactly twice as long) and returns the text.
 pub fn hex_encode<'o>(bytes: &[u8], upper: bool, out: &'o mut [u8]) -> Result<&'o str> {
     let digits = if upper { HEX_UPPER } else { HEX_LOWER };
+    let needed = bytes.len().saturating_mul(2);
     let out = out
-        .get_mut(..bytes.len().saturating_mul(2))
-        .ok_or(Error::BufferTooSmall)?;
+        .get_mut(..needed)
+        .ok_or(Error::BufferTooSmall { needed })?;
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
         if let [hi, lo] = pair {
             *hi = digits.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
             *lo = digits.get(usize::from(b & 0xf)).copied().unwrap_or(b'0');
         }
     }
-    core::str::from_utf8(out).map_err(|_| Error::BufferTooSmall)
+    // Hex digits are ASCII: this cannot fail.
+    core::str::from_utf8(out).map_err(|_| Error::Hex("hex output"))
 }
 
 /// Hex-encodes a fixed-size digest into a stack array (`N2` must be `2 * N`).
@@ -61,7 +63,9 @@ pub fn hex_decode<'o>(text: &[u8], out: &'o mut [u8], field: &'static str) -> Re
 
 /// Standard Base64 (with `=` padding) of `bytes` into `out`.
 pub fn base64_encode<'o>(bytes: &[u8], out: &'o mut [u8]) -> Result<&'o str> {
-    Base64::encode(bytes, out).map_err(|_| Error::BufferTooSmall)
+    Base64::encode(bytes, out).map_err(|_| Error::BufferTooSmall {
+        needed: Base64::encoded_len(bytes),
+    })
 }
 
 /// Length of the standard padded Base64 text for `n` bytes.
@@ -100,7 +104,9 @@ pub fn base64_decode_lenient_in_place<'b>(
 pub fn base64_decode<'o>(text: &[u8], out: &'o mut [u8], field: &'static str) -> Result<&'o [u8]> {
     let room = out.len();
     Base64::decode(text, out).map_err(|e| match e {
-        base64ct::Error::InvalidLength if base64_len(room) < text.len() => Error::BufferTooSmall,
+        base64ct::Error::InvalidLength if base64_len(room) < text.len() => Error::BufferTooSmall {
+            needed: text.len() / 4 * 3,
+        },
         _ => Error::Base64(field),
     })
 }

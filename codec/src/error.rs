@@ -13,7 +13,12 @@ use core::fmt;
 #[non_exhaustive]
 pub enum Error {
     /// The caller's output buffer is too small for the message being written.
-    BufferTooSmall,
+    BufferTooSmall {
+        /// A size that suffices: the encoder's documented worst case for that message (its
+        /// `*_MAX` constant), or, from a building block used directly, what the failing
+        /// write needed.
+        needed: usize,
+    },
     /// The input is not well-formed JSON; `offset` is the byte where parsing stopped.
     Json {
         /// Byte offset into the JSON text.
@@ -66,7 +71,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::BufferTooSmall => f.write_str("output buffer too small"),
+            Error::BufferTooSmall { needed } => {
+                write!(f, "output buffer too small ({needed} bytes suffice)")
+            }
             Error::Json { offset } => write!(f, "malformed JSON at byte {offset}"),
             Error::JsonTooDeep => f.write_str("JSON nested too deeply"),
             Error::DuplicateMember => f.write_str("duplicate member name in a JSON object"),

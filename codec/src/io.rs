@@ -66,7 +66,9 @@ impl<'b> Cursor<'b> {
         let room = spare.len();
         let n = fill(spare)?;
         if n > room {
-            return Err(Error::BufferTooSmall);
+            return Err(Error::BufferTooSmall {
+                needed: self.len.saturating_add(n),
+            });
         }
         self.len += n;
         Ok(())
@@ -87,14 +89,11 @@ impl<'b> Cursor<'b> {
 
 impl Sink for Cursor<'_> {
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let end = self
-            .len
-            .checked_add(bytes.len())
-            .ok_or(Error::BufferTooSmall)?;
+        let end = self.len.saturating_add(bytes.len());
         let dst = self
             .buf
             .get_mut(self.len..end)
-            .ok_or(Error::BufferTooSmall)?;
+            .ok_or(Error::BufferTooSmall { needed: end })?;
         dst.copy_from_slice(bytes);
         self.len = end;
         Ok(())

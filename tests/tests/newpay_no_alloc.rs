@@ -20,7 +20,9 @@ struct StackOnly;
 
 impl RsaSigner for StackOnly {
     fn sign_sha256(&self, _message: &[u8], out: &mut [u8]) -> refundwire::Result<usize> {
-        out.get_mut(..256).ok_or(Error::BufferTooSmall)?.fill(0x5a);
+        out.get_mut(..256)
+            .ok_or(Error::BufferTooSmall { needed: 256 })?
+            .fill(0x5a);
         Ok(256)
     }
 }

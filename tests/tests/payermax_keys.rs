@@ -77,7 +77,7 @@ fn every_private_key_form_signs_like_the_vectors() {
         // Short buffers are an error, not a truncated signature.
         assert_eq!(
             key.sign_sha256(body, &mut sig[..255]),
-            Err(refundwire::Error::BufferTooSmall),
+            Err(refundwire::Error::BufferTooSmall { needed: 256 }),
             "{name}"
         );
         let shown = format!("{key:?}");

@@ -64,7 +64,7 @@ impl RsaSigner for Replay {
             .find(|(m, _)| m == message)
             .ok_or(refundwire::Error::Signer)?;
         out.get_mut(..sig.len())
-            .ok_or(refundwire::Error::BufferTooSmall)?
+            .ok_or(refundwire::Error::BufferTooSmall { needed: 256 })?
             .copy_from_slice(sig);
         Ok(sig.len())
     }

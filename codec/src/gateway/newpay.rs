@@ -36,7 +36,7 @@
 //! # struct SecureElement;
 //! # impl RsaSigner for SecureElement {
 //! #     fn sign_sha256(&self, _: &[u8], out: &mut [u8]) -> refundwire::Result<usize> {
-//! #         out.get_mut(..256).ok_or(refundwire::Error::BufferTooSmall)?.fill(7);
+//! #         out.get_mut(..256).ok_or(refundwire::Error::BufferTooSmall { needed: 256 })?.fill(7);
 //! #         Ok(256)
 //! #     }
 //! # }
@@ -306,7 +306,7 @@ pub fn inquiry_refund_signed_string<'s>(
 /// `orderNo`, `refundOrderNo`, `refundDesc`, `callBackUrl`.
 ///
 /// `out` also holds the string-to-sign while the signer runs; 1 KiB is enough for short
-/// fields and an RSA-2048 key. Too small a buffer is [`Error::BufferTooSmall`].
+/// fields and an RSA-2048 key. Too small a buffer is [`Error::BufferTooSmall`](Error::BufferTooSmall).
 pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
     creds: &Credentials<'_>,
     signer: &S,
@@ -371,11 +371,16 @@ fn verify<V: RsaVerifier + ?Sized>(
         return Err(Error::FieldTooLong(field));
     }
     let message_len = signed_string(obj, scratch)?.len();
-    let (message, rest) = scratch
-        .split_at_mut_checked(message_len)
-        .ok_or(Error::BufferTooSmall)?;
+    let (message, rest) =
+        scratch
+            .split_at_mut_checked(message_len)
+            .ok_or(Error::BufferTooSmall {
+                needed: message_len,
+            })?;
     let text_len = sign.unescape_into(rest)?.len();
-    let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall)?;
+    let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
+        needed: message_len + text_len,
+    })?;
     let signature = encoding::base64_decode_lenient_in_place(text, field)?;
     verifier
         .verify_sha256(message, signature)
@@ -1002,7 +1007,7 @@ mod tests {
         );
         assert_eq!(
             encode_refund(&creds(), &Echo, &ok, 1, &mut buf[..40]).unwrap_err(),
-            Error::BufferTooSmall
+            Error::BufferTooSmall { needed: 45 }
         );
     }
 
@@ -1035,7 +1040,7 @@ mod tests {
         assert!(decode_inquiry_refund(&creds(), &good, body, &mut exact[..body.len()]).is_ok());
         assert_eq!(
             decode_inquiry_refund(&creds(), &good, body, &mut exact[..20]).unwrap_err(),
-            Error::BufferTooSmall
+            Error::BufferTooSmall { needed: 24 }
         );
         // Another app's reply, even correctly signed, is refused.
         let other = Credentials::new("app2", "mch").unwrap();

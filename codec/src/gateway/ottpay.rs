@@ -217,7 +217,7 @@ pub fn encode<'b>(
     let split = out
         .len()
         .checked_sub(cipher_len)
-        .ok_or(Error::BufferTooSmall)?;
+        .ok_or(Error::BufferTooSmall { needed: cipher_len })?;
     let (head, tail) = out.split_at_mut(split);
 
     let plaintext = action.write_json(Cursor::new(tail))?.finish_mut();
@@ -639,7 +639,7 @@ mod tests {
         };
         assert_eq!(
             encode_refund(&creds, &ok, &mut out[..100]),
-            Err(Error::BufferTooSmall)
+            Err(Error::BufferTooSmall { needed: 60 })
         );
         assert!(Credentials::new("", b"k").is_err());
     }

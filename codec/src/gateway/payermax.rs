@@ -792,7 +792,7 @@ mod tests {
     impl RsaSigner for Fake {
         fn sign_sha256(&self, _message: &[u8], out: &mut [u8]) -> Result<usize> {
             out.get_mut(..2)
-                .ok_or(Error::BufferTooSmall)?
+                .ok_or(Error::BufferTooSmall { needed: 2 })?
                 .copy_from_slice(b"ok");
             Ok(2)
         }
@@ -912,7 +912,7 @@ mod tests {
         req.comments = None;
         assert_eq!(
             write_refund_body(&creds, &env, &req, &mut body[..100]).map(|_| ()),
-            Err(Error::BufferTooSmall)
+            Err(Error::BufferTooSmall { needed: 101 })
         );
         let query = RefundQuery {
             out_refund_no: None,

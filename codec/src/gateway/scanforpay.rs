@@ -326,7 +326,7 @@ pub fn digest(raw: &[u8], key: &SecretKey) -> [u8; 32] {
 /// Writes the refund request body into `out` and returns the used part.
 ///
 /// Fails with [`Error::FieldTooLong`] / [`Error::MissingField`] / [`Error::InvalidField`]
-/// naming the member, [`Error::Amount`] for a zero amount, or [`Error::BufferTooSmall`]
+/// naming the member, [`Error::Amount`] for a zero amount, or [`Error::BufferTooSmall`](Error::BufferTooSmall)
 /// ([`REQUEST_MAX`] bytes always suffice).
 pub fn encode_refund<'o>(
     creds: &Credentials<'_>,
@@ -914,7 +914,7 @@ mod tests {
         );
         assert_eq!(
             encode_refund(&creds(), &header(), &ok, &mut [0u8; 100]).unwrap_err(),
-            Error::BufferTooSmall
+            Error::BufferTooSmall { needed: 102 }
         );
         assert!(Credentials::new("", KEY).is_err());
         assert!(Credentials::new("63012", b"").is_err());

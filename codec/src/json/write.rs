@@ -225,6 +225,9 @@ mod tests {
         let mut buf = [0u8; 4];
         let mut w = JsonWriter::new(Cursor::new(&mut buf));
         w.begin_object().unwrap();
-        assert_eq!(w.member_str("long", "x"), Err(Error::BufferTooSmall));
+        assert_eq!(
+            w.member_str("long", "x"),
+            Err(Error::BufferTooSmall { needed: 6 })
+        );
     }
 }

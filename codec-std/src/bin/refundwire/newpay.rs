@@ -58,7 +58,7 @@ fn failed(e: refundwire_std::Error) -> CliError {
         refundwire_std::Error::Codec(
             E::Json { .. } | E::JsonTooDeep | E::DuplicateMember | E::TooManyMembers,
         ) => "parse",
-        refundwire_std::Error::Codec(E::BufferTooSmall | E::Signer) => "sign",
+        refundwire_std::Error::Codec(E::BufferTooSmall { .. } | E::Signer) => "sign",
         refundwire_std::Error::Codec(_) => "fields",
         refundwire_std::Error::Key(_) => "key",
         refundwire_std::Error::Input(_) => "input",
