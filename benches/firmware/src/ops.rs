@@ -1,0 +1,106 @@
+//! Every codec call the images make, in one place, so that an API change of the core is
+//! absorbed here (a few lines) and not in the harness.
+//!
+//! Reply decoders take the id the reply must be bound to (`expected`: the OTTPay refund order
+//! id, the ScanForPay `reqMsgId`), whether or not today's decoder reads it.
+
+use refundwire::gateway::{ottpay, scanforpay};
+use refundwire::{RefundStatus, Reply, Result};
+
+/// An OTTPay `REFUND` request body.
+pub fn ottpay_encode_refund<'o>(
+    creds: &ottpay::Credentials<'_>,
+    request: &ottpay::RefundRequest<'_>,
+    out: &'o mut [u8],
+) -> Result<&'o [u8]> {
+    ottpay::encode_refund(creds, request, out)
+}
+
+/// An OTTPay `REFUND_STATUS_QUERY` request body.
+pub fn ottpay_encode_refund_status_query<'o>(
+    creds: &ottpay::Credentials<'_>,
+    query: &ottpay::RefundStatusQuery<'_>,
+    out: &'o mut [u8],
+) -> Result<&'o [u8]> {
+    ottpay::encode_refund_status_query(creds, query, out)
+}
+
+/// An OTTPay `REFUND` reply, decrypted in place in `body`.
+pub fn ottpay_decode_refund<'a>(
+    creds: &ottpay::Credentials<'_>,
+    body: &'a mut [u8],
+    expected: &str,
+) -> Result<ottpay::RefundReply<'a>> {
+    let _ = expected; // Today's decoder reads no binding; the caller compares `order_id`.
+    ottpay::decode_refund(creds, body)
+}
+
+/// An OTTPay `REFUND_STATUS_QUERY` reply, decrypted in place in `body`.
+pub fn ottpay_decode_refund_status<'a>(
+    creds: &ottpay::Credentials<'_>,
+    body: &'a mut [u8],
+    expected: &str,
+) -> Result<ottpay::RefundStatusReply<'a>> {
+    let _ = expected;
+    ottpay::decode_refund_status(creds, body)
+}
+
+/// A ScanForPay refund request body.
+pub fn scanforpay_encode_refund<'o>(
+    creds: &scanforpay::Credentials<'_>,
+    header: &scanforpay::RequestHeader<'_>,
+    refund: &scanforpay::RefundRequest<'_>,
+    out: &'o mut [u8],
+) -> Result<&'o [u8]> {
+    scanforpay::encode_refund(creds, header, refund, out)
+}
+
+/// A ScanForPay order query request body.
+pub fn scanforpay_encode_order_query<'o>(
+    creds: &scanforpay::Credentials<'_>,
+    header: &scanforpay::RequestHeader<'_>,
+    query: &scanforpay::OrderQueryRequest<'_>,
+    out: &'o mut [u8],
+) -> Result<&'o [u8]> {
+    scanforpay::encode_order_query(creds, header, query, out)
+}
+
+/// A decoded ScanForPay refund reply.
+pub type ScanforpayRefundReply<'a> =
+    Reply<'a, scanforpay::RefundResponse<'a>, scanforpay::ResultCode<'a>>;
+/// A decoded ScanForPay order query reply.
+pub type ScanforpayOrderQueryReply<'a> =
+    Reply<'a, scanforpay::OrderQueryResponse<'a>, scanforpay::ResultCode<'a>>;
+
+/// A ScanForPay refund reply, bound to the request's `reqMsgId`.
+pub fn scanforpay_decode_refund<'a>(
+    creds: &scanforpay::Credentials<'_>,
+    body: &'a [u8],
+    expected: &str,
+) -> Result<ScanforpayRefundReply<'a>> {
+    scanforpay::decode_refund(creds, body, Some(expected))
+}
+
+/// A ScanForPay order query reply, bound to the request's `reqMsgId`.
+pub fn scanforpay_decode_order_query<'a>(
+    creds: &scanforpay::Credentials<'_>,
+    body: &'a [u8],
+    expected: &str,
+) -> Result<ScanforpayOrderQueryReply<'a>> {
+    scanforpay::decode_order_query(creds, body, Some(expected))
+}
+
+/// The neutral status of an accepted OTTPay `REFUND` reply.
+pub fn ottpay_refund_status(r: &ottpay::RefundResponse<'_>) -> RefundStatus {
+    r.status()
+}
+
+/// The neutral status of an accepted OTTPay `REFUND_STATUS_QUERY` reply.
+pub fn ottpay_refund_status_status(r: &ottpay::RefundStatusResponse<'_>) -> RefundStatus {
+    r.status()
+}
+
+/// The neutral status of an accepted ScanForPay refund reply.
+pub fn scanforpay_refund_status(r: &scanforpay::RefundResponse<'_>) -> RefundStatus {
+    r.status()
+}
