@@ -137,13 +137,18 @@ impl<'a> Object<'a> {
             end,
             len: 0,
         };
-        let mut names: heapless::Vec<JsonStr<'a>, MAX_MEMBERS> = heapless::Vec::new();
-        for member in obj.members() {
-            let member = member?;
-            if names.iter().any(|n| n.cmp_unescaped(&member.name).is_eq()) {
-                return Err(Error::DuplicateMember);
+        // Where the names seen so far start, read back to compare: one word per member on
+        // the stack of every decoder, rather than a copy of each name.
+        let mut names: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
+        let mut members = obj.members();
+        while let Some(member) = members.next_at() {
+            let (at, member) = member?;
+            for &seen in &names {
+                if obj.name_at(seen)?.cmp_unescaped(&member.name).is_eq() {
+                    return Err(Error::DuplicateMember);
+                }
             }
-            names.push(member.name).map_err(|_| Error::TooManyMembers)?;
+            names.push(at).map_err(|_| Error::TooManyMembers)?;
         }
         obj.len = names.len();
         Ok(obj)
