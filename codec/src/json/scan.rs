@@ -183,6 +183,7 @@ impl<'a> Object<'a> {
             end: self.end,
             first: true,
             done: false,
+            at: 0,
         }
     }
 
@@ -216,11 +217,9 @@ impl<'a> Object<'a> {
             end: self.end,
             first: true,
             done: false,
+            at: 0,
         };
-        match one.step()? {
-            Some((_, member)) => Ok(member),
-            None => Err(Error::Json { offset: at }),
-        }
+        one.step()?.ok_or(Error::Json { offset: at })
     }
 
     /// The value of member `name`, if present (`null` included).
@@ -314,10 +313,12 @@ pub struct Members<'a> {
     end: usize,
     first: bool,
     done: bool,
+    /// Where the name of the member last read starts (its opening quote).
+    at: usize,
 }
 
 impl<'a> Members<'a> {
-    fn step(&mut self) -> Result<Option<(usize, Member<'a>)>> {
+    fn step(&mut self) -> Result<Option<Member<'a>>> {
         self.sc.skip_ws();
         if !self.first {
             match self.sc.peek() {
@@ -333,8 +334,8 @@ impl<'a> Members<'a> {
         }
         self.first = false;
         // The object was validated when it was opened: skip, don't re-validate.
-        let at = self.sc.pos;
-        let name_start = at + 1;
+        self.at = self.sc.pos;
+        let name_start = self.at + 1;
         let escaped = self.sc.skip_string()?;
         let raw = self
             .sc
@@ -349,7 +350,7 @@ impl<'a> Members<'a> {
         if value.end > self.end {
             return Err(self.sc.err());
         }
-        Ok(Some((at, Member { name, value })))
+        Ok(Some(Member { name, value }))
     }
 }
 
@@ -357,6 +358,15 @@ impl<'a> Members<'a> {
     /// The next member with the document offset of its name's opening quote, which
     /// [`Object::member_at`] reads it back from (for indexes that keep offsets, not members).
     pub(crate) fn next_at(&mut self) -> Option<Result<(usize, Member<'a>)>> {
+        let item = self.next()?;
+        Some(item.map(|member| (self.at, member)))
+    }
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = Result<Member<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
@@ -365,14 +375,6 @@ impl<'a> Members<'a> {
             self.done = true;
         }
         item
-    }
-}
-
-impl<'a> Iterator for Members<'a> {
-    type Item = Result<Member<'a>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_at().map(|item| item.map(|(_, member)| member))
     }
 }
 
