@@ -1282,7 +1282,12 @@ mod tests {
             encode_refund_status_query(&c, &q(""), &mut out),
             Err(Error::MissingField("order_id"))
         );
-        assert!(Credentials::new(at_limit, KEY).is_ok());
+        assert_eq!(c.merchant_id(), MERCHANT);
+        assert_eq!(c.sign_key().expose(), KEY);
+        assert_eq!(
+            Credentials::new(at_limit, KEY).unwrap().merchant_id(),
+            at_limit
+        );
         assert_eq!(
             Credentials::new(over, KEY).map(|_| ()),
             Err(Error::FieldTooLong("merchant_id"))
@@ -1310,6 +1315,20 @@ mod tests {
             ori_order_id: controls,
             refund_amt: u64::MAX,
         };
+        // The plaintexts reach their worst case exactly too (the ciphertext's rounding to
+        // whole blocks would hide a miscount there).
+        assert_eq!(REFUND_PLAIN_MAX, 837);
+        assert_eq!(REFUND_STATUS_QUERY_PLAIN_MAX, 399);
+        let plain_len = |a: Action<'_>| a.write_json(Counter::default()).unwrap().0;
+        assert_eq!(plain_len(Action::Refund(refund)), REFUND_PLAIN_MAX);
+        assert_eq!(
+            plain_len(Action::RefundStatusQuery(RefundStatusQuery {
+                order_id: controls
+            })),
+            REFUND_STATUS_QUERY_PLAIN_MAX
+        );
+        assert_eq!(TAIL, 43);
+
         let mut out = [0u8; REFUND_BODY_MAX + 1];
         assert_eq!(
             encode_refund(&c, &refund, &mut out[..REFUND_BODY_MAX])
