@@ -1,5 +1,13 @@
 //! The `refundwire` CLI contract, on OTTPay's conformance vectors.
 
+// Test code: a panic is a test failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod cli_support;
 
 use cli_support::{TempFile, json_out, run, vectors};
