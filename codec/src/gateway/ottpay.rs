@@ -70,7 +70,7 @@
 //! OTTPay then makes one): nothing binds it. Pass `expected = ""`; the status stays `Unknown`,
 //! which it is anyway. The `order_id` such a reply carries is OTTPay's, but an unbound reply
 //! may be a replay of another refund's genuine reply, so querying that id proves nothing
-//! about this refund: send your own `order_id` (as refundwire-std does) and query it.
+//! about this refund: send your own `order_id`, and query that.
 //!
 //! What remains (documented, not fixable in the codec):
 //! - A status-query reply carries no time or nonce: an older genuine reply about the same
