@@ -115,7 +115,7 @@ pub const RSA_SIGNATURE_MAX: usize = 512;
 /// allocate if the caller promises a heap-free path.
 pub trait RsaSigner {
     /// Writes the signature of `message` into `out` and returns its length in bytes.
-    /// Errors map to [`Error::Signer`] (or [`Error::BufferTooSmall`](Error::BufferTooSmall) when `out` is short).
+    /// Errors map to [`Error::Signer`] (or [`Error::BufferTooSmall`] when `out` is short).
     fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize>;
 }
 
