@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ottpay_encode_refund");
     g.throughput(Throughput::Bytes(PLAIN.len() as u64));
     g.bench_function("codec", |b| {
-        let mut out = [0u8; 512];
+        let mut out = [0u8; ottpay::REFUND_BODY_MAX];
         b.iter(|| {
             ottpay::encode_refund(&creds, black_box(&req), &mut out)
                 .unwrap()
@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
         let mut body = [0u8; 256];
         b.iter(|| {
             body[..REPLY.len()].copy_from_slice(REPLY);
-            ottpay::decode_refund(&creds, &mut body[..REPLY.len()])
+            ottpay::decode_refund(&creds, &mut body[..REPLY.len()], "RF12415868344978")
                 .unwrap()
                 .accepted()
                 .unwrap()

@@ -6,9 +6,9 @@
 use crate::http::{Environment, HttpRequest};
 use crate::outcome::{Outcome, members};
 use crate::{Error, Result};
-use refundwire::RefundStatus;
 use refundwire::crypto::SecretKey;
 use refundwire::gateway::ottpay::{self as core, Md5Form, RefundRequest, RefundStatusQuery};
+use refundwire::{RefundStatus, Trust, Verdict};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -45,10 +45,18 @@ fn cents<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::
 }
 
 /// An accepted refund reply, owned.
+///
+/// Its `status` is always [`RefundStatus::Unknown`]: OTTPay's `rsp_code` is outside `md5`,
+/// so a `REFUND` reply never proves the refund's status (see
+/// [`refundwire::gateway::ottpay`]). Confirm it with [`OttPay::decode_refund_status`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundResult {
-    /// Neutral status.
+    /// Neutral status under the trust rule: always [`RefundStatus::Unknown`].
     pub status: RefundStatus,
+    /// What `rsp_code` claims (`SUCCESS` → succeeded, `PROCESSING` → pending).
+    pub claimed_status: RefundStatus,
+    /// Always [`Trust::UNSIGNED`] (the status is read from the uncovered `rsp_code`).
+    pub trust: Trust,
     /// `rsp_code` as sent.
     pub rsp_code: String,
     /// `order_id`, if sent.
@@ -66,8 +74,13 @@ pub struct RefundResult {
 /// An accepted refund status reply, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundStatusResult {
-    /// Neutral status.
+    /// Neutral status under the trust rule: from `order_status` when the reply's `order_id`
+    /// is the refund order id that was expected, [`RefundStatus::Unknown`] otherwise.
     pub status: RefundStatus,
+    /// What `order_status` claims.
+    pub claimed_status: RefundStatus,
+    /// Authenticated (`order_status` is inside `md5`); bound when `order_id` is the expected one.
+    pub trust: Trust,
     /// `rsp_code` as sent.
     pub rsp_code: String,
     /// `order_id`.
@@ -123,7 +136,7 @@ impl OttPay {
     }
 
     fn request(&self, action: core::Action<'_>) -> Result<HttpRequest> {
-        let mut out = vec![0u8; 4096];
+        let mut out = vec![0u8; action.body_max()];
         let body = core::encode(&self.credentials()?, action, &mut out)?.to_vec();
         Ok(HttpRequest::post_json(self.url(), body))
     }
@@ -145,13 +158,17 @@ impl OttPay {
         }))
     }
 
-    /// Verifies and decodes a `REFUND` reply body.
-    pub fn decode_refund(&self, body: &[u8]) -> Result<Outcome<RefundResult>> {
+    /// Verifies and decodes a `REFUND` reply body. `expected` is the `order_id` the request
+    /// carried (`""` if it carried none); a reply naming another refund is an error. The
+    /// status is never definite: query it with [`refund_status_request`](Self::refund_status_request).
+    pub fn decode_refund(&self, body: &[u8], expected: &str) -> Result<Outcome<RefundResult>> {
         let mut body = body.to_vec();
-        let reply = core::decode_refund(&self.credentials()?, &mut body)?;
+        let reply = core::decode_refund(&self.credentials()?, &mut body, expected)?;
         Outcome::from_reply(reply, |r| {
             Ok(RefundResult {
                 status: r.status(),
+                claimed_status: r.claimed_status(),
+                trust: r.trust,
                 rsp_code: r.verified.rsp_code.to_string(),
                 order_id: r.order_id.map(|s| s.to_string()),
                 trade_time: r.trade_time.map(|s| s.to_string()),
@@ -162,13 +179,20 @@ impl OttPay {
         })
     }
 
-    /// Verifies and decodes a `REFUND_STATUS_QUERY` reply body.
-    pub fn decode_refund_status(&self, body: &[u8]) -> Result<Outcome<RefundStatusResult>> {
+    /// Verifies and decodes a `REFUND_STATUS_QUERY` reply body, bound to `expected`, the
+    /// refund order id that was queried (`""` binds nothing: the status is then unknown).
+    pub fn decode_refund_status(
+        &self,
+        body: &[u8],
+        expected: &str,
+    ) -> Result<Outcome<RefundStatusResult>> {
         let mut body = body.to_vec();
-        let reply = core::decode_refund_status(&self.credentials()?, &mut body)?;
+        let reply = core::decode_refund_status(&self.credentials()?, &mut body, expected)?;
         Outcome::from_reply(reply, |r| {
             Ok(RefundStatusResult {
                 status: r.status(),
+                claimed_status: r.claimed_status(),
+                trust: r.trust,
                 rsp_code: r.verified.rsp_code.to_string(),
                 order_id: r.order_id.to_string(),
                 order_status: r.order_status.to_string(),
@@ -213,5 +237,87 @@ mod tests {
                 .refund_amt,
             15
         );
+    }
+
+    fn merchant() -> OttPay {
+        OttPay::new("ON43915000", b"4283FEFC63F0CD0E", Environment::Production).unwrap()
+    }
+
+    fn body(case: &str) -> Vec<u8> {
+        crate::test_vectors::case("ottpay", case)["body"]
+            .as_str()
+            .unwrap()
+            .as_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn a_refund_reply_stays_unknown_and_carries_its_claim() {
+        let m = merchant();
+        for expected in ["RF12415868344978", ""] {
+            let r = m
+                .decode_refund(&body("refund_response"), expected)
+                .unwrap()
+                .accepted()
+                .unwrap();
+            assert_eq!(r.status, RefundStatus::Unknown);
+            assert_eq!(r.claimed_status, RefundStatus::Succeeded);
+            assert_eq!(r.trust, Trust::UNSIGNED);
+            assert_eq!(r.order_id.as_deref(), Some("RF12415868344978"));
+            assert_eq!(r.refund_amt, 51558);
+        }
+        assert!(
+            m.decode_refund(&body("refund_response"), "RF-other")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_status_reply_is_definite_when_bound() {
+        let m = merchant();
+        let bound = m
+            .decode_refund_status(&body("refund_status_query_response"), "RF12415868344978")
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(bound.status, RefundStatus::Succeeded);
+        assert_eq!(bound.trust, Trust::signed(true));
+        assert_eq!(bound.order_status, "success");
+        let unbound = m
+            .decode_refund_status(&body("refund_status_query_response"), "")
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(unbound.status, RefundStatus::Unknown);
+        assert_eq!(unbound.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(unbound.trust, Trust::signed(false));
+        assert!(
+            m.decode_refund_status(&body("refund_status_query_response"), "RF-other")
+                .is_err()
+        );
+        // The other operation's reply is refused both ways.
+        assert!(
+            m.decode_refund_status(&body("refund_response"), "")
+                .is_err()
+        );
+        assert!(
+            m.decode_refund(&body("refund_status_query_response"), "")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn refusals_are_unknown() {
+        let m = merchant();
+        let Outcome::Refused(r) = m
+            .decode_refund(&body("refund_response_error_code"), "RF12415868344978")
+            .unwrap()
+        else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(r.code, "PARAM_INVALID");
+        assert_eq!(r.status, RefundStatus::Unknown);
+        assert_eq!(r.claimed_status, RefundStatus::Failed);
+        assert_eq!(r.trust, Trust::UNSIGNED);
     }
 }

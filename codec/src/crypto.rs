@@ -7,15 +7,16 @@
 use crate::error::{Error, Result};
 use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 /// Longest shared secret the codec stores.
 pub const SECRET_MAX: usize = 128;
 
-/// A shared secret (sign key). `Debug` prints `***`; the bytes are zeroed on drop.
+/// A shared secret (sign key). `Debug` prints `***`; the bytes are zeroed on drop (they
+/// live in [`Zeroizing`], so no hand-written `Drop` can forget it).
 #[derive(Clone)]
 pub struct SecretKey {
-    bytes: [u8; SECRET_MAX],
+    bytes: Zeroizing<[u8; SECRET_MAX]>,
     len: usize,
 }
 
@@ -25,7 +26,7 @@ impl SecretKey {
         if key.is_empty() {
             return Err(Error::InvalidField("sign_key"));
         }
-        let mut bytes = [0u8; SECRET_MAX];
+        let mut bytes = Zeroizing::new([0u8; SECRET_MAX]);
         bytes
             .get_mut(..key.len())
             .ok_or(Error::FieldTooLong("sign_key"))?
@@ -45,12 +46,6 @@ impl SecretKey {
 impl core::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SecretKey(***)")
-    }
-}
-
-impl Drop for SecretKey {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
     }
 }
 
@@ -120,7 +115,7 @@ pub const RSA_SIGNATURE_MAX: usize = 512;
 /// allocate if the caller promises a heap-free path.
 pub trait RsaSigner {
     /// Writes the signature of `message` into `out` and returns its length in bytes.
-    /// Errors map to [`Error::Signer`] (or [`Error::BufferTooSmall`](Error::BufferTooSmall) when `out` is short).
+    /// Errors map to [`Error::Signer`] (or [`Error::BufferTooSmall`] when `out` is short).
     fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize>;
 }
 
@@ -304,6 +299,29 @@ mod tests {
     }
 
     #[test]
+    fn references_forward_to_the_signer_and_verifier() {
+        // Gateways take `&S` / `&V`: the forwarding impls must pass every answer through.
+        let key = Fixed(b"sig");
+        let by_ref: &Fixed = &key;
+        let mut out = [0u8; 8];
+        assert_eq!(RsaSigner::sign_sha256(&by_ref, b"m", &mut out), Ok(3));
+        assert_eq!(&out[..3], b"sig");
+        assert_eq!(
+            RsaSigner::sign_sha256(&by_ref, b"m", &mut out[..2]),
+            Err(Error::BufferTooSmall { needed: 3 })
+        );
+        assert_eq!(RsaVerifier::verify_sha256(&by_ref, b"m", b"sig"), Ok(()));
+        assert_eq!(
+            RsaVerifier::verify_sha256(&by_ref, b"m", b"bad"),
+            Err(Error::SignatureMismatch("any"))
+        );
+        assert_eq!(
+            RsaVerifier::verify_sha256(&by_ref, b"x", b"sig"),
+            Err(Error::SignatureMismatch("any"))
+        );
+    }
+
+    #[test]
     fn secret_debug_is_redacted() {
         use core::fmt::Write;
         let k = SecretKey::new(b"6698851A525C9433").unwrap();
@@ -312,6 +330,17 @@ mod tests {
         assert_eq!(s, "SecretKey(***)");
         assert!(ct_eq(k.expose(), b"6698851A525C9433"));
         assert!(!ct_eq(k.expose(), b"6698851A525C9434"));
-        assert!(SecretKey::new(&[1u8; SECRET_MAX + 1]).is_err());
+        assert_eq!(
+            SecretKey::new(&[1u8; SECRET_MAX + 1]).map(|_| ()),
+            Err(Error::FieldTooLong("sign_key"))
+        );
+        assert_eq!(
+            SecretKey::new(&[1u8; SECRET_MAX]).map(|k| k.expose().len()),
+            Ok(SECRET_MAX)
+        );
+        assert_eq!(
+            SecretKey::new(b"").map(|_| ()),
+            Err(Error::InvalidField("sign_key"))
+        );
     }
 }

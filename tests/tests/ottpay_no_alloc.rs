@@ -20,7 +20,7 @@ fn encode_and_decode_do_not_allocate() {
 
     let (amounts, allocations) = count_allocations(|| {
         let creds = Credentials::new("ON43915000", b"4283FEFC63F0CD0E").unwrap();
-        let mut out = [0u8; 512];
+        let mut out = [0u8; ottpay::REFUND_BODY_MAX];
         let req = RefundRequest {
             order_id: Some("RF12415868344978"),
             ori_order_id: "202080636083778353374068",
@@ -33,14 +33,15 @@ fn encode_and_decode_do_not_allocate() {
         let m = ottpay::encode_refund_status_query(&creds, &q, &mut out)
             .unwrap()
             .len();
-        let r = ottpay::decode_refund(&creds, &mut refund_body[..refund_len])
+        let r = ottpay::decode_refund(&creds, &mut refund_body[..refund_len], "RF12415868344978")
             .unwrap()
             .accepted()
             .unwrap();
-        let st = ottpay::decode_refund_status(&creds, &mut query_body[..query_len])
-            .unwrap()
-            .accepted()
-            .unwrap();
+        let st =
+            ottpay::decode_refund_status(&creds, &mut query_body[..query_len], "RF12415868344978")
+                .unwrap()
+                .accepted()
+                .unwrap();
         (n, m, r.refund_amt, st.refund_amt)
     });
     assert!(amounts.0 > 0 && amounts.1 > 0);

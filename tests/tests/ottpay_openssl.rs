@@ -34,7 +34,7 @@ proptest! {
     fn openssl_decrypts_what_the_codec_encrypts(order_id in proptest::option::of(id()), ori in id(), amt in 1u64..=u64::MAX) {
         let creds = Credentials::new(MERCHANT, KEY.as_bytes()).unwrap();
         let req = RefundRequest { order_id: order_id.as_deref(), ori_order_id: &ori, refund_amt: amt };
-        let mut out = [0u8; 2048];
+        let mut out = [0u8; ottpay::REFUND_BODY_MAX];
         let body = ottpay::encode_refund(&creds, &req, &mut out).unwrap();
         let envelope: serde_json::Value = serde_json::from_slice(body).unwrap();
         let md5 = envelope["md5"].as_str().unwrap();
@@ -66,7 +66,7 @@ proptest! {
         .to_string();
         let creds = Credentials::new(MERCHANT, KEY.as_bytes()).unwrap();
         let mut body = body.into_bytes();
-        let r = ottpay::decode_refund(&creds, &mut body).unwrap().accepted().unwrap();
+        let r = ottpay::decode_refund(&creds, &mut body, &order_id).unwrap().accepted().unwrap();
         prop_assert_eq!(r.refund_amt, amt);
         prop_assert_eq!(r.order_id.unwrap().to_string(), order_id);
         prop_assert_eq!(r.trade_time.unwrap().to_string(), time);

@@ -18,19 +18,86 @@
 //! JSON numbers are hashed by OTTPay's Java SDK as Java prints a `double` (`1` → `1.0`), so
 //! the digest over either form is accepted and the matching form is reported ([`Md5Form`]).
 //!
-//! What is authenticated: everything inside `data` (decrypted and checked against `md5`).
-//! The envelope's `rsp_code` and `rsp_msg` are not covered, and refusals carry no `data` at
-//! all, so they are reported unsigned ([`Trust::UNSIGNED`](crate::Trust::UNSIGNED)).
+//! # Messages and the members that tell them apart
 //!
-//! Limits (the page documents none): ids are at most [`ID_MAX`] bytes; `refund_amt` is a
-//! positive whole number of cents.
+//! | message | envelope | business data (`data`, inside `md5`) |
+//! |---|---|---|
+//! | `REFUND` request | `action`, `version`, `merchant_id`, `data`, `md5` | `order_id`?, `ori_order_id`, `refund_amt` |
+//! | `REFUND` reply | `rsp_code`, `rsp_msg`, `data`, `md5` | `order_id`?, `trade_time`?, `refund_amt` |
+//! | `REFUND_STATUS_QUERY` request | as the `REFUND` request | `order_id` |
+//! | `REFUND_STATUS_QUERY` reply | as the `REFUND` reply | `order_id`, `order_status`, `refund_amt` |
+//!
+//! Requests and replies are made the same way with the same key, so a merchant's own request
+//! decrypts and verifies like a reply. The decoders therefore refuse, with
+//! [`Error::WrongMessage`] naming the member that gave it away:
+//! - an envelope carrying `action` (only requests name their action; the check catches a
+//!   request copied back verbatim, but the envelope is not covered by `md5`, so it is not
+//!   where the decision rests);
+//! - verified data carrying `ori_order_id`, the member only the `REFUND` request has — this
+//!   is the authenticated check that refuses a reflected request however its envelope was
+//!   edited;
+//! - in [`decode_refund`], verified data carrying `order_status` (a status-query reply);
+//! - in [`decode_refund_status`], verified data without `order_status` (a `REFUND` reply, or
+//!   a status-query request).
+//!
+//! A status-query request copied into [`decode_refund`] has no `refund_amt` and fails with
+//! [`Error::MissingField`]. So every message of the table above is read by one decoder only.
+//!
+//! # What a status can prove
+//!
+//! A status is definite only when the member it is read from is covered by `md5` and the reply
+//! is bound to the refund the caller names ([`Trust`]); otherwise it is
+//! [`RefundStatus::Unknown`] while the claimed status stays readable
+//! ([`Verdict::claimed_status`]).
+//!
+//! - **`REFUND` replies: never definite.** Their status is the envelope's `rsp_code`, and
+//!   `rsp_code`/`rsp_msg` sit outside `md5`: anyone on the path can turn a genuine
+//!   `PROCESSING` into `SUCCESS`. The view's trust is [`Trust::UNSIGNED`] whatever the data
+//!   says. The verified data is still checked: its `order_id`, when present, must equal
+//!   `expected` (another refund's reply is [`Error::RequestIdMismatch`]). Confirm a refund
+//!   with `REFUND_STATUS_QUERY`.
+//! - **Refusals: never definite.** A refusal (an `rsp_code` other than `SUCCESS` or
+//!   `PROCESSING`, with or without `data`) is read from the uncovered envelope only:
+//!   [`Trust::UNSIGNED`], status `Unknown`.
+//! - **`REFUND_STATUS_QUERY` replies: definite when bound.** `order_status` is inside `md5`;
+//!   the reply is bound when its `order_id` (inside `md5` too) equals `expected`, the refund
+//!   order id that was queried. Then `success` is Succeeded, `failure` and `orderclosed` are
+//!   Failed, `init`, `notpay` and `canceling` are Pending ([`OrderStatus`]); every other value
+//!   claims Unknown. The envelope's `rsp_code` (`SUCCESS` or `PROCESSING`) does not enter it.
+//!   With `expected` empty the reply still decodes, unbound, status `Unknown`.
+//!
+//! **Binding a `REFUND` reply when the merchant sent no `order_id`** (the member is optional;
+//! OTTPay then makes one): nothing binds it. Pass `expected = ""`; the status stays `Unknown`,
+//! which it is anyway. The `order_id` such a reply carries is OTTPay's, but an unbound reply
+//! may be a replay of another refund's genuine reply, so querying that id proves nothing
+//! about this refund: send your own `order_id`, and query that.
+//!
+//! What remains (documented, not fixable in the codec):
+//! - A status-query reply carries no time or nonce: an older genuine reply about the same
+//!   refund can be replayed. It can only show an earlier state: a pending one (query again),
+//!   or a final one (`success`, `failure`, `orderclosed` do not change).
+//! - `md5` concatenates values with no separator, so values can be re-split between
+//!   neighbouring members without changing it. Whoever holds a message's AES key can encrypt
+//!   such a re-split; binding (the whole `order_id` must equal `expected`), known
+//!   `order_status` words and digit-only `refund_amt` narrow what it can say, but the key is
+//!   a secret: never show it ([`aes_key`] exists for tests and tools that keep it to
+//!   themselves).
+//!
+//! # Limits and buffer sizes
+//!
+//! The page documents no limits. Ids (merchant, order, refund order) are at most [`ID_MAX`]
+//! bytes; `refund_amt` is a positive whole number of cents (at most 20 digits). An encoder
+//! needs exactly the body it returns: the ciphertext is built where its Base64 text goes.
+//! The worst case (every id byte a control character, written `\u00XX`: 6 bytes each) is
+//! [`REFUND_BODY_MAX`] and [`REFUND_STATUS_QUERY_BODY_MAX`]; a buffer of that size always
+//! suffices, and a smaller one that does not is [`Error::BufferTooSmall`] naming it.
 //!
 //! ```
-//! use refundwire::gateway::ottpay::{self, Credentials, RefundRequest};
+//! use refundwire::gateway::ottpay::{self, Credentials, RefundRequest, REFUND_BODY_MAX};
 //!
 //! let creds = Credentials::new("ON43915000", b"4283FEFC63F0CD0E")?;
 //! let request = RefundRequest { order_id: None, ori_order_id: "202080636083778353374068", refund_amt: 51558 };
-//! let mut buf = [0u8; 512];
+//! let mut buf = [0u8; REFUND_BODY_MAX];
 //! let body = ottpay::encode_refund(&creds, &request, &mut buf)?;
 //! // Byte for byte what vectors/ottpay.json (case refund_request) expects.
 //! assert!(body.ends_with(br#""md5":"1D44DE64595E0D8B1ED784D9F4847534"}"#));
@@ -38,19 +105,70 @@
 //! ```
 
 use crate::canonical::{self, NumberForm};
-use crate::crypto::{self, SecretKey};
+use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Counter, Cursor, Md5Sink, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value, unescape_in_place};
-use crate::{RefundStatus, Refusal, Reply, wire_enum};
+use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 use core::ops::Range;
 use zeroize::Zeroizing;
 
-/// Longest id (merchant, order, refund order) the codec accepts.
+/// Longest id (merchant, order, refund order) the codec accepts, in bytes.
 pub const ID_MAX: usize = 64;
 /// The envelope `version` this codec speaks.
 pub const VERSION: &str = "1.0";
+
+/// Longest JSON string contents of an id: every byte a control character, `\u00XX`.
+const ID_JSON_MAX: usize = ID_MAX * 6;
+/// Digits of the largest `refund_amt` (`u64::MAX`).
+const AMOUNT_DIGITS_MAX: usize = 20;
+/// What follows the Base64 text of `data`: `","md5":"` + 32 hex digits + `"}`.
+const TAIL: usize = r#"","md5":""#.len() + 32 + r#""}"#.len();
+
+/// Ciphertext length for `plain` bytes: PKCS#7 always adds 1..=16 bytes.
+const fn cipher_len(plain: usize) -> usize {
+    (plain / AES_BLOCK + 1) * AES_BLOCK
+}
+
+/// Length of a request envelope for an action name, escaped merchant id and plaintext length.
+const fn envelope_len(action: &str, merchant_json: usize, plain: usize) -> usize {
+    r#"{"action":""#.len()
+        + action.len()
+        + r#"","version":""#.len()
+        + VERSION.len()
+        + r#"","merchant_id":""#.len()
+        + merchant_json
+        + r#"","data":""#.len()
+        + encoding::base64_len(cipher_len(plain))
+        + TAIL
+}
+
+/// Longest `REFUND` business JSON.
+const REFUND_PLAIN_MAX: usize = r#"{"order_id":""#.len()
+    + ID_JSON_MAX
+    + r#"","ori_order_id":""#.len()
+    + ID_JSON_MAX
+    + r#"","refund_amt":""#.len()
+    + AMOUNT_DIGITS_MAX
+    + r#""}"#.len();
+
+/// Longest `REFUND_STATUS_QUERY` business JSON.
+const REFUND_STATUS_QUERY_PLAIN_MAX: usize = r#"{"order_id":""#.len() + ID_JSON_MAX + r#""}"#.len();
+
+/// Longest `REFUND` request body (1619 bytes): every id [`ID_MAX`] bytes written `\u00XX`
+/// (6 bytes each), `refund_amt` of 20 digits. [`encode_refund`] needs no more room than the
+/// body it returns, so a buffer of this size always suffices.
+pub const REFUND_BODY_MAX: usize = envelope_len("REFUND", ID_JSON_MAX, REFUND_PLAIN_MAX);
+
+/// Longest `REFUND_STATUS_QUERY` request body (1036 bytes), worked out like
+/// [`REFUND_BODY_MAX`]; a buffer of this size always suffices for
+/// [`encode_refund_status_query`].
+pub const REFUND_STATUS_QUERY_BODY_MAX: usize = envelope_len(
+    "REFUND_STATUS_QUERY",
+    ID_JSON_MAX,
+    REFUND_STATUS_QUERY_PLAIN_MAX,
+);
 
 /// A merchant's OTTPay credentials.
 #[derive(Debug, Clone)]
@@ -83,7 +201,8 @@ impl<'a> Credentials<'a> {
 /// The business data of a `REFUND`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefundRequest<'a> {
-    /// `order_id`: the refund's own order id; OTTPay makes one when absent.
+    /// `order_id`: the refund's own order id; OTTPay makes one when absent. Send one: it is
+    /// what binds the replies (see the module docs).
     pub order_id: Option<&'a str>,
     /// `ori_order_id`: the original payment's order id.
     pub ori_order_id: &'a str,
@@ -113,6 +232,15 @@ impl Action<'_> {
         match self {
             Action::Refund(_) => "REFUND",
             Action::RefundStatusQuery(_) => "REFUND_STATUS_QUERY",
+        }
+    }
+
+    /// The longest body of this action ([`REFUND_BODY_MAX`] or
+    /// [`REFUND_STATUS_QUERY_BODY_MAX`]): a buffer of this size always suffices.
+    pub const fn body_max(&self) -> usize {
+        match self {
+            Action::Refund(_) => REFUND_BODY_MAX,
+            Action::RefundStatusQuery(_) => REFUND_STATUS_QUERY_BODY_MAX,
         }
     }
 
@@ -152,6 +280,18 @@ impl Action<'_> {
         w.end_object()?;
         Ok(w.into_inner())
     }
+
+    /// Writes the envelope up to the opening quote of `data`'s value.
+    fn write_head<S: Sink>(&self, creds: &Credentials<'_>, sink: S) -> Result<S> {
+        let mut w = JsonWriter::new(sink);
+        w.begin_object()?;
+        w.member_str("action", self.name())?;
+        w.member_str("version", VERSION)?;
+        w.member_str("merchant_id", creds.merchant_id)?;
+        w.name("data")?;
+        w.raw("\"")?;
+        Ok(w.into_inner())
+    }
 }
 
 fn check_id(id: &str, field: &'static str) -> Result<()> {
@@ -173,6 +313,9 @@ pub fn md5_of_values(data: &Object<'_>, form: NumberForm) -> Result<([u8; 32], b
 }
 
 /// The AES-128 key: characters 8..24 of upper-case hex MD5(`md5` text + sign key), as ASCII.
+///
+/// This key is a secret: with it anyone can encrypt another business object whose value
+/// digest is that `md5` (see "What a status can prove" in the module docs).
 pub fn aes_key(md5_text: &[u8], sign_key: &SecretKey) -> Zeroizing<[u8; 16]> {
     let mut digest = Md5Sink::new();
     // Writing into a digest cannot fail.
@@ -184,7 +327,8 @@ pub fn aes_key(md5_text: &[u8], sign_key: &SecretKey) -> Zeroizing<[u8; 16]> {
     key
 }
 
-/// Writes the `REFUND` request body into `out` and returns it.
+/// Writes the `REFUND` request body into `out` and returns it. `out` needs room for the body
+/// only; [`REFUND_BODY_MAX`] bytes always suffice.
 pub fn encode_refund<'b>(
     creds: &Credentials<'_>,
     request: &RefundRequest<'_>,
@@ -193,7 +337,8 @@ pub fn encode_refund<'b>(
     encode(creds, Action::Refund(*request), out)
 }
 
-/// Writes the `REFUND_STATUS_QUERY` request body into `out` and returns it.
+/// Writes the `REFUND_STATUS_QUERY` request body into `out` and returns it. `out` needs room
+/// for the body only; [`REFUND_STATUS_QUERY_BODY_MAX`] bytes always suffice.
 pub fn encode_refund_status_query<'b>(
     creds: &Credentials<'_>,
     query: &RefundStatusQuery<'_>,
@@ -204,42 +349,68 @@ pub fn encode_refund_status_query<'b>(
 
 /// Writes any action's request body into `out` and returns it.
 ///
-/// The plaintext is built and encrypted at the end of `out` and the envelope written at its
-/// start, so `out` needs room for both (a few hundred bytes for a refund).
+/// `out` needs room for the body only: the plaintext is built and encrypted where the Base64
+/// text of `data` goes, and that text is then written over it from the front. When `out` is
+/// too small the error names the action's worst case ([`Action::body_max`]).
 pub fn encode<'b>(
     creds: &Credentials<'_>,
     action: Action<'_>,
     out: &'b mut [u8],
 ) -> Result<&'b [u8]> {
     action.check()?;
+    let too_small = Error::BufferTooSmall {
+        needed: action.body_max(),
+    };
     let plain_len = action.write_json(Counter::default())?.0;
-    let cipher_len = (plain_len / crypto::AES_BLOCK + 1) * crypto::AES_BLOCK;
-    let split = out
-        .len()
-        .checked_sub(cipher_len)
-        .ok_or(Error::BufferTooSmall { needed: cipher_len })?;
-    let (head, tail) = out.split_at_mut(split);
+    let cipher_len = cipher_len(plain_len);
+    let data_len = encoding::base64_len(cipher_len);
+    let head_len = action.write_head(creds, Counter::default())?.0;
+    let body_len = head_len + data_len + TAIL;
+    let body = out.get_mut(..body_len).ok_or(too_small)?;
 
-    let plaintext = action.write_json(Cursor::new(tail))?.finish_mut();
-    let data = Object::parse(plaintext)?;
-    let (md5_hex, _) = md5_of_values(&data, NumberForm::Plain)?;
+    let (head, rest) = body.split_at_mut(head_len);
+    action.write_head(creds, Cursor::new(head))?;
+    let (data, tail) = rest.split_at_mut(data_len);
+    let cipher_at = data_len - cipher_len;
+    let block = data.get_mut(cipher_at..).ok_or(too_small)?;
+    let md5_hex = {
+        let plaintext = action.write_json(Cursor::new(&mut *block))?.finish();
+        md5_of_values(&Object::parse(plaintext)?, NumberForm::Plain)?.0
+    };
     let key = aes_key(&md5_hex, &creds.sign_key);
-    let ciphertext = crypto::aes128_ecb_encrypt_in_place(&key, tail, plain_len)?;
+    crypto::aes128_ecb_encrypt_in_place(&key, block, plain_len)?;
+    base64_in_place(data, cipher_at)?;
 
-    let mut w = JsonWriter::new(Cursor::new(head));
-    w.begin_object()?;
-    w.member_str("action", action.name())?;
-    w.member_str("version", VERSION)?;
-    w.member_str("merchant_id", creds.merchant_id)?;
-    w.name("data")?;
-    w.raw("\"")?;
-    w.sink()
-        .append_with(|spare| encoding::base64_encode(ciphertext, spare).map(str::len))?;
-    w.sink().write(b"\"")?;
-    w.name("md5")?;
-    w.string(core::str::from_utf8(&md5_hex).map_err(|_| Error::Hex("md5"))?)?;
-    w.end_object()?;
-    Ok(w.into_inner().finish())
+    let mut tail = Cursor::new(tail);
+    tail.write(br#"","md5":""#)?;
+    tail.write(&md5_hex)?;
+    tail.write(br#""}"#)?;
+    Ok(body)
+}
+
+/// Replaces the bytes `buf[from..]` by their Base64 text, which fills `buf` exactly.
+///
+/// Sound in place: group `i` (3 input bytes at `from + 3i`) is read before its 4 output bytes
+/// are written at `4i`, and `4i + 4 <= from + 3(i + 1)` because `from` (the Base64 length
+/// minus the input length) is at least the number of groups, so no unread byte is overwritten.
+fn base64_in_place(buf: &mut [u8], from: usize) -> Result<()> {
+    let broken = Error::Base64("data");
+    let end = buf.len();
+    let (mut read, mut write) = (from, 0);
+    while read < end {
+        let n = (end - read).min(3);
+        let mut group = [0u8; 3];
+        let input = group.get_mut(..n).ok_or(broken)?;
+        input.copy_from_slice(buf.get(read..read + n).ok_or(broken)?);
+        let mut text = [0u8; 4];
+        let text = encoding::base64_encode(input, &mut text)?;
+        buf.get_mut(write..write + 4)
+            .ok_or(broken)?
+            .copy_from_slice(text.as_bytes());
+        read += n;
+        write += 4;
+    }
+    if write == end { Ok(()) } else { Err(broken) }
 }
 
 wire_enum! {
@@ -274,22 +445,35 @@ wire_enum! {
     }
 }
 
-impl crate::Claim for RspCode<'_> {
+/// What a code claims about the refund. Never definite by itself: `rsp_code` is outside
+/// `md5` (see the module docs).
+///
+/// | `rsp_code` | claims | why |
+/// |---|---|---|
+/// | `SUCCESS` | Succeeded | |
+/// | `PROCESSING` | Pending | |
+/// | `FAIL`, `PWD_INCORRECT`, `PARAM_INVALID`, `PARAM_ERROR`, `ORDER_TYPE_ERROR`, `AUTH_CODE_INVALID` | Failed | the request was refused as sent: nothing was done |
+/// | `ORDER_USED` | Unknown | the refund order id was used before, possibly by an earlier attempt of this very refund, which may have gone through |
+/// | `ORDER_PAID` | Unknown | the order id names an order already carried out: again possibly an earlier attempt of this refund |
+/// | `TIMEOUT`, `SYSTEM_ERROR`, `DB_ERROR` | Unknown | OTTPay does not know the outcome itself |
+/// | anything else | Unknown | |
+impl Claim for RspCode<'_> {
     fn claimed_status(&self) -> RefundStatus {
-        self.status()
-    }
-}
-
-impl RspCode<'_> {
-    /// Neutral status of a reply carrying this code (a refusal's outcome included).
-    pub fn status(&self) -> RefundStatus {
         match self {
             RspCode::Success => RefundStatus::Succeeded,
             RspCode::Processing => RefundStatus::Pending,
-            RspCode::Timeout | RspCode::SystemError | RspCode::DbError | RspCode::Other(_) => {
-                RefundStatus::Unknown
-            }
-            _ => RefundStatus::Failed,
+            RspCode::Fail
+            | RspCode::PwdIncorrect
+            | RspCode::ParamInvalid
+            | RspCode::ParamError
+            | RspCode::OrderTypeError
+            | RspCode::AuthCodeInvalid => RefundStatus::Failed,
+            RspCode::OrderUsed
+            | RspCode::OrderPaid
+            | RspCode::Timeout
+            | RspCode::SystemError
+            | RspCode::DbError
+            | RspCode::Other(_) => RefundStatus::Unknown,
         }
     }
 }
@@ -318,17 +502,21 @@ wire_enum! {
     }
 }
 
-impl OrderStatus<'_> {
-    /// The page's mapping: `success` → Succeeded; `failure`, `orderclosed` → Failed;
-    /// `init`, `notpay`, `canceling` → Pending; anything else → Unknown.
-    pub fn status(&self) -> RefundStatus {
+/// The page's mapping: `success` → Succeeded; `failure`, `orderclosed` → Failed; `init`,
+/// `notpay`, `canceling` → Pending; anything else (`authfinish`, `partial_refunded`,
+/// `fully_refunded` describe a payment, not a refund) → Unknown.
+impl Claim for OrderStatus<'_> {
+    fn claimed_status(&self) -> RefundStatus {
         match self {
             OrderStatus::Success => RefundStatus::Succeeded,
             OrderStatus::Failure | OrderStatus::OrderClosed => RefundStatus::Failed,
             OrderStatus::Init | OrderStatus::NotPay | OrderStatus::Canceling => {
                 RefundStatus::Pending
             }
-            _ => RefundStatus::Unknown,
+            OrderStatus::AuthFinish
+            | OrderStatus::PartialRefunded
+            | OrderStatus::FullyRefunded
+            | OrderStatus::Other(_) => RefundStatus::Unknown,
         }
     }
 }
@@ -345,39 +533,44 @@ pub enum Md5Form {
 /// The verified, decrypted part of an accepted reply, common to both actions.
 #[derive(Debug, Clone, Copy)]
 pub struct Verified<'a> {
-    /// The envelope's `rsp_code`.
+    /// The envelope's `rsp_code` (not covered by `md5`).
     pub rsp_code: RspCode<'a>,
-    /// The envelope's `rsp_msg`, if any.
+    /// The envelope's `rsp_msg`, if any (not covered by `md5`).
     pub rsp_msg: Option<JsonStr<'a>>,
-    /// The decrypted business object (every member, known or not).
+    /// The envelope's `md5` as sent (the digest the data matched).
+    pub md5: JsonStr<'a>,
+    /// The decrypted business object (every member, known or not), covered by `md5`.
     pub data: Object<'a>,
     /// The number form the digest matched.
     pub md5_form: Md5Form,
 }
 
-/// An accepted `REFUND` reply.
+/// An accepted `REFUND` reply. Its status is never definite ([`RefundResponse::trust`] is
+/// always [`Trust::UNSIGNED`]): confirm with `REFUND_STATUS_QUERY`.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundResponse<'a> {
-    /// `order_id`: the refund order id, if sent.
+    /// `order_id`: the refund order id, if sent. When present it equals the `expected` id
+    /// the decoder was given (unless that was empty).
     pub order_id: Option<JsonStr<'a>>,
     /// `trade_time`, if sent (OTTPay's local time text, e.g. `2024-03-05 10:11:12`).
     pub trade_time: Option<JsonStr<'a>>,
     /// `refund_amt` in cents.
     pub refund_amt: u64,
+    /// Always [`Trust::UNSIGNED`]: the status is read from `rsp_code`, which `md5` does not
+    /// cover, so neither it nor a binding of the data can make it definite.
+    pub trust: Trust,
     /// Envelope and raw business object.
     pub verified: Verified<'a>,
 }
 
-impl RefundResponse<'_> {
-    /// Neutral status, from `rsp_code`.
-    ///
-    /// `rsp_code` sits in the envelope, which `md5` does not cover: a party on the path could
-    /// turn a genuine `PROCESSING` reply into `SUCCESS`. Treat this status as provisional and
-    /// confirm it with `REFUND_STATUS_QUERY`, whose `order_status` is inside the verified data.
-    /// Likewise, compare [`order_id`](Self::order_id) with the refund you asked for: replies
-    /// carry no request id, so only that binds a reply to its request.
-    pub fn status(&self) -> RefundStatus {
-        self.verified.rsp_code.status()
+impl Verdict for RefundResponse<'_> {
+    /// What `rsp_code` claims (`SUCCESS` → Succeeded, `PROCESSING` → Pending).
+    fn claimed_status(&self) -> RefundStatus {
+        self.verified.rsp_code.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -390,17 +583,22 @@ pub struct RefundStatusResponse<'a> {
     pub order_status: OrderStatus<'a>,
     /// `refund_amt` in cents.
     pub refund_amt: u64,
+    /// Authenticated (`order_status` is inside `md5`); bound when `order_id` equals the
+    /// expected refund order id.
+    pub trust: Trust,
     /// Envelope and raw business object.
     pub verified: Verified<'a>,
 }
 
-impl RefundStatusResponse<'_> {
-    /// Neutral status, from `order_status` (or Pending while `rsp_code` is `PROCESSING`).
-    pub fn status(&self) -> RefundStatus {
-        match self.verified.rsp_code {
-            RspCode::Processing => RefundStatus::Pending,
-            _ => self.order_status.status(),
-        }
+impl Verdict for RefundStatusResponse<'_> {
+    /// What `order_status` claims ([`OrderStatus`]); the envelope's `rsp_code` is not
+    /// covered by `md5` and does not enter it.
+    fn claimed_status(&self) -> RefundStatus {
+        self.order_status.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -409,44 +607,104 @@ pub type RefundReply<'a> = Reply<'a, RefundResponse<'a>, RspCode<'a>>;
 /// A decoded `REFUND_STATUS_QUERY` reply.
 pub type RefundStatusReply<'a> = Reply<'a, RefundStatusResponse<'a>, RspCode<'a>>;
 
-/// Decodes a `REFUND` reply in place: decrypts `data` inside `body`, verifies `md5`, parses.
-pub fn decode_refund<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result<RefundReply<'a>> {
-    Ok(match decode(creds, body)? {
+/// Decodes a `REFUND` reply in place: decrypts `data` inside `body`, verifies `md5`, checks
+/// that it is a `REFUND` reply, parses, and checks its `order_id` against `expected`.
+///
+/// `expected` is the `order_id` the request carried (`""` when it carried none: nothing binds
+/// the reply then). The status is never definite either way (module docs, "What a status can
+/// prove"); a verified `order_id` other than `expected` is [`Error::RequestIdMismatch`].
+/// A request copied back, or a status-query reply, is [`Error::WrongMessage`].
+pub fn decode_refund<'a>(
+    creds: &Credentials<'_>,
+    body: &'a mut [u8],
+    expected: &str,
+) -> Result<RefundReply<'a>> {
+    Ok(match open(creds, body)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
             let data = verified.data;
+            not_a_request(&data)?;
+            if present(&data, "order_status") {
+                return Err(Error::WrongMessage("order_status"));
+            }
+            let order_id = data.opt_str("order_id")?;
+            let trade_time = data.opt_str("trade_time")?;
+            let refund_amt = amount(&data)?;
+            // Checked for its error only: a binding cannot make `rsp_code` definite.
+            bind_id(expected, order_id)?;
             Reply::Accepted(RefundResponse {
-                order_id: data.opt_str("order_id")?,
-                trade_time: data.opt_str("trade_time")?,
-                refund_amt: amount(&data)?,
+                order_id,
+                trade_time,
+                refund_amt,
+                trust: Trust::UNSIGNED,
                 verified,
             })
         }
     })
 }
 
-/// Decodes a `REFUND_STATUS_QUERY` reply in place: decrypts, verifies `md5`, parses.
+/// Decodes a `REFUND_STATUS_QUERY` reply in place: decrypts, verifies `md5`, checks that it
+/// is a status-query reply, parses, and binds it to `expected`, the refund order id queried.
+///
+/// The status is definite when `order_id` equals `expected`; with `expected` empty the
+/// reply decodes unbound (status `Unknown`); another `order_id` is
+/// [`Error::RequestIdMismatch`]. A request copied back, or a `REFUND` reply (no
+/// `order_status`), is [`Error::WrongMessage`].
 pub fn decode_refund_status<'a>(
     creds: &Credentials<'_>,
     body: &'a mut [u8],
+    expected: &str,
 ) -> Result<RefundStatusReply<'a>> {
-    Ok(match decode(creds, body)? {
+    Ok(match open(creds, body)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
             let data = verified.data;
+            not_a_request(&data)?;
+            if !present(&data, "order_status") {
+                return Err(Error::WrongMessage("order_status"));
+            }
             let order_status = data.str("order_status")?;
+            let order_status = OrderStatus::from_wire(
+                order_status
+                    .as_str()
+                    .ok_or(Error::InvalidField("order_status"))?,
+            );
+            let order_id = data.str("order_id")?;
+            let refund_amt = amount(&data)?;
+            let bound = bind_id(expected, Some(order_id))?;
             Reply::Accepted(RefundStatusResponse {
-                order_id: data.str("order_id")?,
-                order_status: OrderStatus::from_wire(
-                    order_status
-                        .as_str()
-                        .ok_or(Error::InvalidField("order_status"))?,
-                ),
-                refund_amt: amount(&data)?,
+                order_id,
+                order_status,
+                refund_amt,
+                trust: Trust::signed(bound),
                 verified,
             })
         }
     })
+}
+
+/// Whether the object has a member `name` that is not `null`.
+fn present(data: &Object<'_>, name: &str) -> bool {
+    data.get(name).is_some_and(|v| !v.is_null())
+}
+
+/// Refuses verified data that is a `REFUND` request's (only it has `ori_order_id`).
+fn not_a_request(data: &Object<'_>) -> Result<()> {
+    if present(data, "ori_order_id") {
+        return Err(Error::WrongMessage("ori_order_id"));
+    }
+    Ok(())
+}
+
+/// [`crate::bind`] over a member as sent, compared unescaped.
+fn bind_id(expected: &str, member: Option<JsonStr<'_>>) -> Result<bool> {
+    // `bind` compares text; hand it `expected` itself when the unescaped member equals it,
+    // and otherwise `""`, which differs from any non-empty `expected` (an empty `expected`
+    // binds nothing either way).
+    crate::bind(
+        expected,
+        member.map(|m| if m.eq_str(expected) { expected } else { "" }),
+    )
 }
 
 fn amount(data: &Object<'_>) -> Result<u64> {
@@ -474,16 +732,20 @@ fn contents(value: Option<Value<'_>>, name: &'static str) -> Result<Option<Range
     }
 }
 
-/// Decodes either action's reply in place, verifying before anything is trusted: an envelope
-/// whose `rsp_code` is neither `SUCCESS` nor `PROCESSING` is the gateway's refusal; otherwise
-/// `data` and `md5` are required, and must decrypt and verify.
-pub fn decode<'a>(
+/// Opens either action's reply in place, verifying before anything is trusted: an envelope
+/// carrying `action` is a request ([`Error::WrongMessage`]); one whose `rsp_code` is neither
+/// `SUCCESS` nor `PROCESSING` is the gateway's (unsigned) refusal; otherwise `data` and `md5`
+/// are required, and must decrypt and verify.
+fn open<'a>(
     creds: &Credentials<'_>,
     body: &'a mut [u8],
 ) -> Result<Reply<'a, Verified<'a>, RspCode<'a>>> {
     let env = {
-        let [rsp_code, rsp_msg, data, md5] =
-            Object::parse(body)?.pick(["rsp_code", "rsp_msg", "data", "md5"]);
+        let [action, rsp_code, rsp_msg, data, md5] =
+            Object::parse(body)?.pick(["action", "rsp_code", "rsp_msg", "data", "md5"]);
+        if action.is_some_and(|v| !v.is_null()) {
+            return Err(Error::WrongMessage("action"));
+        }
         Envelope {
             rsp_code: contents(rsp_code, "rsp_code")?.ok_or(Error::MissingField("rsp_code"))?,
             rsp_msg: contents(rsp_msg, "rsp_msg")?,
@@ -505,7 +767,7 @@ pub fn decode<'a>(
             code => Ok(Reply::Refused(Refusal {
                 code,
                 message,
-                trust: crate::Trust::UNSIGNED,
+                trust: Trust::UNSIGNED,
             })),
         };
     };
@@ -529,10 +791,11 @@ pub fn decode<'a>(
     );
     let message = env.rsp_msg.as_ref().map(outside).transpose()?;
     if !matches!(code, RspCode::Success | RspCode::Processing) {
+        // `rsp_code` is outside `md5`: a refusal proves nothing, with or without `data`.
         return Ok(Reply::Refused(Refusal {
             code,
             message,
-            trust: crate::Trust::UNSIGNED,
+            trust: Trust::UNSIGNED,
         }));
     }
     let md5_text = outside(env.md5.as_ref().ok_or(Error::SignatureMissing("md5"))?)?;
@@ -555,6 +818,7 @@ pub fn decode<'a>(
     Ok(Reply::Accepted(Verified {
         rsp_code: code,
         rsp_msg: message,
+        md5: md5_text,
         data,
         md5_form,
     }))
@@ -597,6 +861,82 @@ fn text<'a>(bytes: &'a [u8], range: &Range<usize>) -> Result<JsonStr<'a>> {
 mod tests {
     use super::*;
 
+    const MERCHANT: &str = "ON43915000";
+    const KEY: &[u8] = b"4283FEFC63F0CD0E";
+    const RF: &str = "RF12415868344978";
+
+    // Bodies from tests/vectors/ottpay.json (computed with OpenSSL / Python, not this code).
+    const REFUND_REPLY: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"E7dJF8NES/AYvTvAyeC5R5bNen9JfOQXN7x4WvXs617yMuRWXPjZ9FrYSn5scda6tdMBfgJbsB/ErU6k1EoDujnLLDI/MEN6Jvb2O9hrgXSKEtf+ZaZ2q8yCk7b01Ref","md5":"D110A36076C121F25E65BFB66410550F"}"#;
+    const STATUS_SUCCESS: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"hdbR1e6lXGhklM6G7eQjc/qWOQHwutCg7id+Yi5R0A4nz5gwGb78joZfwW3ra2U6FjPlvp8DKlI4nm8OAChRtUJYD2JT8wozMoRaNfaWCLE=","md5":"E622B5CE54FEA9414F5E16D3C04A6D92"}"#;
+    const REFUND_REQUEST: &str = r#"{"action":"REFUND","version":"1.0","merchant_id":"ON43915000","data":"bezhmd/dKlnRKWYaBwTEolEh22nlQ76/SqHhiWA9swzs7Kq81sOF6cBwFg0WlTUwcEX/FbbJroKpVMajEc9OdrzbzD8BpIs2FCQ/cjGWuGU1EwNXJmLNWtgxAelWWB7p","md5":"4774D88228F1C8FC21AE97E4884D326D"}"#;
+    const QUERY_REQUEST_DATA: &str = r#""data":"YspLZTDSWHLSX20pysKvitH3Pg1kEQS6CFTADH6k6Wo=","md5":"F8AA53A466A26655DC4EDFFADF0DB02F""#;
+
+    // Made for these tests with Python (hashlib MD5 over the sorted values, the key derived
+    // as the page says) and `openssl enc -aes-128-ecb -K <key hex> -base64 -A` over the data
+    // JSON shown in each comment; sign key 4283FEFC63F0CD0E.
+    // {"refund_amt":"51558"}
+    const REFUND_NO_ORDER_ID: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"P0QykyN0Qe6dYhQDD2Te9pNnnkcP4UzB9AtKhAeyA/E=","md5":"43AE9925DB5DDFB25BF7F772D8069788"}"#;
+    // {"order_id":"RF\u0031\u0032415868344978","refund_amt":"51558"}
+    const REFUND_ESCAPED_ORDER_ID: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"PWriHTzc8yV88/a62NFN0BJNMdWIU7d+4jRJVKGl7aTsHpNhqg34Pe9pK/Y8nFDmXxp0Rrr4Jc5Yb1406tUJKQ==","md5":"54ED5FD807F3723C9C14428217628A4A"}"#;
+    // {"order_id":"RF12415868344978","order_status":"failure","refund_amt":"51558"}
+    const STATUS_FAILURE: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"Q4v0a2im1mshqWW21cOHzdx4JxIOzyoL24jb16xKq7vApJuFH/bDZLycHxqLW9m5WL4N3+ycfxUbsl6Tz2agp4WVTuNXUQERibRFpcI3FZA=","md5":"7EB5440A5767741AEA27C3922366E1B2"}"#;
+    // {"order_id":"RF12415868344978","order_status":"init","refund_amt":"51558"}
+    const STATUS_INIT: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"jPjq+9U3zER3fV2mEFVTesAEwvDjiHhH2D/z0s+mrMnLScV897qBpaj1Dlf/gbVF5ShYOHfPbhhqmMb2jDoUc+r5bJNIPDEpsssDnSmW4yw=","md5":"69DCB7F17DA4C68901310A4DFB21CDB8"}"#;
+    // {"order_id":"RF12415868344978","order_status":null,"refund_amt":"51558"}
+    const STATUS_NULL: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"nccPqo0UkVZ2H49pnP4/JHYrRkpcYpYX0Fh8D8eTFK645rr9BdBE66/mzcc2QjCjRTxq9q9E6F1VxmdTBlpnivzjiTTH+09VjqyGeLVZ8NA=","md5":"54ED5FD807F3723C9C14428217628A4A"}"#;
+    // {"order_id":"RF12415868344978","order_status":"succ\u0065ss","refund_amt":"51558"}
+    const STATUS_ESCAPED: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"hdbR1e6lXGhklM6G7eQjc/qWOQHwutCg7id+Yi5R0A4nz5gwGb78joZfwW3ra2U64EmIvXoaIV/3p+clcvKUE6t/QGuxl/Z34H0/ACpmrt1xewKp0h3HQQ43KCDI+/yX","md5":"E622B5CE54FEA9414F5E16D3C04A6D92"}"#;
+    // {"order_status":"success","refund_amt":"51558"}
+    const STATUS_NO_ORDER_ID: &str = r#"{"rsp_code":"SUCCESS","rsp_msg":"success","data":"X3bVK/Np/FelRjOv5hYavMeDd0EjPZ4AJ3tGMare8uc8Kdlm99C2OxaCJNVY9f8g","md5":"BB85B8EA828DA1BE4276588F6E2FCD51"}"#;
+
+    fn creds() -> Credentials<'static> {
+        Credentials::new(MERCHANT, KEY).unwrap()
+    }
+
+    /// A body built from pieces in a stack buffer (the core has no heap).
+    struct Body {
+        buf: [u8; 1024],
+        len: usize,
+    }
+
+    impl Body {
+        fn of(parts: &[&str]) -> Body {
+            let mut b = Body {
+                buf: [0; 1024],
+                len: 0,
+            };
+            for p in parts {
+                b.buf[b.len..b.len + p.len()].copy_from_slice(p.as_bytes());
+                b.len += p.len();
+            }
+            b
+        }
+
+        /// `text` with its first `from` replaced by `to`.
+        fn edit(text: &str, from: &str, to: &str) -> Body {
+            let at = text.find(from).unwrap();
+            Body::of(&[&text[..at], to, &text[at + from.len()..]])
+        }
+
+        fn bytes(&mut self) -> &mut [u8] {
+            &mut self.buf[..self.len]
+        }
+    }
+
+    fn refund(parts: &[&str], expected: &str) -> Result<(RefundStatus, RefundStatus, Trust)> {
+        let mut body = Body::of(parts);
+        let reply = decode_refund(&creds(), body.bytes(), expected)?;
+        Ok((reply.status(), reply.claimed_status(), reply.trust()))
+    }
+
+    fn status(parts: &[&str], expected: &str) -> Result<(RefundStatus, RefundStatus, Trust)> {
+        let mut body = Body::of(parts);
+        let reply = decode_refund_status(&creds(), body.bytes(), expected)?;
+        Ok((reply.status(), reply.claimed_status(), reply.trust()))
+    }
+
+    use RefundStatus::{Failed, Pending, Succeeded, Unknown};
+
     // OTTPay Appendix A's worked example: sign key, md5 and key from the official page
     // (vectors/ottpay.json, case appendix_a_official).
     #[test]
@@ -609,62 +949,454 @@ mod tests {
     }
 
     #[test]
-    fn refuses_bad_requests() {
-        let creds = Credentials::new("ON43915000", b"4283FEFC63F0CD0E").unwrap();
-        let mut out = [0u8; 512];
-        let zero = RefundRequest {
-            order_id: None,
-            ori_order_id: "1",
-            refund_amt: 0,
-        };
-        assert_eq!(
-            encode_refund(&creds, &zero, &mut out),
-            Err(Error::InvalidField("refund_amt"))
-        );
-        let long = [b'1'; ID_MAX + 1];
-        let long = core::str::from_utf8(&long).unwrap();
-        let req = RefundRequest {
-            order_id: None,
-            ori_order_id: long,
-            refund_amt: 1,
-        };
-        assert_eq!(
-            encode_refund(&creds, &req, &mut out),
-            Err(Error::FieldTooLong("ori_order_id"))
-        );
-        let ok = RefundRequest {
-            order_id: None,
-            ori_order_id: "1",
-            refund_amt: 1,
-        };
-        assert_eq!(
-            encode_refund(&creds, &ok, &mut out[..100]),
-            Err(Error::BufferTooSmall { needed: 60 })
-        );
-        assert!(Credentials::new("", b"k").is_err());
+    fn every_rsp_code_claims_its_status() {
+        let cases = [
+            ("SUCCESS", RspCode::Success, Succeeded),
+            ("PROCESSING", RspCode::Processing, Pending),
+            ("PWD_INCORRECT", RspCode::PwdIncorrect, Failed),
+            ("FAIL", RspCode::Fail, Failed),
+            ("TIMEOUT", RspCode::Timeout, Unknown),
+            ("SYSTEM_ERROR", RspCode::SystemError, Unknown),
+            ("PARAM_INVALID", RspCode::ParamInvalid, Failed),
+            ("PARAM_ERROR", RspCode::ParamError, Failed),
+            ("ORDER_PAID", RspCode::OrderPaid, Unknown),
+            ("ORDER_USED", RspCode::OrderUsed, Unknown),
+            ("ORDER_TYPE_ERROR", RspCode::OrderTypeError, Failed),
+            ("DB_ERROR", RspCode::DbError, Unknown),
+            ("AUTH_CODE_INVALID", RspCode::AuthCodeInvalid, Failed),
+            ("NEW_CODE", RspCode::Other("NEW_CODE"), Unknown),
+        ];
+        for (wire, code, claimed) in cases {
+            assert_eq!(RspCode::from_wire(wire), code);
+            assert_eq!(code.claimed_status(), claimed, "{wire}");
+            assert_eq!(code.as_wire(), wire);
+        }
     }
 
     #[test]
-    fn envelope_without_data() {
-        let creds = Credentials::new("ON43915000", b"4283FEFC63F0CD0E").unwrap();
+    fn every_order_status_claims_its_status() {
+        let cases = [
+            ("init", OrderStatus::Init, Pending),
+            ("notpay", OrderStatus::NotPay, Pending),
+            ("success", OrderStatus::Success, Succeeded),
+            ("canceling", OrderStatus::Canceling, Pending),
+            ("failure", OrderStatus::Failure, Failed),
+            ("orderclosed", OrderStatus::OrderClosed, Failed),
+            ("authfinish", OrderStatus::AuthFinish, Unknown),
+            ("partial_refunded", OrderStatus::PartialRefunded, Unknown),
+            ("fully_refunded", OrderStatus::FullyRefunded, Unknown),
+            ("SUCCESS", OrderStatus::Other("SUCCESS"), Unknown),
+        ];
+        for (wire, state, claimed) in cases {
+            assert_eq!(OrderStatus::from_wire(wire), state);
+            assert_eq!(state.claimed_status(), claimed, "{wire}");
+        }
+    }
+
+    #[test]
+    fn a_refund_reply_is_never_definite() {
+        for expected in [RF, ""] {
+            assert_eq!(
+                refund(&[REFUND_REPLY], expected),
+                Ok((Unknown, Succeeded, Trust::UNSIGNED))
+            );
+        }
+        let processing = Body::edit(REFUND_REPLY, "SUCCESS", "PROCESSING");
+        assert_eq!(
+            refund(
+                &[core::str::from_utf8(&processing.buf[..processing.len]).unwrap()],
+                RF
+            ),
+            Ok((Unknown, Pending, Trust::UNSIGNED))
+        );
+        let mut body = Body::of(&[REFUND_REPLY]);
+        let r = decode_refund(&creds(), body.bytes(), RF)
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.order_id.unwrap(), RF);
+        assert_eq!(r.trade_time.unwrap(), "2024-03-05 10:11:12");
+        assert_eq!(r.refund_amt, 51558);
+        assert_eq!(r.verified.md5.raw(), "D110A36076C121F25E65BFB66410550F");
+        assert_eq!(r.verified.rsp_msg.unwrap(), "success");
+        assert_eq!(r.verified.md5_form, Md5Form::Plain);
+    }
+
+    #[test]
+    fn a_refund_reply_for_another_refund_is_refused() {
+        for other in ["RF12415868344979", "RF1241586834497", "rf12415868344978"] {
+            assert_eq!(
+                refund(&[REFUND_REPLY], other),
+                Err(Error::RequestIdMismatch)
+            );
+        }
+        // Compared unescaped: `RF\u0031\u0032…` is RF12….
+        assert_eq!(
+            refund(&[REFUND_ESCAPED_ORDER_ID], RF),
+            Ok((Unknown, Succeeded, Trust::UNSIGNED))
+        );
+        assert_eq!(
+            refund(&[REFUND_ESCAPED_ORDER_ID], "RF\\u0031\\u0032415868344978"),
+            Err(Error::RequestIdMismatch)
+        );
+        // No order_id in the reply (the merchant sent none): nothing to bind, still Unknown.
+        for expected in [RF, ""] {
+            assert_eq!(
+                refund(&[REFUND_NO_ORDER_ID], expected),
+                Ok((Unknown, Succeeded, Trust::UNSIGNED))
+            );
+        }
+    }
+
+    #[test]
+    fn a_status_reply_is_definite_only_when_bound() {
+        let bound = Trust::signed(true);
+        let unbound = Trust::signed(false);
+        for (body, claimed) in [
+            (STATUS_SUCCESS, Succeeded),
+            (STATUS_FAILURE, Failed),
+            (STATUS_INIT, Pending),
+        ] {
+            assert_eq!(status(&[body], RF), Ok((claimed, claimed, bound)));
+            assert_eq!(status(&[body], ""), Ok((Unknown, claimed, unbound)));
+            assert_eq!(
+                status(&[body], "RF12415868344979"),
+                Err(Error::RequestIdMismatch)
+            );
+        }
+        let mut body = Body::of(&[STATUS_SUCCESS]);
+        let r = decode_refund_status(&creds(), body.bytes(), RF)
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.order_id, RF);
+        assert_eq!(r.order_status, OrderStatus::Success);
+        assert_eq!(r.refund_amt, 51558);
+        assert_eq!(r.trust, bound);
+    }
+
+    #[test]
+    fn rsp_code_does_not_move_a_status_reply() {
+        // Outside md5: PROCESSING does not make a signed `success` pending.
+        let edited = Body::edit(STATUS_SUCCESS, "SUCCESS", "PROCESSING");
+        let text = core::str::from_utf8(&edited.buf[..edited.len]).unwrap();
+        assert_eq!(
+            status(&[text], RF),
+            Ok((Succeeded, Succeeded, Trust::signed(true)))
+        );
+        // Any other code turns the envelope into an unsigned refusal, data or not.
+        for code in ["FAIL", "ORDER_USED", "TIMEOUT"] {
+            let edited = Body::edit(STATUS_SUCCESS, "SUCCESS", code);
+            let text = core::str::from_utf8(&edited.buf[..edited.len]).unwrap();
+            let mut body = Body::of(&[text]);
+            let refusal = decode_refund_status(&creds(), body.bytes(), RF)
+                .unwrap()
+                .refused()
+                .unwrap();
+            assert_eq!(refusal.code.as_wire(), code);
+            assert_eq!(refusal.trust, Trust::UNSIGNED);
+            assert_eq!(refusal.status(), Unknown);
+        }
+    }
+
+    #[test]
+    fn reflected_requests_are_refused() {
+        // The merchant's own REFUND request, copied back with an rsp_code added.
+        let with_code = [r#"{"rsp_code":"SUCCESS","#, &REFUND_REQUEST[1..]];
+        assert_eq!(refund(&with_code, RF), Err(Error::WrongMessage("action")));
+        assert_eq!(status(&with_code, RF), Err(Error::WrongMessage("action")));
+        // Without `action` (the envelope is not covered): the verified data gives it away.
+        let data_at = REFUND_REQUEST.find(r#""data""#).unwrap();
+        let stripped = [r#"{"rsp_code":"SUCCESS","#, &REFUND_REQUEST[data_at..]];
+        assert_eq!(
+            refund(&stripped, RF),
+            Err(Error::WrongMessage("ori_order_id"))
+        );
+        assert_eq!(
+            status(&stripped, RF),
+            Err(Error::WrongMessage("ori_order_id"))
+        );
+        // `action: null` is absent, and still the data decides.
+        let null_action = [
+            r#"{"action":null,"rsp_code":"SUCCESS","#,
+            &REFUND_REQUEST[data_at..],
+        ];
+        assert_eq!(
+            refund(&null_action, RF),
+            Err(Error::WrongMessage("ori_order_id"))
+        );
+        // The status-query request: no refund_amt for a REFUND reply, no order_status for a
+        // status reply.
+        let query = [r#"{"rsp_code":"SUCCESS","#, QUERY_REQUEST_DATA, "}"];
+        assert_eq!(refund(&query, RF), Err(Error::MissingField("refund_amt")));
+        assert_eq!(status(&query, RF), Err(Error::WrongMessage("order_status")));
+        // Without rsp_code a request is not even a reply envelope.
+        let no_code = [r#"{"#, &REFUND_REQUEST[data_at..]];
+        assert_eq!(refund(&no_code, RF), Err(Error::MissingField("rsp_code")));
+    }
+
+    #[test]
+    fn one_operation_s_reply_is_not_the_other_s() {
+        assert_eq!(
+            refund(&[STATUS_SUCCESS], RF),
+            Err(Error::WrongMessage("order_status"))
+        );
+        assert_eq!(
+            status(&[REFUND_REPLY], RF),
+            Err(Error::WrongMessage("order_status"))
+        );
+        // A `null` order_status is absent: not a status reply.
+        assert_eq!(
+            status(&[STATUS_NULL], RF),
+            Err(Error::WrongMessage("order_status"))
+        );
+        assert_eq!(
+            status(&[STATUS_ESCAPED], RF),
+            Err(Error::InvalidField("order_status"))
+        );
+        assert_eq!(
+            status(&[STATUS_NO_ORDER_ID], RF),
+            Err(Error::MissingField("order_id"))
+        );
+    }
+
+    #[test]
+    fn refusals_are_unsigned() {
         let mut body = *br#"{"rsp_code":"PARAM_INVALID","rsp_msg":"invalid parameter"}"#;
-        let refusal = decode_refund(&creds, &mut body).unwrap().refused().unwrap();
+        let refusal = decode_refund(&creds(), &mut body, RF)
+            .unwrap()
+            .refused()
+            .unwrap();
         assert_eq!(refusal.code, RspCode::ParamInvalid);
         assert_eq!(refusal.message.unwrap(), "invalid parameter");
-        let mut body = *br#"{"rsp_code":"SUCCESS","rsp_msg":"ok"}"#;
-        assert_eq!(
-            decode_refund(&creds, &mut body).map(|_| ()),
-            Err(Error::MissingField("data"))
+        assert_eq!(refusal.trust, Trust::UNSIGNED);
+        assert_eq!(refusal.claimed_status(), Failed);
+        assert_eq!(refusal.status(), Unknown);
+        let mut body = *br#"{"rsp_code":"ORDER_USED"}"#;
+        let refusal = decode_refund_status(&creds(), &mut body, RF)
+            .unwrap()
+            .refused()
+            .unwrap();
+        assert_eq!(refusal.message, None);
+        assert_eq!(refusal.claimed_status(), Unknown);
+        assert_eq!(refusal.status(), Unknown);
+    }
+
+    #[test]
+    fn envelope_errors() {
+        for (body, err) in [
+            (
+                r#"{"rsp_code":"SUCCESS","rsp_msg":"ok"}"#,
+                Error::MissingField("data"),
+            ),
+            (
+                r#"{"rsp_code":"PROCESSING","md5":"00"}"#,
+                Error::MissingField("data"),
+            ),
+            (
+                r#"{"rsp_code":"SUCCESS","data":"AAAA"}"#,
+                Error::SignatureMissing("md5"),
+            ),
+            (r#"{"rsp_msg":"x"}"#, Error::MissingField("rsp_code")),
+            (r#"{"rsp_code":null}"#, Error::MissingField("rsp_code")),
+            (r#"{"rsp_code":1}"#, Error::InvalidField("rsp_code")),
+            (
+                r#"{"rsp_code":"FAIL","rsp_msg":2}"#,
+                Error::InvalidField("rsp_msg"),
+            ),
+            (
+                r#"{"rsp_code":"SUCCESS","data":7,"md5":"00"}"#,
+                Error::InvalidField("data"),
+            ),
+            (
+                r#"{"rsp_code":"SUCCESS","data":"AAAA","md5":"zz"}"#,
+                Error::Hex("md5"),
+            ),
+            (r#"{"action":"REFUND"}"#, Error::WrongMessage("action")),
+        ] {
+            assert_eq!(refund(&[body], RF).map(|_| ()), Err(err), "{body}");
+            assert_eq!(status(&[body], RF).map(|_| ()), Err(err), "{body}");
+        }
+    }
+
+    #[test]
+    fn tampered_replies_are_refused() {
+        // Another md5 selects another key: the data no longer decrypts to its digest.
+        let edited = Body::edit(
+            REFUND_REPLY,
+            "D110A36076C121F25E65BFB66410550F",
+            "E622B5CE54FEA9414F5E16D3C04A6D92",
         );
-        let mut body = *br#"{"rsp_code":"SUCCESS","data":"AAAA"}"#;
+        let text = core::str::from_utf8(&edited.buf[..edited.len]).unwrap();
+        assert!(refund(&[text], RF).is_err());
+        // The right key for another message's data: decrypts, but the digest differs.
+        let data_at = STATUS_INIT.find(r#""data""#).unwrap();
+        let md5_at = STATUS_INIT.find(r#","md5""#).unwrap();
+        let mixed = [
+            r#"{"rsp_code":"SUCCESS","#,
+            &STATUS_INIT[data_at..md5_at],
+            r#","md5":"E622B5CE54FEA9414F5E16D3C04A6D92"}"#,
+        ];
+        assert!(status(&mixed, RF).is_err());
+        let wrong_key = Credentials::new(MERCHANT, b"0000000000000000").unwrap();
+        let mut body = Body::of(&[STATUS_SUCCESS]);
+        assert!(decode_refund_status(&wrong_key, body.bytes(), RF).is_err());
+    }
+
+    #[test]
+    fn ids_are_bounded() {
+        let mut out = [0u8; REFUND_BODY_MAX];
+        let at_limit = [b'7'; ID_MAX];
+        let at_limit = core::str::from_utf8(&at_limit).unwrap();
+        let over = [b'7'; ID_MAX + 1];
+        let over = core::str::from_utf8(&over).unwrap();
+        let c = creds();
+        let req = |order_id, ori_order_id, refund_amt| RefundRequest {
+            order_id,
+            ori_order_id,
+            refund_amt,
+        };
+        for ok in [
+            req(Some(at_limit), at_limit, 1),
+            req(None, "1", u64::MAX),
+            req(Some("1"), "1", 1),
+        ] {
+            assert!(encode_refund(&c, &ok, &mut out).is_ok(), "{ok:?}");
+        }
+        for (bad, err) in [
+            (req(None, "1", 0), Error::InvalidField("refund_amt")),
+            (req(None, over, 1), Error::FieldTooLong("ori_order_id")),
+            (req(Some(over), "1", 1), Error::FieldTooLong("order_id")),
+            (req(None, "", 1), Error::MissingField("ori_order_id")),
+            (req(Some(""), "1", 1), Error::MissingField("order_id")),
+        ] {
+            assert_eq!(encode_refund(&c, &bad, &mut out), Err(err), "{bad:?}");
+        }
+        let q = |order_id| RefundStatusQuery { order_id };
+        assert!(encode_refund_status_query(&c, &q(at_limit), &mut out).is_ok());
         assert_eq!(
-            decode_refund(&creds, &mut body).map(|_| ()),
-            Err(Error::SignatureMissing("md5"))
+            encode_refund_status_query(&c, &q(over), &mut out),
+            Err(Error::FieldTooLong("order_id"))
         );
-        let mut body = *br#"{"rsp_msg":"x"}"#;
         assert_eq!(
-            decode_refund(&creds, &mut body).map(|_| ()),
-            Err(Error::MissingField("rsp_code"))
+            encode_refund_status_query(&c, &q(""), &mut out),
+            Err(Error::MissingField("order_id"))
         );
+        assert_eq!(c.merchant_id(), MERCHANT);
+        assert_eq!(c.sign_key().expose(), KEY);
+        assert_eq!(
+            Credentials::new(at_limit, KEY).unwrap().merchant_id(),
+            at_limit
+        );
+        assert_eq!(
+            Credentials::new(over, KEY).map(|_| ()),
+            Err(Error::FieldTooLong("merchant_id"))
+        );
+        assert_eq!(
+            Credentials::new("", KEY).map(|_| ()),
+            Err(Error::MissingField("merchant_id"))
+        );
+    }
+
+    #[test]
+    fn worst_case_sizes() {
+        // Worked out by hand: REFUND plaintext 13 + 384 + 18 + 384 + 16 + 20 + 2 = 837 bytes,
+        // 848 encrypted, 1132 in Base64; envelope 11 + 6 + 13 + 3 + 17 + 384 + 10 + 1132 + 9
+        // + 32 + 2. REFUND_STATUS_QUERY plaintext 13 + 384 + 2 = 399, 400 encrypted, 536 in
+        // Base64; envelope 11 + 19 + 13 + 3 + 17 + 384 + 10 + 536 + 9 + 32 + 2.
+        assert_eq!(REFUND_BODY_MAX, 1619);
+        assert_eq!(REFUND_STATUS_QUERY_BODY_MAX, 1036);
+
+        let controls = [1u8; ID_MAX];
+        let controls = core::str::from_utf8(&controls).unwrap();
+        let c = Credentials::new(controls, KEY).unwrap();
+        let refund = RefundRequest {
+            order_id: Some(controls),
+            ori_order_id: controls,
+            refund_amt: u64::MAX,
+        };
+        // The plaintexts reach their worst case exactly too (the ciphertext's rounding to
+        // whole blocks would hide a miscount there).
+        assert_eq!(REFUND_PLAIN_MAX, 837);
+        assert_eq!(REFUND_STATUS_QUERY_PLAIN_MAX, 399);
+        let plain_len = |a: Action<'_>| a.write_json(Counter::default()).unwrap().0;
+        assert_eq!(plain_len(Action::Refund(refund)), REFUND_PLAIN_MAX);
+        assert_eq!(
+            plain_len(Action::RefundStatusQuery(RefundStatusQuery {
+                order_id: controls
+            })),
+            REFUND_STATUS_QUERY_PLAIN_MAX
+        );
+        assert_eq!(TAIL, 43);
+
+        let mut out = [0u8; REFUND_BODY_MAX + 1];
+        assert_eq!(
+            encode_refund(&c, &refund, &mut out[..REFUND_BODY_MAX])
+                .unwrap()
+                .len(),
+            REFUND_BODY_MAX
+        );
+        assert_eq!(
+            encode_refund(&c, &refund, &mut out[..REFUND_BODY_MAX - 1]),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            })
+        );
+        let query = RefundStatusQuery { order_id: controls };
+        assert_eq!(
+            encode_refund_status_query(&c, &query, &mut out[..REFUND_STATUS_QUERY_BODY_MAX])
+                .unwrap()
+                .len(),
+            REFUND_STATUS_QUERY_BODY_MAX
+        );
+        assert_eq!(
+            encode_refund_status_query(&c, &query, &mut out[..REFUND_STATUS_QUERY_BODY_MAX - 1]),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_STATUS_QUERY_BODY_MAX
+            })
+        );
+        assert_eq!(Action::Refund(refund).body_max(), REFUND_BODY_MAX);
+        assert_eq!(
+            Action::RefundStatusQuery(query).body_max(),
+            REFUND_STATUS_QUERY_BODY_MAX
+        );
+    }
+
+    #[test]
+    fn the_body_is_all_the_room_an_encoder_needs() {
+        // vectors/ottpay.json, case refund_request: the body is 221 bytes.
+        let c = creds();
+        let req = RefundRequest {
+            order_id: None,
+            ori_order_id: "202080636083778353374068",
+            refund_amt: 51558,
+        };
+        let mut out = [0u8; 221];
+        let body = encode_refund(&c, &req, &mut out).unwrap();
+        assert!(body.ends_with(br#","md5":"1D44DE64595E0D8B1ED784D9F4847534"}"#));
+        assert!(body.starts_with(br#"{"action":"REFUND","version":"1.0","merchant_id":"ON43915000","data":"emJ15NlsPUp1TrQXcxEdTbgRGMeoCadiXur2tPVoPRULOdOy49/QrFKErC+w6zwSnmlMZ/4ELSVpf4c9/MuN3YJ9RpxWKwY4J8kKgWTnrHY=""#));
+        assert_eq!(
+            encode_refund(&c, &req, &mut out[..220]),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            })
+        );
+    }
+
+    #[test]
+    fn base64_in_place_matches_base64() {
+        for n in 1..=64usize {
+            let mut input = [0u8; 64];
+            for (i, b) in input.iter_mut().enumerate() {
+                *b = (i as u8).wrapping_mul(37).wrapping_add(n as u8);
+            }
+            let len = encoding::base64_len(n);
+            let mut buf = [0u8; 88];
+            buf[len - n..len].copy_from_slice(&input[..n]);
+            base64_in_place(&mut buf[..len], len - n).unwrap();
+            let mut expected = [0u8; 88];
+            let expected = encoding::base64_encode(&input[..n], &mut expected).unwrap();
+            assert_eq!(&buf[..len], expected.as_bytes(), "{n}");
+        }
     }
 }
