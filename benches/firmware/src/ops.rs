@@ -2,10 +2,10 @@
 //! absorbed here (a few lines) and not in the harness.
 //!
 //! Reply decoders take the id the reply must be bound to (`expected`: the OTTPay refund order
-//! id, the ScanForPay `reqMsgId`), whether or not today's decoder reads it.
+//! id, the ScanForPay `reqMsgId`); statuses are the trust-gated ones ([`Verdict::status`]).
 
 use refundwire::gateway::{ottpay, scanforpay};
-use refundwire::{RefundStatus, Reply, Result};
+use refundwire::{RefundStatus, Reply, Result, Verdict};
 
 /// An OTTPay `REFUND` request body.
 pub fn ottpay_encode_refund<'o>(
@@ -31,8 +31,7 @@ pub fn ottpay_decode_refund<'a>(
     body: &'a mut [u8],
     expected: &str,
 ) -> Result<ottpay::RefundReply<'a>> {
-    let _ = expected; // Today's decoder reads no binding; the caller compares `order_id`.
-    ottpay::decode_refund(creds, body)
+    ottpay::decode_refund(creds, body, expected)
 }
 
 /// An OTTPay `REFUND_STATUS_QUERY` reply, decrypted in place in `body`.
@@ -41,8 +40,7 @@ pub fn ottpay_decode_refund_status<'a>(
     body: &'a mut [u8],
     expected: &str,
 ) -> Result<ottpay::RefundStatusReply<'a>> {
-    let _ = expected;
-    ottpay::decode_refund_status(creds, body)
+    ottpay::decode_refund_status(creds, body, expected)
 }
 
 /// A ScanForPay refund request body.
@@ -96,7 +94,7 @@ pub fn ottpay_refund_status(r: &ottpay::RefundResponse<'_>) -> RefundStatus {
 }
 
 /// The neutral status of an accepted OTTPay `REFUND_STATUS_QUERY` reply.
-pub fn ottpay_refund_status_status(r: &ottpay::RefundStatusResponse<'_>) -> RefundStatus {
+pub fn ottpay_refund_status_query_status(r: &ottpay::RefundStatusResponse<'_>) -> RefundStatus {
     r.status()
 }
 

@@ -54,7 +54,7 @@ fn main() -> ! {
         }
         let reply = black_box(&mut *reply);
         if let Ok(Reply::Accepted(r)) = ops::ottpay_decode_refund_status(&creds, reply, id) {
-            statuses[1] = ops::ottpay_refund_status_status(&r);
+            statuses[1] = ops::ottpay_refund_status_query_status(&r);
         }
     }
 
