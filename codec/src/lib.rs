@@ -28,21 +28,20 @@
 //!
 //! ## On a microcontroller
 //!
-//! Measured on an emulated Cortex-M3 (`thumbv7m-none-eabi`, opt-level `"z"`, fat LTO; the
-//! image and the command that prints the figures are in `benches/firmware`, the figures in
-//! `benches/README.md`): OTTPay + ScanForPay encode and decode take 43,492 bytes of flash, and
-//! no operation of theirs needs more than 2,040 bytes of stack besides the caller's buffers. Nothing
-//! allocates (the image has no allocator), and no `core::fmt` is linked.
+//! Measured on an emulated Cortex-M3 (`thumbv7m-none-eabi`, opt-level `"z"`, fat LTO;
+//! `benches/firmware/run` prints the figures, `benches/README.md` records them): OTTPay +
+//! ScanForPay encode and decode take about 44 KB of flash, and no operation of theirs needs
+//! more than about 2 KB of stack besides the caller's buffers. Nothing allocates (the image has
+//! no allocator), and no `core::fmt` is linked.
 //!
 //! Two cfg flags of the crypto crates pick their compact software backends, for less flash at
-//! a small cost in speed (there is no crate feature for them: set them in `RUSTFLAGS` or in a
-//! `.cargo/config.toml` `rustflags`):
+//! a small cost in speed. They are not crate features: set them in `RUSTFLAGS` or in a
+//! `.cargo/config.toml` `rustflags`.
 //!
 //! | flag | used by | flash | instructions |
 //! |---|---|---|---|
-//! | `--cfg sha2_backend_soft="compact"` | ScanForPay (SHA-256) | −6,708 bytes | +22 % encode refund, +7 % decode refund |
-//! | `--cfg aes_backend_soft="compact"` | OTTPay (AES-128) | −1,480 bytes | +2 % encode and decode |
-//! | both | | 35,304 bytes in all | as above |
+//! | `--cfg sha2_backend_soft="compact"` | ScanForPay (SHA-256) | −6.7 KB | +22 % to encode, +8 % to decode |
+//! | `--cfg aes_backend_soft="compact"` | OTTPay (AES-128) | −1.6 KB | +1 to +2 % |
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
