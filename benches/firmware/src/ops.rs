@@ -2,10 +2,11 @@
 //! absorbed here (a few lines) and not in the harness.
 //!
 //! Reply decoders take the id the reply must be bound to (`expected`: the OTTPay refund order
-//! id, the ScanForPay `reqMsgId`); statuses are the trust-gated ones ([`Verdict::status`]).
+//! id, the ScanForPay `reqMsgId`); statuses are the trust-gated ones ([`Verdict::status`];
+//! where a view still has an inherent `status()`, that one is called, with the same name).
 
 use refundwire::gateway::{ottpay, scanforpay};
-use refundwire::{RefundStatus, Reply, Result, Verdict};
+use refundwire::{Claim, RefundStatus, Refusal, Reply, Result, Verdict};
 
 /// An OTTPay `REFUND` request body.
 pub fn ottpay_encode_refund<'o>(
@@ -100,5 +101,15 @@ pub fn ottpay_refund_status_query_status(r: &ottpay::RefundStatusResponse<'_>) -
 
 /// The neutral status of an accepted ScanForPay refund reply.
 pub fn scanforpay_refund_status(r: &scanforpay::RefundResponse<'_>) -> RefundStatus {
+    r.status()
+}
+
+/// The neutral status of an accepted ScanForPay order query reply.
+pub fn scanforpay_order_query_status(r: &scanforpay::OrderQueryResponse<'_>) -> RefundStatus {
+    r.status()
+}
+
+/// The neutral status of a gateway's refusal (unsigned or unbound ones are `Unknown`).
+pub fn refusal_status<C: Claim>(r: &Refusal<'_, C>) -> RefundStatus {
     r.status()
 }

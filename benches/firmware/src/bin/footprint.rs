@@ -34,7 +34,7 @@ fn main() -> ! {
     let id = text(head, 0, 32);
     let key = head.get(32..64).unwrap_or_default();
     let amount = black_box(1u64);
-    let mut statuses = [RefundStatus::Unknown; 6];
+    let mut statuses = [RefundStatus::Unknown; 8];
 
     if let Ok(creds) =
         ottpay::Credentials::new(text(head, 64, 10), key.get(..16).unwrap_or_default())
@@ -49,12 +49,16 @@ fn main() -> ! {
         let _ = black_box(
             ops::ottpay_encode_refund_status_query(&creds, &query, &mut out).map(|b| b.len()),
         );
-        if let Ok(Reply::Accepted(r)) = ops::ottpay_decode_refund(&creds, reply, id) {
-            statuses[0] = ops::ottpay_refund_status(&r);
+        match ops::ottpay_decode_refund(&creds, reply, id) {
+            Ok(Reply::Accepted(r)) => statuses[0] = ops::ottpay_refund_status(&r),
+            Ok(Reply::Refused(r)) => statuses[1] = ops::refusal_status(&r),
+            Err(_) => {}
         }
         let reply = black_box(&mut *reply);
-        if let Ok(Reply::Accepted(r)) = ops::ottpay_decode_refund_status(&creds, reply, id) {
-            statuses[1] = ops::ottpay_refund_status_query_status(&r);
+        match ops::ottpay_decode_refund_status(&creds, reply, id) {
+            Ok(Reply::Accepted(r)) => statuses[2] = ops::ottpay_refund_status_query_status(&r),
+            Ok(Reply::Refused(r)) => statuses[3] = ops::refusal_status(&r),
+            Err(_) => {}
         }
     }
 
@@ -83,13 +87,13 @@ fn main() -> ! {
         }
         let reply: &[u8] = black_box(reply);
         match ops::scanforpay_decode_refund(&creds, reply, id) {
-            Ok(Reply::Accepted(r)) => statuses[2] = ops::scanforpay_refund_status(&r),
-            Ok(Reply::Refused(r)) => statuses[3] = r.code.status(),
+            Ok(Reply::Accepted(r)) => statuses[4] = ops::scanforpay_refund_status(&r),
+            Ok(Reply::Refused(r)) => statuses[5] = ops::refusal_status(&r),
             Err(_) => {}
         }
         match ops::scanforpay_decode_order_query(&creds, reply, id) {
-            Ok(Reply::Accepted(r)) => statuses[4] = r.status(),
-            Ok(Reply::Refused(r)) => statuses[5] = r.code.status(),
+            Ok(Reply::Accepted(r)) => statuses[6] = ops::scanforpay_order_query_status(&r),
+            Ok(Reply::Refused(r)) => statuses[7] = ops::refusal_status(&r),
             Err(_) => {}
         }
     }

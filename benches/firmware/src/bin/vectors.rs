@@ -39,8 +39,11 @@ const OPERATIONS: [&str; 8] = [
 ];
 
 struct Report {
+    /// Vector cases that passed and failed.
     passed: u32,
     failed: u32,
+    /// Measurements that could not be made (not vectors, but they fail the run too).
+    unmeasured: u32,
     peak: [usize; OPERATIONS.len()],
     ticks: [u32; OPERATIONS.len()],
 }
@@ -55,7 +58,7 @@ impl Report {
         }
     }
 
-    /// Runs `f` as operation `op`, keeping the deepest stack seen for it.
+    /// Runs `f` as operation `op`, keeping the deepest stack and the longest time seen for it.
     fn measure<R>(&mut self, op: &str, f: impl FnOnce() -> R) -> R {
         let m = stack::measure(f);
         match OPERATIONS.iter().position(|o| *o == op) {
@@ -63,9 +66,15 @@ impl Report {
                 self.peak[i] = self.peak[i].max(m.stack_bytes);
                 self.ticks[i] = self.ticks[i].max(m.ticks);
             }
-            _ => self.check("stack", op, false),
+            Some(_) => self.unmeasured(op, "ran out of stack"),
+            None => self.unmeasured(op, "is not in OPERATIONS"),
         }
         m.result
+    }
+
+    fn unmeasured(&mut self, op: &str, why: &str) {
+        self.unmeasured += 1;
+        hprintln!("FAILED measurement: {} {}", op, why);
     }
 }
 
@@ -121,6 +130,7 @@ fn main() -> ! {
     let mut report = Report {
         passed: 0,
         failed: 0,
+        unmeasured: 0,
         peak: [0; OPERATIONS.len()],
         ticks: [0; OPERATIONS.len()],
     };
@@ -138,6 +148,9 @@ fn main() -> ! {
     scanforpay_responses(&mut report);
 
     for (op, bytes) in OPERATIONS.iter().zip(report.peak) {
+        if bytes == 0 {
+            report.unmeasured(op, "never ran");
+        }
         hprintln!("stack_bytes {} {}", op, bytes);
     }
     for (op, ticks) in OPERATIONS.iter().zip(report.ticks) {
@@ -146,7 +159,7 @@ fn main() -> ! {
         }
     }
     hprintln!("vectors {} passed, {} failed", report.passed, report.failed);
-    exit(report.failed == 0 && report.passed > 0)
+    exit(report.failed == 0 && report.passed > 0 && report.unmeasured == 0)
 }
 
 /// The meter itself must be able to fail: a call that fills a 1 KiB array on its stack
