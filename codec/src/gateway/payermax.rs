@@ -46,6 +46,10 @@
 //! | [`decode_refund_query`] | `data.tradeOrderNo` (a `refund` reply) | `data.refundAmount`, `data.refundCurrency` |
 //! | [`decode_refund_notification`] | | `notifyType` = `REFUND`; `appId` = ours; `merchantNo` = ours when the credentials have one |
 //!
+//! A missing or other `notifyType` is [`Error::WrongMessage`] too; a missing `appId` or
+//! `merchantNo` is [`Error::MissingField`], another merchant's [`Error::InvalidField`], and a
+//! `refundQuery` reply without its amount [`Error::MissingField`].
+//!
 //! A `refund` reply and a `refundQuery` reply are told apart by their `data` members alone:
 //! PayerMax documents `tradeOrderNo` only in the former and the amount, currency and
 //! `outTradeNo` only in the latter. A reply carries neither `notifyType` nor `appId`, so a
@@ -69,11 +73,12 @@
 //!   off, and a `refundQuery` asked by `refundTradeNo` alone is bound only if the caller
 //!   also knows its `outRefundNo`.
 //! - **Refusals** (any other `code`) are **never definite**. Unsigned ones are not
-//!   authenticated. Signed ones carry no `data`, so they name no refund: a signed
-//!   `REFUND_FAILED` proves PayerMax said it once, not that it said it about *this* refund,
-//!   and could be replayed against any other. The code still says what it would mean
-//!   ([`Code`]'s [`Claim`]): codes after which an earlier attempt with the same
-//!   `outRefundNo` may have gone through claim `Unknown` too.
+//!   authenticated. Signed ones name no refund (PayerMax documents no `data` on them, and
+//!   the codec binds none even if one is sent): a signed `REFUND_FAILED` proves PayerMax
+//!   said it once, not that it said it about *this* refund, and could be replayed against
+//!   any other. The code still says what it would mean ([`Code`]'s [`Claim`]): codes after
+//!   which an earlier attempt with the same `outRefundNo` may have gone through claim
+//!   `Unknown` too.
 //! - **Notifications** must be signed and are bound to the merchant, not to a request:
 //!   `appId` (and `merchantNo`, when the credentials have one) must be the credentials' own,
 //!   and `notifyType` must be `REFUND`. A notification names its refund in

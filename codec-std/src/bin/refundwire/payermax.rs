@@ -6,6 +6,11 @@
 //! `platform_public_key_b64`; optional `version` (`1.1`), `key_version` (`1`) and
 //! `environment` (`production`, `uat`, or a base URL). Only the keys an operation needs are
 //! loaded.
+//!
+//! `decode` and `explain --response` bind a reply to `--expect-req-msg-id`, the `outRefundNo`
+//! it must be about (the core decoders do it; without the option a reply still decodes, with
+//! `bound: false` and status `unknown`). A notification is bound to the merchant by its
+//! `appId`/`merchantNo`; with the option, its `data.outRefundNo` must be that refund too.
 
 use super::common::{self, CliError, Context, Decoded, Explanation};
 use refundwire::encoding::hex_encode;
