@@ -287,8 +287,7 @@ fn check_len(value: &str, max: usize, field: &'static str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::MissingField(field));
     }
-    // Bytes bound UTF-16 units from above, so most values skip the count.
-    if value.len() > max && value.encode_utf16().count() > max {
+    if value.encode_utf16().count() > max {
         return Err(Error::FieldTooLong(field));
     }
     Ok(())
