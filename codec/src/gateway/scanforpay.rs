@@ -201,12 +201,9 @@ pub const ORDER_QUERY_REQUEST_MAX: usize = ENVELOPE_AND_HEADER_MAX
     + ESCAPED_CHAR_MAX * (STORE_NO_MAX + PARTNER_ORDER_NO_MAX + ORDER_NO_MAX);
 
 /// A buffer of this many bytes holds any request the encoders accept: the larger of
-/// [`REFUND_REQUEST_MAX`] and [`ORDER_QUERY_REQUEST_MAX`].
-pub const REQUEST_MAX: usize = if REFUND_REQUEST_MAX > ORDER_QUERY_REQUEST_MAX {
-    REFUND_REQUEST_MAX
-} else {
-    ORDER_QUERY_REQUEST_MAX
-};
+/// [`REFUND_REQUEST_MAX`] and [`ORDER_QUERY_REQUEST_MAX`] (the refund).
+pub const REQUEST_MAX: usize = REFUND_REQUEST_MAX;
+const _: () = assert!(REQUEST_MAX >= ORDER_QUERY_REQUEST_MAX);
 
 // ---------------------------------------------------------------------------------------------
 // Credentials
@@ -826,10 +823,10 @@ fn minor_units(body: &Object<'_>, field: &'static str) -> Result<u64> {
 /// `reqMsgId`; `""` binds nothing).
 ///
 /// In this order: a `signature` that does not match the raw `response` bytes is
-/// [`Error::SignatureMismatch`], whatever they say; a request, or an order query reply, is
-/// [`Error::WrongMessage`] (see the module docs); a reply to another request is
-/// [`Error::RequestIdMismatch`]. A `code` other than 1 is [`Reply::Refused`]. Both carry
-/// their [`Trust`]; `status()` is definite only when bound.
+/// [`Error::SignatureMismatch`], whatever they say; a request is [`Error::WrongMessage`]; a
+/// reply to another request is [`Error::RequestIdMismatch`]; an order query reply is
+/// [`Error::WrongMessage`] (see the module docs). A `code` other than 1 is
+/// [`Reply::Refused`]. Both carry their [`Trust`]; `status()` is definite only when bound.
 pub fn decode_refund<'a>(
     creds: &Credentials<'_>,
     message: &'a [u8],
@@ -1250,6 +1247,8 @@ mod tests {
         }
         assert!(Credentials::new("", KEY).is_err());
         assert!(Credentials::new("63012", b"").is_err());
+        assert_eq!(creds().partner_no(), "63012");
+        assert_eq!(creds().sign_key().expose(), KEY);
     }
 
     /// `n` copies of `c` (a one-byte or multi-byte character) as a string.
@@ -1805,6 +1804,14 @@ mod tests {
             assert_eq!(code.claimed_status(), refund, "refund {wire}");
             assert_eq!(OrderQueryCode(code).claimed_status(), query, "query {wire}");
             assert_eq!(OrderQueryCode::from_wire(wire), OrderQueryCode(code));
+            let mut shown = [0u8; 8];
+            let mut c = Cursor::new(&mut shown);
+            core::fmt::Write::write_fmt(
+                &mut crate::io::FmtSink::new(&mut c),
+                format_args!("{}", OrderQueryCode(code)),
+            )
+            .unwrap();
+            assert_eq!(c.finish(), wire.as_bytes());
             if code == ResultCode::Success {
                 continue;
             }
