@@ -61,13 +61,18 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(REPLY.len() as u64));
     g.bench_function("codec", |b| {
         b.iter(|| {
-            payermax::decode_refund_query(&platform, Some(REPLY_SIGN), black_box(REPLY))
-                .unwrap()
-                .accepted()
-                .unwrap()
-                .refund
-                .refund_amount
-                .minor
+            payermax::decode_refund_query(
+                &platform,
+                Some(REPLY_SIGN),
+                black_box(REPLY),
+                "R1642411016202",
+            )
+            .unwrap()
+            .accepted()
+            .unwrap()
+            .refund
+            .refund_amount
+            .minor
         })
     });
     g.bench_function("primitives", |b| {

@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
             scanforpay::decode_refund(
                 &creds,
                 black_box(REPLY),
-                Some("fd03f269-3180-4575-8af0-580483868a29"),
+                "fd03f269-3180-4575-8af0-580483868a29",
             )
             .unwrap()
             .accepted()

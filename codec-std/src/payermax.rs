@@ -27,9 +27,11 @@
 //! let request = gateway.refund(&refund, payermax::request_time_now()?)?;
 //! // … send `request` with any HTTP client, then:
 //! # let (sign, body): (Option<&str>, Vec<u8>) = (None, Vec::new());
-//! match gateway.decode_refund(sign, &body)? {
+//! // Bound to the refund number sent: another refund's reply is an error, and the status
+//! // is definite only when PayerMax signed it (otherwise `Unknown`).
+//! match gateway.decode_refund(sign, &body, refund.out_refund_no)? {
 //!     refundwire_std::Outcome::Accepted(refund) => println!("{:?}", refund.status),
-//!     refundwire_std::Outcome::Refused(refusal) => println!("{}", refusal.code),
+//!     refundwire_std::Outcome::Refused(refusal) => println!("{} ({:?})", refusal.code, refusal.status),
 //! }
 //! # Ok(()) }
 //! ```
@@ -38,12 +40,12 @@ use crate::error::{Error, Result};
 use crate::http::{Environment, HttpRequest};
 use crate::outcome::{Outcome, members};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire::RefundStatus;
 use refundwire::gateway::payermax::{
     self as wire, Credentials, Envelope, RefundDetails, RefundQuery, RefundRequest,
 };
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
+use refundwire::{Claim as _, RefundStatus, Trust, Verdict as _};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -173,8 +175,13 @@ pub fn query_fields(json: &[u8]) -> Result<Query> {
 /// An accepted `refund` reply, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundResult {
-    /// Neutral status, from `status`.
+    /// Neutral status under the trust rule: from `status` when the reply is signed and its
+    /// `outRefundNo` is the expected one, [`RefundStatus::Unknown`] otherwise.
     pub status: RefundStatus,
+    /// What `status` claims before the trust rule.
+    pub claimed_status: RefundStatus,
+    /// Signed (always, for an accepted reply) and bound to the expected refund number.
+    pub trust: Trust,
     /// `outRefundNo`.
     pub out_refund_no: String,
     /// `tradeOrderNo`, if sent.
@@ -190,8 +197,14 @@ pub struct RefundResult {
 /// An accepted `refundQuery` reply or a verified notification, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundInfo {
-    /// Neutral status, from `status`.
+    /// Neutral status under the trust rule: from `status` when the message is signed and
+    /// bound (a query reply: its `outRefundNo` is the expected one; a notification: it is for
+    /// this merchant app), [`RefundStatus::Unknown`] otherwise.
     pub status: RefundStatus,
+    /// What `status` claims before the trust rule.
+    pub claimed_status: RefundStatus,
+    /// Signed, and bound (see `status`).
+    pub trust: Trust,
     /// `outRefundNo`.
     pub out_refund_no: String,
     /// `refundTradeNo`, if sent.
@@ -215,11 +228,15 @@ pub struct RefundInfo {
 impl RefundInfo {
     fn from_details(
         d: &RefundDetails<'_>,
+        trust: Trust,
         data: &refundwire::json::Object<'_>,
         notify_time: Option<String>,
     ) -> Result<Self> {
+        let claimed_status = d.refund_status.claimed_status();
         Ok(RefundInfo {
-            status: d.status(),
+            status: trust.gate(claimed_status),
+            claimed_status,
+            trust,
             out_refund_no: d.out_refund_no.to_string(),
             refund_trade_no: d.refund_trade_no.map(|s| s.to_string()),
             out_trade_no: d.out_trade_no.map(|s| s.to_string()),
@@ -301,13 +318,7 @@ impl PayerMax {
 
     /// The unsigned `refund` body.
     pub fn refund_body(&self, request: &RefundRequest<'_>, time: Timestamp) -> Result<Vec<u8>> {
-        let texts = [
-            request.out_refund_no,
-            request.out_trade_no,
-            request.comments.unwrap_or_default(),
-            request.refund_notify_url.unwrap_or_default(),
-        ];
-        let mut out = vec![0u8; self.body_bound(&texts)];
+        let mut out = vec![0u8; wire::REFUND_BODY_MAX];
         let len = wire::write_refund_body(
             &self.credentials()?,
             &self.envelope(time),
@@ -321,11 +332,7 @@ impl PayerMax {
 
     /// The unsigned `refundQuery` body.
     pub fn refund_query_body(&self, query: &RefundQuery<'_>, time: Timestamp) -> Result<Vec<u8>> {
-        let texts = [
-            query.out_refund_no.unwrap_or_default(),
-            query.refund_trade_no.unwrap_or_default(),
-        ];
-        let mut out = vec![0u8; self.body_bound(&texts)];
+        let mut out = vec![0u8; wire::REFUND_QUERY_BODY_MAX];
         let len = wire::write_refund_query_body(
             &self.credentials()?,
             &self.envelope(time),
@@ -335,18 +342,6 @@ impl PayerMax {
         .len();
         out.truncate(len);
         Ok(out)
-    }
-
-    /// An upper bound of a body's length: JSON escaping turns a byte into at most 6.
-    fn body_bound(&self, texts: &[&str]) -> usize {
-        let strings = [
-            self.app_id.as_str(),
-            self.merchant_no.as_deref().unwrap_or_default(),
-            &self.version,
-            &self.key_version,
-        ];
-        let text_len: usize = texts.iter().chain(&strings).map(|t| t.len()).sum();
-        256 + 6 * text_len
     }
 
     /// The `sign` header value of `body` (Base64 RSA-SHA256 with the merchant key).
@@ -373,12 +368,22 @@ impl PayerMax {
         self.post(wire::API_REFUND_QUERY, self.refund_query_body(query, time)?)
     }
 
-    /// Verifies and decodes a `refund` reply (`sign`: the reply's `sign` header, if any).
-    pub fn decode_refund(&self, sign: Option<&str>, body: &[u8]) -> Result<Outcome<RefundResult>> {
-        let reply = wire::decode_refund(&self.platform_key, sign.map(str::as_bytes), body)?;
+    /// Verifies and decodes a `refund` reply (`sign`: the reply's `sign` header, if any),
+    /// bound to `expected`, the `outRefundNo` sent (empty: decoded, but the status is
+    /// `Unknown`; another refund's reply is an error).
+    pub fn decode_refund(
+        &self,
+        sign: Option<&str>,
+        body: &[u8],
+        expected: &str,
+    ) -> Result<Outcome<RefundResult>> {
+        let reply =
+            wire::decode_refund(&self.platform_key, sign.map(str::as_bytes), body, expected)?;
         Outcome::from_reply(reply, |r| {
             Ok(RefundResult {
                 status: r.status(),
+                claimed_status: r.claimed_status(),
+                trust: r.trust,
                 out_refund_no: r.out_refund_no.to_string(),
                 trade_order_no: r.trade_order_no.map(|s| s.to_string()),
                 refund_trade_no: r.refund_trade_no.map(|s| s.to_string()),
@@ -388,19 +393,24 @@ impl PayerMax {
         })
     }
 
-    /// Verifies and decodes a `refundQuery` reply.
+    /// Verifies and decodes a `refundQuery` reply, bound to `expected`, the `outRefundNo`
+    /// asked about (as for [`decode_refund`](Self::decode_refund)).
     pub fn decode_refund_query(
         &self,
         sign: Option<&str>,
         body: &[u8],
+        expected: &str,
     ) -> Result<Outcome<RefundInfo>> {
-        let reply = wire::decode_refund_query(&self.platform_key, sign.map(str::as_bytes), body)?;
+        let reply =
+            wire::decode_refund_query(&self.platform_key, sign.map(str::as_bytes), body, expected)?;
         Outcome::from_reply(reply, |r| {
-            RefundInfo::from_details(&r.refund, &r.verified.data, None)
+            RefundInfo::from_details(&r.refund, r.trust, &r.verified.data, None)
         })
     }
 
-    /// Verifies and decodes a refund notification; answer a handled one with
+    /// Verifies and decodes a refund notification: signed, `notifyType` `REFUND`, and for
+    /// this app (`appId`, and `merchantNo` when set). It names its refund in
+    /// `out_refund_no`: look that up among your refunds. Answer a handled one with
     /// [`NOTIFICATION_ACK`](wire::NOTIFICATION_ACK).
     pub fn decode_notification(
         &self,
@@ -415,7 +425,7 @@ impl PayerMax {
         )?;
         Outcome::from_reply(reply, |n| {
             let notify_time = n.notify_time.map(|s| s.to_string());
-            RefundInfo::from_details(&n.refund, &n.verified.data, notify_time)
+            RefundInfo::from_details(&n.refund, n.trust, &n.verified.data, notify_time)
         })
     }
 }
@@ -488,7 +498,7 @@ mod tests {
             ),
             "http://127.0.0.1:8080/refund"
         );
-        // Long free text still fits: the body buffer is sized from the inputs.
+        // Long free text still fits: the body buffer is the documented worst case.
         let comments = "\u{1}".repeat(wire::COMMENTS_MAX);
         let long = RefundRequest {
             comments: Some(&comments),
@@ -502,12 +512,29 @@ mod tests {
     fn decodes_the_vector_replies() {
         let g = gateway();
         let c = case("refund_query_response_kwd_fils");
+        let body = c["body"].as_str().unwrap().as_bytes();
         let v = g
-            .decode_refund_query(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
+            .decode_refund_query(c["sign"].as_str(), body, "R3")
             .unwrap()
             .accepted()
             .unwrap();
         assert_eq!(v.status, RefundStatus::Succeeded);
+        assert_eq!(v.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(v.trust, Trust::signed(true));
+        // Not told which refund it should be about: decoded, but nothing definite.
+        let v = g
+            .decode_refund_query(c["sign"].as_str(), body, "")
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(v.status, RefundStatus::Unknown);
+        assert_eq!(v.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(v.trust, Trust::signed(false));
+        // About another refund: refused.
+        assert!(matches!(
+            g.decode_refund_query(c["sign"].as_str(), body, "R1"),
+            Err(Error::Codec(refundwire::Error::RequestIdMismatch))
+        ));
         assert_eq!(v.refund_amount.minor, 12345);
         assert_eq!(v.refund_status, "REFUND_SUCCESS");
         // Number text as sent.
@@ -519,21 +546,29 @@ mod tests {
             .accepted()
             .unwrap();
         assert_eq!(n.refund_amount.minor, 1_000_000);
+        assert_eq!(n.out_refund_no, "R1642411016202");
+        assert_eq!(n.trust, Trust::signed(true));
+        assert_eq!(n.status, RefundStatus::Succeeded);
         assert_eq!(
             n.notify_time.as_deref(),
             Some("2024-03-05T09:33:54.540+00:00")
         );
         let c = case("refund_response");
         let r = g
-            .decode_refund(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
+            .decode_refund(
+                c["sign"].as_str(),
+                c["body"].as_str().unwrap().as_bytes(),
+                "R2",
+            )
             .unwrap()
             .accepted()
             .unwrap();
         assert_eq!(r.status, RefundStatus::Pending);
+        assert_eq!(r.trust, Trust::signed(true));
         assert_eq!(r.refund_trade_no.as_deref(), Some("RT2"));
         let c = case("refund_query_error_unsigned");
         let Outcome::Refused(refusal) = g
-            .decode_refund_query(None, c["body"].as_str().unwrap().as_bytes())
+            .decode_refund_query(None, c["body"].as_str().unwrap().as_bytes(), "R1")
             .unwrap()
         else {
             panic!("expected a refusal")
@@ -541,12 +576,17 @@ mod tests {
         assert_eq!(refusal.code, "ORDER_NOT_EXIST");
         assert_eq!(refusal.message, "order not exist");
         // Sent unsigned: it may not be the gateway's, so it proves nothing about the refund.
-        assert!(!refusal.trust.authenticated);
+        assert_eq!(refusal.trust, Trust::UNSIGNED);
         assert_eq!(refusal.status, RefundStatus::Unknown);
+        assert_eq!(refusal.claimed_status, RefundStatus::Failed);
         let c = case("refund_query_response_tampered");
         assert!(
-            g.decode_refund_query(c["sign"].as_str(), c["body"].as_str().unwrap().as_bytes())
-                .is_err()
+            g.decode_refund_query(
+                c["sign"].as_str(),
+                c["body"].as_str().unwrap().as_bytes(),
+                "R1642411016202"
+            )
+            .is_err()
         );
         assert!(request_time_now().unwrap().unix_ms() > 1_700_000_000_000);
         assert!(format!("{g:?}").contains("***"));

@@ -21,7 +21,7 @@
 //! let request = merchant.refund_request(now, &id, &refund)?;
 //! assert_eq!(request.url, "https://dev-pay.scan4pay.com/api/common/refund");
 //! // Send `request` with any HTTP client, then check the reply against the same id:
-//! // match merchant.decode_refund(&reply_body, Some(&id))? { Outcome::Accepted(r) => …, … }
+//! // match merchant.decode_refund(&reply_body, &id)? { Outcome::Accepted(r) => r.status, … }
 //! # let _ = Outcome::<()>::accepted;
 //! # Ok::<(), refundwire_std::Error>(())
 //! ```
@@ -29,15 +29,17 @@
 use crate::http::{Environment, HttpRequest};
 use crate::outcome::{Outcome, members};
 use crate::{Error, Result};
-use refundwire::RefundStatus;
 use refundwire::crypto::SecretKey;
 use refundwire::gateway::scanforpay as core;
 use refundwire::json::JsonStr;
 use refundwire::time::Timestamp;
+use refundwire::{RefundStatus, Trust, Verdict};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-pub use refundwire::gateway::scanforpay::{OrderState, RefundState, ResultCode, TimeField};
+pub use refundwire::gateway::scanforpay::{
+    OrderQueryCode, OrderState, RefundState, ResultCode, TimeField,
+};
 
 /// Production base URL.
 pub const PRODUCTION_URL: &str = "https://pay.scanforpay.com";
@@ -95,8 +97,13 @@ pub fn order_query_fields(json: &[u8]) -> Result<OrderQuery> {
 /// An accepted refund reply (`code` 1), owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundResult {
-    /// Neutral status, from `status` (0 pending, 1 succeeded, 2 failed).
+    /// Neutral status under the trust rule: [`claimed_status`](Self::claimed_status) when the
+    /// reply is bound to the request's `reqMsgId`, [`RefundStatus::Unknown`] otherwise.
     pub status: RefundStatus,
+    /// What `status` claims (0 pending, 1 succeeded, 2 failed, anything else unknown).
+    pub claimed_status: RefundStatus,
+    /// Authenticated (always, once decoded) and bound to the expected `reqMsgId`.
+    pub trust: Trust,
     /// `status` as sent.
     pub refund_state: String,
     /// `orderAmount` in the currency's smallest unit.
@@ -114,15 +121,20 @@ pub struct RefundResult {
 /// An accepted order query reply (`code` 1), owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderQueryResult {
-    /// What the order's state says about a refund: 3 refunded → succeeded, 0 and 2 →
-    /// failed, 1 paid → unknown (see [`OrderState::refund_status`]).
+    /// Neutral status under the trust rule: [`claimed_status`](Self::claimed_status) when the
+    /// reply is bound to the query's `reqMsgId`, [`RefundStatus::Unknown`] otherwise.
     pub status: RefundStatus,
+    /// What the order's state claims about a refund of it: 3 refunded → succeeded, 0 and 2
+    /// → failed, 1 paid → unknown (see [`OrderState`]'s `Claim`).
+    pub claimed_status: RefundStatus,
+    /// Authenticated (always, once decoded) and bound to the expected `reqMsgId`.
+    pub trust: Trust,
     /// `status` as sent.
     pub order_state: String,
     /// `orderNo`, if sent.
     pub order_no: Option<String>,
-    /// `partnerOrderNo`, if sent.
-    pub partner_order_no: Option<String>,
+    /// `partnerOrderNo` (always sent: it makes the reply an order query reply).
+    pub partner_order_no: String,
     /// `orderAmount` in the currency's smallest unit.
     pub order_amount: u64,
     /// `currency`, if sent.
@@ -199,6 +211,7 @@ impl ScanForPay {
         path: &str,
         encode: impl FnOnce(&core::Credentials<'_>, &mut [u8]) -> refundwire::Result<usize>,
     ) -> Result<HttpRequest> {
+        // The larger of the two documented worst cases: always enough.
         let mut out = vec![0u8; core::REQUEST_MAX];
         let n = encode(&self.credentials()?, &mut out)?;
         out.truncate(n);
@@ -243,17 +256,17 @@ impl ScanForPay {
         })
     }
 
-    /// Verifies and decodes a refund reply body; given the request's `reqMsgId`, a reply to
-    /// another request is an error.
-    pub fn decode_refund(
-        &self,
-        body: &[u8],
-        expect_req_msg_id: Option<&str>,
-    ) -> Result<Outcome<RefundResult>> {
-        let reply = core::decode_refund(&self.credentials()?, body, expect_req_msg_id)?;
+    /// Verifies and decodes a refund reply body, bound to `expected`, the request's
+    /// `reqMsgId` (`""` binds nothing: the status is then unknown). A reply to another
+    /// request, a request, or an order query reply is an error (see
+    /// [`refundwire::gateway::scanforpay`]).
+    pub fn decode_refund(&self, body: &[u8], expected: &str) -> Result<Outcome<RefundResult>> {
+        let reply = core::decode_refund(&self.credentials()?, body, expected)?;
         Outcome::from_reply(reply, |r| {
             Ok(RefundResult {
                 status: r.status(),
+                claimed_status: r.claimed_status(),
+                trust: r.trust,
                 refund_state: r.state.as_wire().to_string(),
                 order_amount: r.order_amount,
                 currency: owned(r.currency),
@@ -264,20 +277,22 @@ impl ScanForPay {
         })
     }
 
-    /// Verifies and decodes an order query reply body (same rules as
-    /// [`decode_refund`](Self::decode_refund)).
+    /// Verifies and decodes an order query reply body, bound to `expected` (same rules as
+    /// [`decode_refund`](Self::decode_refund); a refund reply is an error).
     pub fn decode_order_query(
         &self,
         body: &[u8],
-        expect_req_msg_id: Option<&str>,
+        expected: &str,
     ) -> Result<Outcome<OrderQueryResult>> {
-        let reply = core::decode_order_query(&self.credentials()?, body, expect_req_msg_id)?;
+        let reply = core::decode_order_query(&self.credentials()?, body, expected)?;
         Outcome::from_reply(reply, |r| {
             Ok(OrderQueryResult {
                 status: r.status(),
+                claimed_status: r.claimed_status(),
+                trust: r.trust,
                 order_state: r.state.as_wire().to_string(),
                 order_no: owned(r.order_no),
-                partner_order_no: owned(r.partner_order_no),
+                partner_order_no: r.partner_order_no.to_string(),
                 order_amount: r.order_amount,
                 currency: owned(r.currency),
                 req_msg_id: owned(r.header.req_msg_id),
@@ -360,6 +375,68 @@ mod tests {
         );
         assert!(format!("{m:?}").contains("SecretKey(***)"));
         assert!(ScanForPay::new("", b"k", Environment::Production).is_err());
+    }
+
+    /// `refund_response` and `refund_response_order_missing` of `tests/vectors/scanforpay.json`.
+    const REPLY: &str = r#"{"response":{"header":{"partnerNo":"63012","respTime":"2024-03-05T18:06:12+08:00","signType":"SHA256","version":"1.0","reqMsgId":"fd03f269-3180-4575-8af0-580483868a29"},"body":{"code":1,"msg":"success","orderAmount":30095,"status":1,"currency":"JPY"}},"signature":"b70c824529701a85c4047194f5b232f14551962a3a21485c17b66a3b3932f52e"}"#;
+    const REFUSED: &str = r#"{"response":{"header":{"partnerNo":"63012","respTime":"2024-03-05T18:06:12+08:00","signType":"SHA256","version":"1.0","reqMsgId":"fd03f269-3180-4575-8af0-580483868a29"},"body":{"code":30,"msg":"订单不存在"}},"signature":"da82ed76ee89b245f667c6b4ac5465aa289ae2d9f0497354ca24673327aa9488"}"#;
+    const ID: &str = "fd03f269-3180-4575-8af0-580483868a29";
+
+    #[test]
+    fn owned_results_carry_trust_and_the_gated_status() {
+        let m = ScanForPay::new(
+            "63012",
+            b"c4pz0lx9xf26gk7zx5b4ctzkk6oam89o",
+            Environment::Production,
+        )
+        .unwrap();
+        let r = m
+            .decode_refund(REPLY.as_bytes(), ID)
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.status, RefundStatus::Succeeded);
+        assert_eq!(r.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(r.trust, Trust::signed(true));
+        assert_eq!(r.refund_state, "1");
+        assert_eq!(r.req_msg_id.as_deref(), Some(ID));
+        let r = m
+            .decode_refund(REPLY.as_bytes(), "")
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.status, RefundStatus::Unknown);
+        assert_eq!(r.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(r.trust, Trust::signed(false));
+        assert!(matches!(
+            m.decode_refund(REPLY.as_bytes(), "another"),
+            Err(Error::Codec(refundwire::Error::RequestIdMismatch))
+        ));
+        // Refusals: the same rule.
+        for (expected, status, bound) in [
+            (ID, RefundStatus::Failed, true),
+            ("", RefundStatus::Unknown, false),
+        ] {
+            let Outcome::Refused(r) = m.decode_refund(REFUSED.as_bytes(), expected).unwrap() else {
+                panic!("not refused")
+            };
+            assert_eq!((r.code.as_str(), r.message.as_str()), ("30", "订单不存在"));
+            assert_eq!(r.status, status);
+            assert_eq!(r.claimed_status, RefundStatus::Failed);
+            assert_eq!(r.trust, Trust::signed(bound));
+            let Outcome::Refused(q) = m.decode_order_query(REFUSED.as_bytes(), expected).unwrap()
+            else {
+                panic!("not refused")
+            };
+            assert_eq!(q.status, status);
+        }
+        // A refund reply is no order query reply.
+        assert!(matches!(
+            m.decode_order_query(REPLY.as_bytes(), ID),
+            Err(Error::Codec(refundwire::Error::WrongMessage(
+                "partnerOrderNo"
+            )))
+        ));
     }
 
     #[test]

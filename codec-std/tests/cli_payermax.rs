@@ -267,23 +267,25 @@ fn decode_meets_every_reply_vector() {
     for c in cases().iter().filter(|c| c.get("expect").is_some()) {
         let name = c["case"].as_str().unwrap();
         let body = c["body"].as_str().unwrap();
-        let header = c["sign"].as_str().map(|s| format!("sign={s}"));
-        let mut args = vec![
-            "decode",
-            "payermax",
-            operation_of(c),
-            "--credentials",
-            &creds,
-        ];
-        if let Some(h) = &header {
-            args.extend(["--header", h]);
-        }
-        let out = run(&args, body.as_bytes());
         let sent: Value = serde_json::from_str(body).unwrap();
+        let header = c["sign"].as_str().map(|s| format!("sign={s}"));
+        let refund = sent["data"]["outRefundNo"]
+            .as_str()
+            .unwrap_or("R1")
+            .to_owned();
+        let op = operation_of(c);
+        let decode = |bind: bool| {
+            let mut args = vec!["decode", "payermax", op, "--credentials", &creds];
+            if let Some(h) = &header {
+                args.extend(["--header", h]);
+            }
+            if bind {
+                args.extend(["--expect-req-msg-id", &refund]);
+            }
+            run(&args, body.as_bytes())
+        };
         match c["expect"].as_str().unwrap() {
             "ok" => {
-                let v = json_out(&out);
-                assert_eq!(v["outcome"], "ok", "{name}");
                 // The page's mapping of refund statuses.
                 let status = match sent["data"]["status"].as_str().unwrap() {
                     "REFUND_SUCCESS" => "succeeded",
@@ -291,7 +293,12 @@ fn decode_meets_every_reply_vector() {
                     "REFUND_FAILED" => "failed",
                     _ => "unknown",
                 };
+                let out = decode(true);
+                let v = json_out(&out);
+                assert_eq!(v["outcome"], "ok", "{name}");
                 assert_eq!(v["status"], status, "{name}");
+                assert_eq!(v["authenticated"], true, "{name}");
+                assert_eq!(v["bound"], true, "{name}");
                 assert_eq!(v["fields"], sent["data"], "{name}");
                 // Numbers are shown as sent (12.345 stays 12.345, 10000 stays 10000).
                 if let Some(amount) = sent["data"].get("refundAmount") {
@@ -301,12 +308,30 @@ fn decode_meets_every_reply_vector() {
                         "{text}"
                     );
                 }
+                // Without --expect-req-msg-id a reply is still decoded, but bound to nothing:
+                // status unknown. A notification is bound to the merchant by its appId.
+                let v = json_out(&decode(false));
+                assert_eq!(v["authenticated"], true, "{name}");
+                if op == "notification" {
+                    assert_eq!(v["bound"], true, "{name}");
+                    assert_eq!(v["status"], status, "{name}");
+                } else {
+                    assert_eq!(v["bound"], false, "{name}");
+                    assert_eq!(v["status"], "unknown", "{name}");
+                }
+                assert_eq!(v["fields"], sent["data"], "{name}");
             }
             "gateway_error" => {
-                let v = json_out(&out);
-                assert_eq!(v["outcome"], "gateway_error", "{name}");
-                assert_eq!(v["code"], sent["code"], "{name}");
-                assert_eq!(v["message"], sent["msg"], "{name}");
+                for bind in [false, true] {
+                    let v = json_out(&decode(bind));
+                    assert_eq!(v["outcome"], "gateway_error", "{name}");
+                    assert_eq!(v["code"], sent["code"], "{name}");
+                    assert_eq!(v["message"], sent["msg"], "{name}");
+                    // Unsigned: proves nothing about the refund.
+                    assert_eq!(v["status"], "unknown", "{name}");
+                    assert_eq!(v["authenticated"], false, "{name}");
+                    assert_eq!(v["bound"], false, "{name}");
+                }
             }
             "error" => {
                 let step = if name.contains("tampered") {
@@ -314,13 +339,118 @@ fn decode_meets_every_reply_vector() {
                 } else {
                     "amount"
                 };
-                assert_rejected(&out, step);
+                assert_rejected(&decode(true), step);
             }
             other => panic!("{name}: unknown expectation {other}"),
         }
         seen += 1;
     }
     assert_eq!(seen, 8);
+}
+
+/// `openssl dgst -sha256 -sign` over `body` with a test key of `tests/vectors/keys`, Base64.
+fn openssl_sign(key: &str, body: &str) -> String {
+    let sign = |args: &[&str], input: &[u8]| {
+        let mut child = Command::new("openssl")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the openssl command line is needed for these tests");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let raw = sign(
+        &["dgst", "-sha256", "-sign", &key_file(key)],
+        body.as_bytes(),
+    );
+    String::from_utf8(sign(&["base64", "-A"], &raw))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn signed_refusals_and_other_kinds_are_never_definite() {
+    let dir = Scratch::new();
+    let creds = dir.credentials(&file_credentials());
+    let decode = |op: &str, sign: &str, extra: &[&str], body: &str| {
+        let header = format!("sign={sign}");
+        let mut args = vec![
+            "decode",
+            "payermax",
+            op,
+            "--credentials",
+            &creds,
+            "--header",
+            &header,
+        ];
+        args.extend(extra);
+        run(&args, body.as_bytes())
+    };
+    // A signed REFUND_FAILED names no refund: replayed against any refund, it is decoded
+    // as PayerMax's refusal, authenticated but not bound, status unknown.
+    let failed = r#"{"code":"REFUND_FAILED","msg":"refund failed"}"#;
+    let sign = openssl_sign("payermax_platform.pem", failed);
+    for op in ["refund", "refund-query"] {
+        for extra in [&[][..], &["--expect-req-msg-id", "R-any"][..]] {
+            let v = json_out(&decode(op, &sign, extra, failed));
+            assert_eq!(v["outcome"], "gateway_error");
+            assert_eq!(v["code"], "REFUND_FAILED");
+            assert_eq!(v["authenticated"], true);
+            assert_eq!(v["bound"], false);
+            assert_eq!(v["status"], "unknown");
+        }
+    }
+    // A signed refundQuery reply posted to the notification endpoint.
+    let q = case("refund_query_response");
+    let q_body = q["body"].as_str().unwrap();
+    let q_sign = q["sign"].as_str().unwrap();
+    assert_rejected(&decode("notification", q_sign, &[], q_body), "kind");
+    // …and as the answer to a refund.
+    assert_rejected(&decode("refund", q_sign, &[], q_body), "kind");
+    // A refund reply as a refundQuery reply.
+    let r = case("refund_response");
+    let (r_body, r_sign) = (r["body"].as_str().unwrap(), r["sign"].as_str().unwrap());
+    assert_rejected(&decode("refund-query", r_sign, &[], r_body), "kind");
+    // The notification as a reply.
+    let n = case("refund_notification");
+    let (n_body, n_sign) = (n["body"].as_str().unwrap(), n["sign"].as_str().unwrap());
+    assert_rejected(&decode("refund-query", n_sign, &[], n_body), "kind");
+    // With --expect-req-msg-id a notification must name that refund.
+    let v = json_out(&decode(
+        "notification",
+        n_sign,
+        &["--expect-req-msg-id", "R1642411016202"],
+        n_body,
+    ));
+    assert_eq!(
+        (v["bound"].clone(), v["status"].clone()),
+        (true.into(), "succeeded".into())
+    );
+    assert_rejected(
+        &decode(
+            "notification",
+            n_sign,
+            &["--expect-req-msg-id", "R0"],
+            n_body,
+        ),
+        "--expect-req-msg-id",
+    );
+    // The merchant's own request reflected back, signed with PayerMax's test key.
+    let request = case("refund_query_request");
+    let request_body = request["body"].as_str().unwrap();
+    let forged = openssl_sign("payermax_platform.pem", request_body);
+    assert_rejected(&decode("refund-query", &forged, &[], request_body), "kind");
+    // …and with its own (merchant) signature: not PayerMax's.
+    let own = request["sign"].as_str().unwrap();
+    assert_rejected(&decode("refund-query", own, &[], request_body), "verify");
+    // An empty `sign` header is no signature: an error reply with it is unsigned.
+    let v = json_out(&decode("refund", "", &[], failed));
+    assert_eq!(v["authenticated"], false);
+    assert_eq!(v["status"], "unknown");
 }
 
 #[test]
@@ -348,7 +478,11 @@ fn decode_refuses_what_it_cannot_verify() {
     );
     // The header name is case-insensitive, as in HTTP.
     let upper = format!("Sign={}", q["sign"].as_str().unwrap());
-    let v = json_out(&decode("refund-query", &["--header", &upper], q_body));
+    let v = json_out(&decode(
+        "refund-query",
+        &["--header", &upper, "--expect-req-msg-id", "R1642411016202"],
+        q_body,
+    ));
     assert_eq!(v["status"], "succeeded");
     // --expect-req-msg-id binds the reply to its outRefundNo: another refund is refused.
     assert_rejected(
@@ -465,6 +599,61 @@ fn explain_shows_the_steps_and_never_the_private_key() {
         }
         assert!(!leaks(&text));
     }
+}
+
+#[test]
+fn explain_says_what_a_reply_proves() {
+    let dir = Scratch::new();
+    let creds = dir.credentials(&file_credentials());
+    let explain = |op: &str, sign: &str, extra: &[&str], body: &str| {
+        let header = format!("sign={sign}");
+        let mut args = vec![
+            "explain",
+            "payermax",
+            op,
+            "--response",
+            "--credentials",
+            &creds,
+            "--header",
+            &header,
+        ];
+        args.extend(extra);
+        let out = run(&args, body.as_bytes());
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let q = case("refund_query_response");
+    let (body, sign) = (q["body"].as_str().unwrap(), q["sign"].as_str().unwrap());
+    let bound = explain(
+        "refund-query",
+        sign,
+        &["--expect-req-msg-id", "R1642411016202"],
+        body,
+    );
+    assert!(
+        bound.contains("bound: its outRefundNo R1642411016202"),
+        "{bound}"
+    );
+    assert!(bound.contains("refund status succeeded"), "{bound}");
+    let unbound = explain("refund-query", sign, &[], body);
+    assert!(unbound.contains("NOT bound"), "{unbound}");
+    assert!(unbound.contains("refund status unknown (PayerMax claims succeeded)"));
+    let other = explain("refund-query", sign, &["--expect-req-msg-id", "R0"], body);
+    assert!(other.contains("REJECTED"), "{other}");
+    assert!(other.contains("must be R0"), "{other}");
+    // An error reply with an empty `sign` header is marked unsigned, everywhere.
+    let failed = r#"{"code":"REFUND_FAILED","msg":"no"}"#;
+    let text = explain("refund", "", &[], failed);
+    assert!(text.contains("(empty: UNSIGNED)"), "{text}");
+    assert!(text.contains("absent: UNSIGNED"), "{text}");
+    assert!(text.contains("UNSIGNED, so unauthenticated"), "{text}");
+    assert!(text.contains("refund status unknown (the code claims failed)"));
+    // Signed, it is still bound to nothing.
+    let signed = openssl_sign("payermax_platform.pem", failed);
+    let text = explain("refund", &signed, &["--expect-req-msg-id", "R1"], failed);
+    assert!(text.contains("signature check\n   valid"), "{text}");
+    assert!(text.contains("names no refund"), "{text}");
+    assert!(text.contains("refund status unknown"), "{text}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod cli_support;
 
-use cli_support::{TempFile, json_out, run, vectors};
+use cli_support::{TempFile, assert_rejected, json_out, run, vectors};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -160,7 +160,8 @@ fn decode_reports_each_outcome() {
                 };
                 assert_eq!(
                     out,
-                    json!({"outcome": "ok", "status": status, "fields": body}),
+                    json!({"outcome": "ok", "status": status, "authenticated": true,
+                           "bound": true, "fields": body}),
                     "{name}"
                 );
                 // Numbers exactly as sent, members in their order.
@@ -171,10 +172,12 @@ fn decode_reports_each_outcome() {
             }
             "gateway_error" => {
                 let out = json_out(&out);
+                // Code 30 (no such order): a signed, bound refusal is a definite failure.
                 assert_eq!(
                     out,
                     json!({"outcome": "gateway_error", "code": body["code"].to_string(),
-                           "message": body["msg"]}),
+                           "message": body["msg"], "status": "failed",
+                           "authenticated": true, "bound": true}),
                     "{name}"
                 );
             }
@@ -211,19 +214,84 @@ fn decode_binds_the_request_id_and_the_operation() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.starts_with("refundwire: check reqMsgId: "), "{err}");
 
-    // The refund reply carries no order `status` 0..3 meaning for an order query: it is
-    // read by that operation's rules (status 1 = paid → unknown for the refund).
-    let out = run(
-        &[
+    // A refund reply is no order query reply (it lacks `partnerOrderNo`), bound or not.
+    for expect in [
+        &["--expect-req-msg-id", reply["req_msg_id"].as_str().unwrap()][..],
+        &[],
+    ] {
+        let mut args = vec![
             "decode",
             "scanforpay",
             "order-query",
             "--credentials",
             creds.path(),
-        ],
-        body,
-    );
-    assert_eq!(json_out(&out)["status"], "unknown");
+        ];
+        args.extend_from_slice(expect);
+        let out = run(&args, body);
+        assert_rejected(&out, "check message kind: ");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("`partnerOrderNo`"),
+            "{out:?}"
+        );
+    }
+}
+
+#[test]
+fn without_an_expected_id_every_status_is_unknown() {
+    // Still decoded and shown, but bound to nothing: refusals too.
+    let creds = creds_file(json!({}));
+    for (name, outcome) in [
+        ("refund_response", "ok"),
+        ("refund_response_dealing", "ok"),
+        ("refund_response_order_missing", "gateway_error"),
+    ] {
+        let reply = cases(|c| c["case"] == name).remove(0);
+        let out = run(
+            &[
+                "decode",
+                "scanforpay",
+                "refund",
+                "--credentials",
+                creds.path(),
+            ],
+            reply["body"].as_str().unwrap().as_bytes(),
+        );
+        let out = json_out(&out);
+        assert_eq!(out["outcome"], outcome, "{name}");
+        assert_eq!(out["status"], "unknown", "{name}");
+        assert_eq!(out["authenticated"], true, "{name}");
+        assert_eq!(out["bound"], false, "{name}");
+    }
+}
+
+#[test]
+fn a_request_sent_back_as_a_reply_is_refused() {
+    // The merchant's own signed request, its `request` renamed `response`.
+    let creds = creds_file(json!({}));
+    let request = cases(|c| c["case"] == "refund_request").remove(0);
+    let renamed = request["body"]
+        .as_str()
+        .unwrap()
+        .replacen("{\"request\":", "{\"response\":", 1);
+    for op in ["refund", "order-query"] {
+        let out = run(
+            &[
+                "decode",
+                "scanforpay",
+                op,
+                "--credentials",
+                creds.path(),
+                "--expect-req-msg-id",
+                request["header"]["reqMsgId"].as_str().unwrap(),
+            ],
+            renamed.as_bytes(),
+        );
+        assert_rejected(&out, "check message kind: ");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("`requestTime`"),
+            "{out:?}"
+        );
+    }
 }
 
 #[test]
@@ -391,4 +459,54 @@ fn explain_never_shows_the_signature_of_bytes_that_do_not_verify() {
         !text.contains(&hex),
         "signature shown for unverified bytes:\n{text}"
     );
+}
+
+#[test]
+fn explain_honours_the_expected_id_and_marks_unsigned_replies() {
+    let creds = creds_file(json!({}));
+    let reply = cases(|c| c["case"] == "refund_response").remove(0);
+    let body = reply["body"].as_str().unwrap();
+    let explain = |stdin: &[u8], extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            "scanforpay",
+            "refund",
+            "--response",
+            "--credentials",
+            creds.path(),
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args, stdin);
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let id = reply["req_msg_id"].as_str().unwrap();
+    let text = explain(body.as_bytes(), &["--expect-req-msg-id", id]);
+    assert!(text.contains("as expected: bound"), "{text}");
+    assert!(text.contains(r#""status":"succeeded","authenticated":true,"bound":true"#));
+    let text = explain(body.as_bytes(), &["--expect-req-msg-id", "another"]);
+    assert!(text.contains("rejected: check reqMsgId"), "{text}");
+    assert!(!text.contains(r#""status":"succeeded""#), "{text}");
+    let text = explain(body.as_bytes(), &[]);
+    assert!(text.contains("NOT BOUND"), "{text}");
+    assert!(text.contains(r#""status":"unknown","authenticated":true,"bound":false"#));
+
+    // No signature, a null one, an empty one: each is marked unsigned.
+    let response = body
+        .strip_prefix("{\"response\":")
+        .unwrap()
+        .split(",\"signature\":")
+        .next()
+        .unwrap();
+    for tail in ["", r#","signature":null"#, r#","signature":"""#] {
+        let unsigned = format!(r#"{{"response":{response}{tail}}}"#);
+        let text = explain(unsigned.as_bytes(), &["--expect-req-msg-id", id]);
+        assert!(text.contains("UNSIGNED"), "{tail}: {text}");
+        assert!(!text.contains("\n   match"), "{tail}: {text}");
+        // The signature those bytes need is in the vectors; only its fingerprint may show.
+        let needed = body.rsplit('"').nth(1).unwrap();
+        assert_eq!(needed.len(), 64);
+        assert!(!text.contains(needed), "{tail}: {text}");
+        assert!(!text.contains(&needed.to_uppercase()), "{tail}: {text}");
+    }
 }

@@ -1,56 +1,52 @@
-//! ScanForPay reply decoding (signed-span scan, SHA-256 check, typed views) never panics, and
-//! a correctly signed object always gets past verification.
+//! ScanForPay refund reply decoding (signed-span scan, SHA-256 check, kind and binding
+//! checks, typed views) never panics; a correctly signed object always gets past
+//! verification; an unbound reply never has a definite status; and no message is accepted
+//! both as a refund reply and as an order query reply.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use refundwire::Error;
-use refundwire::encoding::hex_array;
-use refundwire::gateway::scanforpay::{self, Credentials};
-use refundwire::io::{Cursor, Sink};
-use refundwire::json::Object;
+use refundwire::gateway::scanforpay;
+use refundwire::{Error, RefundStatus, Reply, Verdict};
 
-const ID: &str = "fd03f269-3180-4575-8af0-580483868a29";
+#[path = "scanforpay_sign.rs"]
+mod sign;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(creds) = Credentials::new("63012", b"c4pz0lx9xf26gk7zx5b4ctzkk6oam89o") else {
+    let Some(creds) = sign::creds() else {
         return;
     };
-    // The input as a whole reply (or request).
-    let _ = scanforpay::decode_refund(&creds, data, Some(ID));
-    let _ = scanforpay::decode_order_query(&creds, data, None);
-    let _ = scanforpay::verify_request(&creds, data);
-
-    // The input as the `response` value, correctly signed, so that parsing is reached.
-    let sig: [u8; 64] = hex_array(&scanforpay::digest(data, creds.sign_key()), false);
-    let mut buf = [0u8; 8192];
-    let mut c = Cursor::new(&mut buf);
-    let wrapped = c.write(b"{\"response\":").is_ok()
-        && c.write(data).is_ok()
-        && c.write(b",\"signature\":\"").is_ok()
-        && c.write(&sig).is_ok()
-        && c.write(b"\"}").is_ok();
-    if !wrapped {
-        return;
-    }
-    let message = c.finish();
-    let refund = scanforpay::decode_refund(&creds, message, None);
-    let query = scanforpay::decode_order_query(&creds, message, Some(ID));
-    if let Ok(refundwire::Reply::Accepted(r)) = &refund {
-        let _ = (r.status(), r.amount());
-    }
-    if let Ok(refundwire::Reply::Accepted(q)) = &query {
-        let _ = (q.status(), q.amount());
-    }
-    // A value that is exactly one JSON object is its own signed span: it must verify.
-    if data.first() == Some(&b'{') && data.last() == Some(&b'}') && Object::parse(data).is_ok() {
-        for got in [refund.err(), query.err()] {
+    sign::each_message(data, b"response", true, |msg, signed| {
+        let bound = scanforpay::decode_refund(&creds, msg, sign::ID);
+        let unbound = scanforpay::decode_refund(&creds, msg, "");
+        let _ = scanforpay::verify_response(&creds, msg, sign::ID);
+        if let Ok(r) = &unbound {
+            assert_eq!(
+                r.status(),
+                RefundStatus::Unknown,
+                "definite without binding"
+            );
+            assert!(!r.trust().bound);
+        }
+        if let Ok(r) = &bound {
+            assert!(r.trust().authenticated);
+            if let Reply::Accepted(view) = r {
+                let _ = (view.amount(), view.status());
+                let query = scanforpay::decode_order_query(&creds, msg, sign::ID);
+                assert!(
+                    !matches!(query, Ok(Reply::Accepted(_))),
+                    "accepted as both a refund and an order query reply"
+                );
+            }
+        }
+        // A signed value that is exactly one JSON object verifies.
+        if signed && sign::is_one_object(data) {
             assert!(
                 !matches!(
-                    got,
-                    Some(Error::SignatureMismatch(_) | Error::SignatureMissing(_))
+                    bound,
+                    Err(Error::SignatureMismatch(_) | Error::SignatureMissing(_))
                 ),
-                "{got:?}"
+                "{bound:?}"
             );
         }
-    }
+    });
 });

@@ -2,13 +2,13 @@
 //! counting allocator, with a signer and a verifier that do not allocate either (they replay
 //! the vectors' signatures, as a secure element holding the same keys would produce them).
 
-use refundwire::Result;
 use refundwire::crypto::{RsaSigner, RsaVerifier, ct_eq};
 use refundwire::gateway::payermax::{
     self, Credentials, Envelope, RefundQuery, RefundRequest, SIGN_MAX,
 };
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
+use refundwire::{Result, Verdict};
 use refundwire_std::rsa::RsaPublicKey;
 use refundwire_tests::{
     CountingAllocator, case, cases, count_allocations, s, vectors, vectors_dir,
@@ -154,9 +154,9 @@ fn decoding_allocates_nothing() {
             let sign = sign.as_deref();
             // Ok(true): accepted; Ok(false): refused; Err: rejected.
             let got = match kind.as_str() {
-                "refund" => payermax::decode_refund(&verifier, sign, body)
+                "refund" => payermax::decode_refund(&verifier, sign, body, "R2")
                     .map(|r| r.accepted().map(|v| v.status()).is_some()),
-                "refund_query" => payermax::decode_refund_query(&verifier, sign, body)
+                "refund_query" => payermax::decode_refund_query(&verifier, sign, body, "")
                     .map(|r| r.accepted().map(|v| v.status()).is_some()),
                 _ => payermax::decode_refund_notification(&creds, &verifier, sign, body)
                     .map(|r| r.accepted().map(|v| v.status()).is_some()),

@@ -9,7 +9,7 @@ use refundwire::gateway::payermax::{
 };
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
-use refundwire::{Error, RefundStatus};
+use refundwire::{Error, RefundStatus, Verdict};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 use refundwire_tests::{key_path, openssl_rsa_sign_b64, openssl_rsa_verifies};
 
@@ -136,11 +136,11 @@ proptest! {
             units % 100,
         );
         let sign = openssl_rsa_sign_b64(&key_path("payermax_platform.pem"), body.as_bytes());
-        let v = payermax::decode_refund_query(&platform(), Some(sign.as_bytes()), body.as_bytes())
+        let v = payermax::decode_refund_query(&platform(), Some(sign.as_bytes()), body.as_bytes(), &out_refund_no)
             .unwrap()
             .accepted()
             .unwrap();
-        prop_assert_eq!(v.refund.out_refund_no.to_string(), out_refund_no);
+        prop_assert_eq!(v.refund.out_refund_no.to_string(), out_refund_no.clone());
         prop_assert_eq!(v.refund.refund_amount.minor, units);
         prop_assert_eq!(v.verified.msg.unwrap().to_string(), msg);
         let expected = match status {
@@ -154,7 +154,7 @@ proptest! {
         // Signed with the merchant's key instead of PayerMax's: refused.
         let wrong = openssl_rsa_sign_b64(&key_path("payermax_merchant.pem"), body.as_bytes());
         prop_assert_eq!(
-            payermax::decode_refund_query(&platform(), Some(wrong.as_bytes()), body.as_bytes()).map(|_| ()),
+            payermax::decode_refund_query(&platform(), Some(wrong.as_bytes()), body.as_bytes(), &out_refund_no).map(|_| ()),
             Err(Error::SignatureMismatch("sign"))
         );
     }

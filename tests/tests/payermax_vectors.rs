@@ -6,7 +6,7 @@ use refundwire::gateway::payermax::{
 };
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
-use refundwire::{Error, RefundStatus, Reply};
+use refundwire::{Error, RefundStatus, Reply, Trust, Verdict};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 use refundwire_tests::{case, cases, s, vectors, vectors_dir};
 use serde_json::Value;
@@ -121,6 +121,9 @@ type Outcome = Result<(RefundStatus, Value), Result<(String, String), Error>>;
 
 fn decode(k: &Keys, c: &Value) -> Outcome {
     let body = s(c, "body").as_bytes();
+    // Bound to the refund the reply names, as a caller who sent it would be.
+    let sent: Value = serde_json::from_str(s(c, "body")).unwrap();
+    let expected = sent["data"]["outRefundNo"].as_str().unwrap_or("R1");
     let creds = Credentials::new(&k.app_id, Some(&k.merchant_no)).unwrap();
     let members = |o: &refundwire::json::Object<'_>| serde_json::from_str(o.raw()).unwrap();
     macro_rules! outcome {
@@ -135,8 +138,18 @@ fn decode(k: &Keys, c: &Value) -> Outcome {
         };
     }
     match c["kind"].as_str().unwrap_or("notification") {
-        "refund" => outcome!(payermax::decode_refund(&k.platform, sign_of(c), body)),
-        "refund_query" => outcome!(payermax::decode_refund_query(&k.platform, sign_of(c), body)),
+        "refund" => outcome!(payermax::decode_refund(
+            &k.platform,
+            sign_of(c),
+            body,
+            expected
+        )),
+        "refund_query" => outcome!(payermax::decode_refund_query(
+            &k.platform,
+            sign_of(c),
+            body,
+            expected
+        )),
         "notification" => outcome!(payermax::decode_refund_notification(
             &creds,
             &k.platform,
@@ -159,9 +172,17 @@ fn reply_cases_meet_their_expectation() {
         let outcome = decode(&k, c);
         match s(c, "expect") {
             "ok" => {
-                let (_, data) = outcome.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                let (status, data) = outcome.unwrap_or_else(|e| panic!("{name}: {e:?}"));
                 let body: Value = serde_json::from_str(s(c, "body")).unwrap();
                 assert_eq!(data, body["data"], "{name}");
+                // Signed and bound: the page's mapping of refund statuses.
+                let expected = match body["data"]["status"].as_str().unwrap() {
+                    "REFUND_SUCCESS" => RefundStatus::Succeeded,
+                    "REFUND_PENDING" => RefundStatus::Pending,
+                    "REFUND_FAILED" => RefundStatus::Failed,
+                    _ => RefundStatus::Unknown,
+                };
+                assert_eq!(status, expected, "{name}");
             }
             "gateway_error" => {
                 let body: Value = serde_json::from_str(s(c, "body")).unwrap();
@@ -188,11 +209,17 @@ fn reply_cases_decode_to_the_documented_values() {
 
     for name in ["refund_query_response", "refund_query_response_pretty"] {
         let (b, g) = (body(name), sign(name));
-        let v = payermax::decode_refund_query(&k.platform, Some(g.as_bytes()), b.as_bytes())
-            .unwrap()
-            .accepted()
-            .unwrap();
+        let v = payermax::decode_refund_query(
+            &k.platform,
+            Some(g.as_bytes()),
+            b.as_bytes(),
+            "R1642411016202",
+        )
+        .unwrap()
+        .accepted()
+        .unwrap();
         assert_eq!(v.refund.out_refund_no, "R1642411016202");
+        assert_eq!(v.trust, Trust::signed(true));
         assert_eq!(
             v.refund.refund_trade_no.unwrap(),
             "20220117091657TI790000055087"
@@ -210,7 +237,7 @@ fn reply_cases_decode_to_the_documented_values() {
         body("refund_query_response_kwd_fils"),
         sign("refund_query_response_kwd_fils"),
     );
-    let v = payermax::decode_refund_query(&k.platform, Some(g.as_bytes()), b.as_bytes())
+    let v = payermax::decode_refund_query(&k.platform, Some(g.as_bytes()), b.as_bytes(), "R3")
         .unwrap()
         .accepted()
         .unwrap();
@@ -222,7 +249,7 @@ fn reply_cases_decode_to_the_documented_values() {
         sign("refund_query_response_usd_three_decimals"),
     );
     assert!(matches!(
-        payermax::decode_refund_query(&k.platform, Some(g.as_bytes()), b.as_bytes()),
+        payermax::decode_refund_query(&k.platform, Some(g.as_bytes()), b.as_bytes(), "R1"),
         Err(Error::Amount(_))
     ));
 
@@ -231,31 +258,41 @@ fn reply_cases_decode_to_the_documented_values() {
         sign("refund_query_response_tampered"),
     );
     assert_eq!(
-        payermax::decode_refund_query(&k.platform, Some(g.as_bytes()), b.as_bytes()).map(|_| ()),
+        payermax::decode_refund_query(
+            &k.platform,
+            Some(g.as_bytes()),
+            b.as_bytes(),
+            "R1642411016202"
+        )
+        .map(|_| ()),
         Err(Error::SignatureMismatch("sign"))
     );
     // The tampered body without any signature is a success claim without proof.
     assert_eq!(
-        payermax::decode_refund_query(&k.platform, None, b.as_bytes()).map(|_| ()),
+        payermax::decode_refund_query(&k.platform, None, b.as_bytes(), "R1642411016202")
+            .map(|_| ()),
         Err(Error::SignatureMissing("sign"))
     );
 
     let (b, g) = (body("refund_response"), sign("refund_response"));
-    let v = payermax::decode_refund(&k.platform, Some(g.as_bytes()), b.as_bytes())
+    let v = payermax::decode_refund(&k.platform, Some(g.as_bytes()), b.as_bytes(), "R2")
         .unwrap()
         .accepted()
         .unwrap();
     assert_eq!(v.out_refund_no, "R2");
+    assert_eq!(v.trust, Trust::signed(true));
     assert_eq!(v.trade_order_no.unwrap(), "T2");
     assert_eq!(v.refund_trade_no.unwrap(), "RT2");
     assert_eq!(v.status(), RefundStatus::Pending);
 
     let b = body("refund_query_error_unsigned");
-    let r = payermax::decode_refund_query(&k.platform, None, b.as_bytes())
+    let r = payermax::decode_refund_query(&k.platform, None, b.as_bytes(), "R1")
         .unwrap()
         .refused()
         .unwrap();
     assert_eq!(r.code, Code::OrderNotExist);
+    assert_eq!(r.trust, Trust::UNSIGNED);
+    assert_eq!(r.status(), RefundStatus::Unknown);
     assert_eq!(r.message.unwrap(), "order not exist");
 
     let (b, g) = (body("refund_notification"), sign("refund_notification"));
@@ -273,6 +310,7 @@ fn reply_cases_decode_to_the_documented_values() {
     );
     assert_eq!(n.notify_time.unwrap(), "2024-03-05T09:33:54.540+00:00");
     assert_eq!(n.status(), RefundStatus::Succeeded);
+    assert_eq!(n.trust, Trust::signed(true));
     assert_eq!(
         payermax::NOTIFICATION_ACK,
         br#"{"code":"SUCCESS","msg":"Success"}"#
@@ -304,7 +342,7 @@ fn every_single_byte_change_of_a_signed_reply_is_rejected() {
     for i in 0..body.len() {
         body[i] ^= 0x01;
         assert!(
-            payermax::decode_refund(&k.platform, Some(sign), &body).is_err(),
+            payermax::decode_refund(&k.platform, Some(sign), &body, "R2").is_err(),
             "flipped byte {i}"
         );
         body[i] ^= 0x01;
@@ -312,7 +350,7 @@ fn every_single_byte_change_of_a_signed_reply_is_rejected() {
     // Trailing whitespace is part of the signed bytes too.
     body.push(b'\n');
     assert_eq!(
-        payermax::decode_refund(&k.platform, Some(sign), &body).map(|_| ()),
+        payermax::decode_refund(&k.platform, Some(sign), &body, "R2").map(|_| ()),
         Err(Error::SignatureMismatch("sign"))
     );
 }

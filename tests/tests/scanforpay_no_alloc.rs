@@ -49,13 +49,13 @@ fn encode_and_decode_do_not_allocate() {
             .len();
         let mut amounts = [0u64; 4];
         for (slot, reply) in amounts.iter_mut().zip(&replies) {
-            *slot = match scanforpay::decode_refund(&creds, reply, Some(id)).unwrap() {
+            *slot = match scanforpay::decode_refund(&creds, reply, id).unwrap() {
                 refundwire::Reply::Accepted(r) => r.order_amount,
                 refundwire::Reply::Refused(r) => r.code.as_wire().parse().unwrap(),
             };
         }
-        let rejected = scanforpay::decode_refund(&creds, &tampered, Some(id)).is_err();
-        let query_refused = scanforpay::decode_order_query(&creds, &replies[2], Some(id))
+        let rejected = scanforpay::decode_refund(&creds, &tampered, id).is_err();
+        let query_refused = scanforpay::decode_order_query(&creds, &replies[2], id)
             .unwrap()
             .refused()
             .is_some();

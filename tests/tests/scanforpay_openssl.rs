@@ -9,7 +9,7 @@
 use proptest::prelude::*;
 use refundwire::gateway::scanforpay::{self, Credentials, RefundRequest, RequestHeader};
 use refundwire::time::Timestamp;
-use refundwire::{Error, RefundStatus, Reply};
+use refundwire::{Error, RefundStatus, Reply, Verdict};
 use serde_json::{Value, json};
 
 use refundwire_tests::openssl_digest_hex;
@@ -110,7 +110,7 @@ proptest! {
         } else {
             format!("{{\"response\":{text},\"signature\":\"{sig}\"}}")
         };
-        let r = match scanforpay::decode_refund(&creds, body.as_bytes(), Some("id-1")).unwrap() {
+        let r = match scanforpay::decode_refund(&creds, body.as_bytes(), "id-1").unwrap() {
             Reply::Accepted(r) => r,
             Reply::Refused(r) => panic!("refused: {r:?}"),
         };
@@ -128,7 +128,7 @@ proptest! {
         tampered[at] = if b.is_ascii_digit() { b'0' + (b - b'0' + 1) % 10 }
             else if b.is_ascii() && b != b'"' && b != b'\\' { if b == b' ' { b'\t' } else { b' ' } }
             else { return Ok(()) };
-        let got = scanforpay::decode_refund(&creds, &tampered, Some("id-1"));
+        let got = scanforpay::decode_refund(&creds, &tampered, "id-1");
         prop_assert!(
             matches!(got, Err(Error::SignatureMismatch(_)) | Err(Error::Json { .. })),
             "{:?}", got

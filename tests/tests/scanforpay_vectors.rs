@@ -5,7 +5,7 @@ use refundwire::gateway::scanforpay::{
     TimeField,
 };
 use refundwire::time::Timestamp;
-use refundwire::{Error, RefundStatus, Reply};
+use refundwire::{Error, RefundStatus, Reply, Trust, Verdict};
 use refundwire_tests::{case, cases, s, vectors};
 use serde::Deserialize;
 use serde_json::Value;
@@ -73,7 +73,7 @@ fn response_cases() {
         assert_eq!(s(c, "kind"), "refund", "{name}: unknown kind");
         let expected = &c["response_body"];
         let id = s(c, "req_msg_id");
-        let got = scanforpay::decode_refund(&creds, s(c, "body").as_bytes(), Some(id));
+        let got = scanforpay::decode_refund(&creds, s(c, "body").as_bytes(), id);
         match (s(c, "expect"), got) {
             ("ok", Ok(Reply::Accepted(r))) => {
                 let members: Value = serde_json::from_str(r.body.raw()).unwrap();
@@ -88,6 +88,7 @@ fn response_cases() {
                     2 => RefundStatus::Failed,
                     other => panic!("{name}: status {other}"),
                 };
+                assert_eq!(r.trust, Trust::signed(true), "{name}");
                 assert_eq!(r.status(), status, "{name}");
                 assert_eq!(
                     r.amount().unwrap().currency.code(),
@@ -98,6 +99,9 @@ fn response_cases() {
                 assert_eq!(r.code.as_wire(), expected["code"].to_string(), "{name}");
                 assert_eq!(r.code, ResultCode::OrderNotFound);
                 assert_eq!(r.message.unwrap(), expected["msg"].as_str().unwrap());
+                // Signed and bound: code 30 (no such order) is a definite failure.
+                assert_eq!(r.trust, Trust::signed(true), "{name}");
+                assert_eq!(r.status(), RefundStatus::Failed, "{name}");
             }
             ("error", Err(e)) => {
                 assert_eq!(e, Error::SignatureMismatch("signature"), "{name}");
@@ -118,16 +122,19 @@ fn a_reply_to_another_request_is_an_error() {
     let c = case("scanforpay", "refund_response");
     let body = s(&c, "body").as_bytes();
     assert_eq!(
-        scanforpay::decode_refund(&creds, body, Some("fd03f269-3180-4575-8af0-8f6cf324fb0f"))
+        scanforpay::decode_refund(&creds, body, "fd03f269-3180-4575-8af0-8f6cf324fb0f")
             .unwrap_err(),
         Error::RequestIdMismatch
     );
-    // Without an expected id, the same reply decodes.
-    let r = scanforpay::decode_refund(&creds, body, None)
+    // Without an expected id, the same reply decodes, but proves nothing about a refund.
+    let r = scanforpay::decode_refund(&creds, body, "")
         .unwrap()
         .accepted()
         .unwrap();
     assert_eq!(r.state, RefundState::Refunded);
+    assert_eq!(r.trust, Trust::signed(false));
+    assert_eq!(r.claimed_status(), RefundStatus::Succeeded);
+    assert_eq!(r.status(), RefundStatus::Unknown);
 }
 
 #[test]
@@ -136,7 +143,7 @@ fn a_wrong_key_or_a_moved_byte_is_rejected() {
     let wrong = Credentials::new(&partner_no, b"c4pz0lx9xf26gk7zx5b4ctzkk6oam89p").unwrap();
     let c = case("scanforpay", "refund_response_pretty_printed");
     assert_eq!(
-        scanforpay::decode_refund(&wrong, s(&c, "body").as_bytes(), None).unwrap_err(),
+        scanforpay::decode_refund(&wrong, s(&c, "body").as_bytes(), "").unwrap_err(),
         Error::SignatureMismatch("signature")
     );
     // Re-spacing the signed span (what a re-serializing proxy does) breaks the signature.
@@ -144,7 +151,7 @@ fn a_wrong_key_or_a_moved_byte_is_rejected() {
     let creds = Credentials::new(&partner_no, key.as_bytes()).unwrap();
     let respaced = s(&c, "body").replacen("\n  \"header\"", "\"header\"", 1);
     assert_eq!(
-        scanforpay::decode_refund(&creds, respaced.as_bytes(), None).unwrap_err(),
+        scanforpay::decode_refund(&creds, respaced.as_bytes(), "").unwrap_err(),
         Error::SignatureMismatch("signature")
     );
     // Whitespace outside the signed span is not signed, and changes nothing.
@@ -152,7 +159,7 @@ fn a_wrong_key_or_a_moved_byte_is_rejected() {
         " {} \n",
         s(&c, "body").replacen("},\"signature\"", "} , \"signature\"", 1)
     );
-    assert!(scanforpay::decode_refund(&creds, padded.as_bytes(), None).is_ok());
+    assert!(scanforpay::decode_refund(&creds, padded.as_bytes(), "").is_ok());
 }
 
 #[test]

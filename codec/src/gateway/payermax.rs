@@ -12,10 +12,10 @@
 //!   public key before anything is parsed. PayerMax's own SDKs verify only successful replies
 //!   (`code` = `APPLY_SUCCESS`), and error replies may come unsigned, so:
 //!   a successful reply without a valid `sign` is an error; an *unsigned* reply with another
-//!   code is the gateway's refusal ([`Reply::Refused`]) — unauthenticated, so treat it as
-//!   "not done yet" and confirm with a signed `refundQuery` before acting on it. A `sign`
-//!   that is present must verify, whatever the code. Notifications must always be signed
-//!   (anyone can POST to a webhook).
+//!   code is the gateway's refusal ([`Reply::Refused`]) — unauthenticated, so its status is
+//!   `Unknown`: confirm with a signed `refundQuery` before acting on it. A `sign` that is
+//!   present must verify, whatever the code. Notifications must always be signed (anyone can
+//!   POST to a webhook).
 //! - `requestTime` is RFC 3339 with exactly three millisecond digits and an offset
 //!   (`2022-01-17T07:01:23.737+00:00`), from an instant the caller supplies (core has no
 //!   clock); PayerMax refuses one more than two minutes off (`REQ_TIME_OVER_TIME`).
@@ -27,6 +27,65 @@
 //! Limits: ids at most [`ID_MAX`] characters, `merchantNo` [`MERCHANT_NO_MAX`], `comments`
 //! [`COMMENTS_MAX`], `refundNotifyUrl` [`NOTIFY_URL_MAX`], `version`/`keyVersion`
 //! [`VERSION_MAX`]; lengths count UTF-16 code units, as PayerMax's Java validation does.
+//! A body never needs more than [`REFUND_BODY_MAX`] (`refund`) or [`REFUND_QUERY_BODY_MAX`]
+//! (`refundQuery`) bytes, nor a `sign` value more than [`SIGN_MAX`]; an encoder given less
+//! reports that constant in [`Error::BufferTooSmall`].
+//!
+//! # Telling messages apart
+//!
+//! Replies and notifications are all signed with the same PayerMax key, and requests have the
+//! same envelope shape in the other direction, so a signature alone does not say what a body
+//! is. The decoders read the members that do, and refuse a body of another kind with
+//! [`Error::WrongMessage`] naming the member that gave it away:
+//!
+//! | decoder | refuses when present | requires |
+//! |---|---|---|
+//! | every decoder | `requestTime`, `version` (a request, the other direction) | `code` |
+//! | [`decode_refund`], [`decode_refund_query`] | `notifyType`, `notifyTime` (a notification) | |
+//! | [`decode_refund`] | `data.refundAmount`, `data.refundCurrency`, `data.outTradeNo` (a `refundQuery` reply or a notification) | |
+//! | [`decode_refund_query`] | `data.tradeOrderNo` (a `refund` reply) | `data.refundAmount`, `data.refundCurrency` |
+//! | [`decode_refund_notification`] | | `notifyType` = `REFUND`; `appId` = ours; `merchantNo` = ours when the credentials have one |
+//!
+//! A missing or other `notifyType` is [`Error::WrongMessage`] too; a missing `appId` or
+//! `merchantNo` is [`Error::MissingField`], another merchant's [`Error::InvalidField`], and a
+//! `refundQuery` reply without its amount [`Error::MissingField`].
+//!
+//! A `refund` reply and a `refundQuery` reply are told apart by their `data` members alone:
+//! PayerMax documents `tradeOrderNo` only in the former and the amount, currency and
+//! `outTradeNo` only in the latter. A reply carries neither `notifyType` nor `appId`, so a
+//! signed `refundQuery` reply posted to the notification endpoint is refused.
+//!
+//! # What a status can prove
+//!
+//! Every decoded message carries a [`Trust`] and implements [`Verdict`]: its
+//! [`status`](Verdict::status) is the status PayerMax claims (`claimed_status`) only when the
+//! message is **authenticated** (PayerMax's `sign` verified over the raw body) and **bound**
+//! (an authenticated member names what the caller expects); otherwise `Unknown`.
+//!
+//! - **`refund` and `refundQuery` replies** (`APPLY_SUCCESS`, always signed) are bound when
+//!   the signed `data.outRefundNo` equals the merchant refund number the caller passes as
+//!   `expected`; a different one is [`Error::RequestIdMismatch`], an empty `expected` binds
+//!   nothing (status `Unknown`). Then `data.status` is definite: `REFUND_PENDING` → Pending,
+//!   `REFUND_SUCCESS` → Succeeded, `REFUND_FAILED` → Failed. PayerMax replies carry no nonce,
+//!   so an old signed reply about the *same* refund can be replayed; that is harmless
+//!   because a refund's status only moves from pending to a final state, so what it says
+//!   was true and a final state stays true. A reply about another refund cannot be passed
+//!   off, and a `refundQuery` asked by `refundTradeNo` alone is bound only if the caller
+//!   also knows its `outRefundNo`.
+//! - **Refusals** (any other `code`) are **never definite**. Unsigned ones are not
+//!   authenticated. Signed ones name no refund (PayerMax documents no `data` on them, and
+//!   the codec binds none even if one is sent): a signed `REFUND_FAILED` proves PayerMax
+//!   said it once, not that it said it about *this* refund, and could be replayed against
+//!   any other. The code still says what it would mean ([`Code`]'s [`Claim`]): codes after
+//!   which an earlier attempt with the same `outRefundNo` may have gone through claim
+//!   `Unknown` too.
+//! - **Notifications** must be signed and are bound to the merchant, not to a request:
+//!   `appId` (and `merchantNo`, when the credentials have one) must be the credentials' own,
+//!   and `notifyType` must be `REFUND`. A notification names its refund in
+//!   `data.outRefundNo`, which the caller looks up among its own refunds
+//!   ([`RefundNotification::is_for`] checks it against one). With `APPLY_SUCCESS`, its
+//!   `data.status` is definite (`REFUND_SUCCESS` or `REFUND_FAILED`); a notification with
+//!   another code is a refusal, `Unknown` like any other.
 //!
 //! ```
 //! use refundwire::crypto::RsaSigner;
@@ -44,7 +103,8 @@
 //! // 2024-03-05T07:01:23.737+00:00, from the device's clock.
 //! let envelope = Envelope::new(Timestamp::utc(1_709_622_083_737)?);
 //! let query = RefundQuery { out_refund_no: Some("R1046563414839"), refund_trade_no: None };
-//! let (mut body, mut sign) = ([0u8; 512], [0u8; payermax::SIGN_MAX]);
+//! let mut body = [0u8; payermax::REFUND_QUERY_BODY_MAX];
+//! let mut sign = [0u8; payermax::SIGN_MAX];
 //! let request = payermax::encode_refund_query(
 //!     &creds, &envelope, &query, &SecureElement, &mut body, &mut sign,
 //! )?;
@@ -59,7 +119,7 @@ use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Object, Value};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
 use crate::time::Timestamp;
-use crate::{RefundStatus, Refusal, Reply, wire_enum};
+use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 
 /// Longest id (`appId`, `outRefundNo`, `outTradeNo`, `refundTradeNo`), in UTF-16 units.
 pub const ID_MAX: usize = 64;
@@ -88,6 +148,34 @@ pub const SIGN_HEADER: &str = "sign";
 pub const API_REFUND: &str = "refund";
 /// `apiName` of a refund inquiry.
 pub const API_REFUND_QUERY: &str = "refundQuery";
+
+/// Bytes one UTF-16 unit of a string member can take in the body: a control character is
+/// written `\u00XX` (6 bytes); anything else takes at most 3 bytes per unit (a character
+/// outside the BMP is 4 bytes for 2 units).
+const ESCAPED_UNIT_MAX: usize = 6;
+/// `requestTime` is always `YYYY-MM-DDTHH:MM:SS.mmm±HH:MM`.
+const REQUEST_TIME_LEN: usize = 29;
+/// Longest `refundAmount` text: `u64::MAX` minor units have 20 digits, plus the point
+/// ([`amount_decimals`] never exceeds the ISO exponent, so no digit is added).
+const AMOUNT_TEXT_MAX: usize = 21;
+/// An ISO 4217 code.
+const CURRENCY_LEN: usize = 3;
+/// Longest envelope strings besides the time: `version`, `keyVersion`, `appId`, `merchantNo`.
+const ENVELOPE_UNITS_MAX: usize = 2 * VERSION_MAX + ID_MAX + MERCHANT_NO_MAX;
+
+/// Longest `refund` body [`write_refund_body`] and [`encode_refund`] can write: every string
+/// at its limit in control characters (`\u00XX` each), the time, the longest amount text.
+pub const REFUND_BODY_MAX: usize = r#"{"version":"","keyVersion":"","requestTime":"","appId":"","merchantNo":"","data":{"outRefundNo":"","outTradeNo":"","refundAmount":,"refundCurrency":"","comments":"","refundNotifyUrl":""}}"#.len()
+    + ESCAPED_UNIT_MAX * (ENVELOPE_UNITS_MAX + 2 * ID_MAX + COMMENTS_MAX + NOTIFY_URL_MAX)
+    + REQUEST_TIME_LEN
+    + AMOUNT_TEXT_MAX
+    + CURRENCY_LEN;
+
+/// Longest `refundQuery` body [`write_refund_query_body`] and [`encode_refund_query`] can
+/// write (both ids given, every string at its limit in control characters).
+pub const REFUND_QUERY_BODY_MAX: usize = r#"{"version":"","keyVersion":"","requestTime":"","appId":"","merchantNo":"","data":{"outRefundNo":"","refundTradeNo":""}}"#.len()
+    + ESCAPED_UNIT_MAX * (ENVELOPE_UNITS_MAX + 2 * ID_MAX)
+    + REQUEST_TIME_LEN;
 
 /// Which merchant app speaks. The private key is not here: it sits behind the
 /// [`RsaSigner`] passed to the encoders.
@@ -199,8 +287,7 @@ fn check_len(value: &str, max: usize, field: &'static str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::MissingField(field));
     }
-    // Bytes bound UTF-16 units from above, so most values skip the count.
-    if value.len() > max && value.encode_utf16().count() > max {
+    if value.encode_utf16().count() > max {
         return Err(Error::FieldTooLong(field));
     }
     Ok(())
@@ -263,34 +350,43 @@ impl RefundQuery<'_> {
     }
 }
 
-/// Writes the envelope around `data` into `out` (unsigned) and returns the body.
+/// Writes the envelope around `data` into `out` (unsigned) and returns the body. A short
+/// `out` is reported as needing `max`, the documented worst case of that body.
 fn write_body<'b>(
     creds: &Credentials<'_>,
     envelope: &Envelope<'_>,
     data: impl FnOnce(&mut JsonWriter<Cursor<'b>>) -> Result<()>,
     out: &'b mut [u8],
+    max: usize,
 ) -> Result<&'b [u8]> {
     check_envelope(envelope)?;
-    let mut time = [0u8; 32];
+    let mut time = [0u8; REQUEST_TIME_LEN];
     let mut time_out = Cursor::new(&mut time);
     envelope.request_time.write_rfc3339(true, &mut time_out)?;
     let time = core::str::from_utf8(time_out.finish()).map_err(|_| Error::Time)?;
 
     let mut w = JsonWriter::new(Cursor::new(out));
-    w.begin_object()?;
-    w.member_str("version", envelope.version)?;
-    w.member_str("keyVersion", envelope.key_version)?;
-    w.member_str("requestTime", time)?;
-    w.member_str("appId", creds.app_id)?;
-    w.member_opt_str("merchantNo", creds.merchant_no)?;
-    w.name("data")?;
-    data(&mut w)?;
-    w.end_object()?;
-    Ok(w.into_inner().finish())
+    let written = (|| {
+        w.begin_object()?;
+        w.member_str("version", envelope.version)?;
+        w.member_str("keyVersion", envelope.key_version)?;
+        w.member_str("requestTime", time)?;
+        w.member_str("appId", creds.app_id)?;
+        w.member_opt_str("merchantNo", creds.merchant_no)?;
+        w.name("data")?;
+        data(&mut w)?;
+        w.end_object()
+    })();
+    match written {
+        Err(Error::BufferTooSmall { .. }) => Err(Error::BufferTooSmall { needed: max }),
+        Err(other) => Err(other),
+        Ok(()) => Ok(w.into_inner().finish()),
+    }
 }
 
 /// Writes the unsigned `refund` body into `out` (for callers that sign elsewhere, and for
-/// showing the string that is signed).
+/// showing the string that is signed). [`REFUND_BODY_MAX`] bytes always suffice; with less,
+/// a body that does not fit is [`Error::BufferTooSmall`] naming that constant.
 pub fn write_refund_body<'b>(
     creds: &Credentials<'_>,
     envelope: &Envelope<'_>,
@@ -298,10 +394,18 @@ pub fn write_refund_body<'b>(
     out: &'b mut [u8],
 ) -> Result<&'b [u8]> {
     request.check()?;
-    write_body(creds, envelope, |w| request.write_data(w), out)
+    write_body(
+        creds,
+        envelope,
+        |w| request.write_data(w),
+        out,
+        REFUND_BODY_MAX,
+    )
 }
 
-/// Writes the unsigned `refundQuery` body into `out`.
+/// Writes the unsigned `refundQuery` body into `out`. [`REFUND_QUERY_BODY_MAX`] bytes always
+/// suffice; with less, a body that does not fit is [`Error::BufferTooSmall`] naming that
+/// constant.
 pub fn write_refund_query_body<'b>(
     creds: &Credentials<'_>,
     envelope: &Envelope<'_>,
@@ -309,17 +413,40 @@ pub fn write_refund_query_body<'b>(
     out: &'b mut [u8],
 ) -> Result<&'b [u8]> {
     query.check()?;
-    write_body(creds, envelope, |w| query.write_data(w), out)
+    write_body(
+        creds,
+        envelope,
+        |w| query.write_data(w),
+        out,
+        REFUND_QUERY_BODY_MAX,
+    )
+}
+
+/// A signer whose own buffer complaints are signer failures, so that the only
+/// [`Error::BufferTooSmall`] left in [`sign`] is about the caller's `out`.
+struct SignerOnly<'s, S: ?Sized>(&'s S);
+
+impl<S: RsaSigner + ?Sized> RsaSigner for SignerOnly<'_, S> {
+    fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize> {
+        self.0.sign_sha256(message, out).map_err(|e| match e {
+            Error::BufferTooSmall { .. } => Error::Signer,
+            other => other,
+        })
+    }
 }
 
 /// The `sign` header value of `body`: Base64 of its RSA-SHA256 signature, into `out`
-/// ([`SIGN_MAX`] bytes always suffice; 344 for RSA-2048).
+/// ([`SIGN_MAX`] bytes always suffice; 344 for RSA-2048). An `out` too short for this
+/// signature is [`Error::BufferTooSmall`] naming [`SIGN_MAX`].
 pub fn sign<'s, S: RsaSigner + ?Sized>(
     signer: &S,
     body: &[u8],
     out: &'s mut [u8],
 ) -> Result<&'s str> {
-    crypto::rsa_sign_base64(signer, body, out)
+    crypto::rsa_sign_base64(&SignerOnly(signer), body, out).map_err(|e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: SIGN_MAX },
+        other => other,
+    })
 }
 
 /// Encodes a `refund`: the body into `body_out`, its `sign` header value into `sign_out`.
@@ -394,29 +521,45 @@ wire_enum! {
     }
 }
 
-impl crate::Claim for Code<'_> {
-    fn claimed_status(&self) -> RefundStatus {
-        self.status()
-    }
-}
-
-impl Code<'_> {
-    /// What a reply with this code says about the refund, in neutral terms.
+impl Claim for Code<'_> {
+    /// What a reply with this code says about the refund, before the trust rule (and no
+    /// PayerMax refusal is ever definite: see the module docs).
     ///
-    /// `APPLY_SUCCESS` is Pending until `data.status` says more. Codes that refuse the
-    /// request itself (parameters, signature, merchant, time, rate, order, amount, refund id,
-    /// balance) mean this request made no refund: Failed (fix the cause and retry with the same
-    /// `outRefundNo`). `SYSTEM_ERROR`, `REQUEST_TIMEOUT`, `UNEXPECTED_ERROR`, `ORDER_REPEAT`
-    /// (a refund with this id may exist) and unknown codes are Unknown: query before acting.
-    pub fn status(&self) -> RefundStatus {
+    /// - `APPLY_SUCCESS`: Pending (accepted; `data.status` says more).
+    /// - Failed — PayerMax refused the request for what it says or who sends it, which an
+    ///   earlier attempt with the same `outRefundNo` would have met too, so no attempt made a
+    ///   refund: `SIGN_VERIFY_FAILED`, `MERCHANT_INVALID`, `MERCHANT_APP_INVALID`,
+    ///   `PARAMS_INVALID`, `CONTRACT_INVALID`, `ORDER_NOT_EXIST`, `ORDER_CLOSED`,
+    ///   `CURRENCY_INVALID`, `REFUND_FAILED`.
+    /// - Unknown — an earlier attempt may have gone through:
+    ///   the request was not judged (`SYSTEM_ERROR`, `REQUEST_TIMEOUT`, `UNEXPECTED_ERROR`,
+    ///   `REQ_TIME_OVER_TIME`, `TOO_MANY_REQUEST`); the refund number is already used
+    ///   (`ORDER_REPEAT`, `REFUND_NO_INVALID` — possibly by that earlier attempt); or the code
+    ///   depends on state an earlier successful attempt changes (`AMOUNT_INVALID`: more than is
+    ///   left to refund; `REFUND_INSUFFICIENT_BALANCE`: the balance it debited). Codes this
+    ///   codec does not know are Unknown too. Query before acting.
+    fn claimed_status(&self) -> RefundStatus {
         match self {
             Code::ApplySuccess => RefundStatus::Pending,
+            Code::SignVerifyFailed
+            | Code::MerchantInvalid
+            | Code::MerchantAppInvalid
+            | Code::ParamsInvalid
+            | Code::ContractInvalid
+            | Code::OrderNotExist
+            | Code::OrderClosed
+            | Code::CurrencyInvalid
+            | Code::RefundFailed => RefundStatus::Failed,
             Code::SystemError
             | Code::RequestTimeout
             | Code::UnexpectedError
+            | Code::ReqTimeOverTime
+            | Code::TooManyRequest
             | Code::OrderRepeat
+            | Code::AmountInvalid
+            | Code::RefundNoInvalid
+            | Code::RefundInsufficientBalance
             | Code::Other(_) => RefundStatus::Unknown,
-            _ => RefundStatus::Failed,
         }
     }
 }
@@ -433,10 +576,10 @@ wire_enum! {
     }
 }
 
-impl Status<'_> {
+impl Claim for Status<'_> {
     /// `REFUND_SUCCESS` → Succeeded, `REFUND_PENDING` → Pending, `REFUND_FAILED` → Failed,
     /// anything else → Unknown.
-    pub fn status(&self) -> RefundStatus {
+    fn claimed_status(&self) -> RefundStatus {
         match self {
             Status::RefundSuccess => RefundStatus::Succeeded,
             Status::RefundPending => RefundStatus::Pending,
@@ -466,7 +609,7 @@ pub struct Verified<'a> {
 /// An accepted `refund` reply (`data` of a verified `APPLY_SUCCESS`).
 #[derive(Debug, Clone, Copy)]
 pub struct RefundResponse<'a> {
-    /// `outRefundNo`: the merchant's refund id.
+    /// `outRefundNo`: the merchant's refund id (the binding member).
     pub out_refund_no: JsonStr<'a>,
     /// `tradeOrderNo`: PayerMax's id of the original payment, if sent.
     pub trade_order_no: Option<JsonStr<'a>>,
@@ -476,12 +619,17 @@ pub struct RefundResponse<'a> {
     pub refund_status: Status<'a>,
     /// The envelope's `msg` and the raw, verified `data`.
     pub verified: Verified<'a>,
+    /// Signed, and bound when `outRefundNo` is the expected refund number.
+    pub trust: Trust,
 }
 
-impl RefundResponse<'_> {
-    /// Neutral status, from `status`.
-    pub fn status(&self) -> RefundStatus {
-        self.refund_status.status()
+impl Verdict for RefundResponse<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.refund_status.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -496,7 +644,7 @@ pub struct RefundDetails<'a> {
     pub out_trade_no: Option<JsonStr<'a>>,
     /// `refundAmount` (or the docs' stray `totalAmount`) in `refundCurrency`, read exactly.
     pub refund_amount: Money,
-    /// `status`.
+    /// `status` (its [`Claim`] is what the message claims).
     pub refund_status: Status<'a>,
     /// `refundFinishTime`, as sent, if any.
     pub refund_finish_time: Option<JsonStr<'a>>,
@@ -505,11 +653,6 @@ pub struct RefundDetails<'a> {
 }
 
 impl<'a> RefundDetails<'a> {
-    /// Neutral status, from `status`.
-    pub fn status(&self) -> RefundStatus {
-        self.refund_status.status()
-    }
-
     fn read(data: &Object<'a>) -> Result<Self> {
         // One pass over `data` for every member this view reads.
         let [
@@ -561,39 +704,60 @@ impl<'a> RefundDetails<'a> {
 /// An accepted `refundQuery` reply.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundQueryResponse<'a> {
-    /// The refund as PayerMax knows it.
+    /// The refund as PayerMax knows it (`refund.out_refund_no` is the binding member).
     pub refund: RefundDetails<'a>,
     /// The envelope's `msg` and the raw, verified `data`.
     pub verified: Verified<'a>,
+    /// Signed, and bound when `outRefundNo` is the expected refund number.
+    pub trust: Trust,
 }
 
-impl RefundQueryResponse<'_> {
-    /// Neutral status, from `status`.
-    pub fn status(&self) -> RefundStatus {
-        self.refund.status()
+impl Verdict for RefundQueryResponse<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.refund.refund_status.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
-/// A verified refund notification (webhook). Answer it with [`NOTIFICATION_ACK`] once it is
-/// handled.
+/// A verified refund notification (webhook), bound to the merchant: signed, `notifyType`
+/// `REFUND`, `appId` (and `merchantNo`) the credentials' own. It names its refund in
+/// `refund.out_refund_no`: look that up among your refunds (or check it with
+/// [`is_for`](Self::is_for)). Answer it with [`NOTIFICATION_ACK`] once it is handled.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundNotification<'a> {
     /// The refund's outcome.
     pub refund: RefundDetails<'a>,
     /// `notifyTime`, as sent, if any.
     pub notify_time: Option<JsonStr<'a>>,
-    /// `notifyType` (`REFUND`), if sent.
-    pub notify_type: Option<NotifyType<'a>>,
+    /// `notifyType`: always [`NotifyType::Refund`] (anything else is refused).
+    pub notify_type: NotifyType<'a>,
     /// `keyVersion`, if sent.
     pub key_version: Option<JsonStr<'a>>,
     /// The envelope's `msg` and the raw, verified `data`.
     pub verified: Verified<'a>,
+    /// Signed and bound to the merchant ([`Trust::signed`]`(true)`).
+    pub trust: Trust,
 }
 
 impl RefundNotification<'_> {
-    /// Neutral status, from `status`.
-    pub fn status(&self) -> RefundStatus {
-        self.refund.status()
+    /// Whether this notification is about the merchant's refund `out_refund_no`, by the rule
+    /// of [`crate::bind`] on the signed `data.outRefundNo`: `Ok(true)` when equal, `Ok(false)`
+    /// when `out_refund_no` is empty, [`Error::RequestIdMismatch`] when it names another.
+    pub fn is_for(&self, out_refund_no: &str) -> Result<bool> {
+        bind(out_refund_no, self.refund.out_refund_no)
+    }
+}
+
+impl Verdict for RefundNotification<'_> {
+    fn claimed_status(&self) -> RefundStatus {
+        self.refund.refund_status.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -603,6 +767,36 @@ pub type RefundReply<'a> = Reply<'a, RefundResponse<'a>, Code<'a>>;
 pub type RefundQueryReply<'a> = Reply<'a, RefundQueryResponse<'a>, Code<'a>>;
 /// A decoded refund notification.
 pub type NotificationReply<'a> = Reply<'a, RefundNotification<'a>, Code<'a>>;
+
+/// Members only a request (the other direction) carries at the top level.
+const REQUEST_MEMBERS: [&str; 2] = ["requestTime", "version"];
+/// Members only a notification carries at the top level.
+const NOTIFICATION_MEMBERS: [&str; 2] = ["notifyType", "notifyTime"];
+/// `data` members of a `refundQuery` reply (and a notification) that a `refund` reply never
+/// carries.
+const QUERY_DATA_MEMBERS: [&str; 3] = ["refundAmount", "refundCurrency", "outTradeNo"];
+/// `data` members of a `refund` reply that a `refundQuery` reply never carries.
+const REFUND_DATA_MEMBERS: [&str; 1] = ["tradeOrderNo"];
+
+/// [`Error::WrongMessage`] naming the first of `members` that `object` carries (`null`
+/// included: a member that is there at all gives the kind away).
+fn refuse_members(object: &Object<'_>, members: &[&'static str]) -> Result<()> {
+    match members.iter().find(|m| object.get(m).is_some()) {
+        Some(member) => Err(Error::WrongMessage(member)),
+        None => Ok(()),
+    }
+}
+
+/// [`crate::bind`] over a signed JSON string member (compared unescaped).
+fn bind(expected: &str, member: JsonStr<'_>) -> Result<bool> {
+    match member.as_str() {
+        Some(plain) => crate::bind(expected, Some(plain)),
+        // Escaped: the same rule, on the unescaped text.
+        None if expected.is_empty() => Ok(false),
+        None if member.eq_str(expected) => Ok(true),
+        None => Err(Error::RequestIdMismatch),
+    }
+}
 
 fn enum_text<'a>(value: JsonStr<'a>, field: &'static str) -> Result<&'a str> {
     // Codes are plain ASCII; an escaped one is not a value PayerMax sends.
@@ -646,11 +840,15 @@ fn amount(
     Money::parse_decimal(text, currency).map(Some)
 }
 
-/// The verified top-level object, or the gateway's refusal.
-type Opened<'a> = Reply<'a, Object<'a>, Code<'a>>;
+/// A body whose `sign` (if any) verified and which is not a request.
+struct Opened<'a> {
+    top: Object<'a>,
+    /// PayerMax's `sign` verified over the raw body.
+    authenticated: bool,
+}
 
-/// Verifies `sign` over the raw `body` (when present), then parses the envelope and splits
-/// acceptance from refusal. `always_signed`: a missing `sign` is an error whatever the code.
+/// Verifies `sign` over the raw `body` (when present), then parses it and refuses a request
+/// reflected back. `always_signed`: a missing `sign` is an error whatever the body says.
 fn open<'a, V: RsaVerifier + ?Sized>(
     verifier: &V,
     sign: Option<&[u8]>,
@@ -664,117 +862,153 @@ fn open<'a, V: RsaVerifier + ?Sized>(
         None => {}
     }
     let top = Object::parse(body)?;
+    refuse_members(&top, &REQUEST_MEMBERS)?;
+    Ok(Opened {
+        top,
+        authenticated: sign.is_some(),
+    })
+}
+
+/// Splits acceptance from refusal by `code`. An acceptance must be signed; a refusal names
+/// no refund, so it is never bound.
+fn split(opened: Opened<'_>) -> Result<Reply<'_, Verified<'_>, Code<'_>>> {
+    let Opened { top, authenticated } = opened;
     let code = Code::from_wire(enum_text(top.str("code")?, "code")?);
+    let msg = top.opt_str("msg")?;
     if code != Code::ApplySuccess {
         return Ok(Reply::Refused(Refusal {
             code,
-            message: top.opt_str("msg")?,
-            trust: crate::Trust {
-                authenticated: sign.is_some(),
+            message: msg,
+            trust: Trust {
+                authenticated,
                 bound: false,
             },
         }));
     }
-    if sign.is_none() {
+    if !authenticated {
         return Err(Error::SignatureMissing(SIGN_HEADER));
     }
-    Ok(Reply::Accepted(top))
-}
-
-fn verified<'a>(top: &Object<'a>) -> Result<Verified<'a>> {
-    Ok(Verified {
-        msg: top.opt_str("msg")?,
+    Ok(Reply::Accepted(Verified {
+        msg,
         data: top.object("data")?,
-    })
+    }))
 }
 
 /// Decodes a `refund` reply: verifies the `sign` header value (pass `None` when the header
-/// is absent) over the raw `body`, then parses it.
+/// is absent) over the raw `body`, parses it, refuses another kind of message
+/// ([`Error::WrongMessage`]), and binds `data.outRefundNo` to `expected`, the merchant refund
+/// number sent (see the module docs: an empty `expected` leaves the status `Unknown`).
 pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
     verifier: &V,
     sign: Option<&[u8]>,
     body: &'a [u8],
+    expected: &str,
 ) -> Result<RefundReply<'a>> {
-    Ok(match open(verifier, sign, body, false)? {
+    let opened = open(verifier, sign, body, false)?;
+    refuse_members(&opened.top, &NOTIFICATION_MEMBERS)?;
+    Ok(match split(opened)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(top) => {
-            let verified = verified(&top)?;
+        Reply::Accepted(verified) => {
+            refuse_members(&verified.data, &QUERY_DATA_MEMBERS)?;
             let [out_refund_no, trade_order_no, refund_trade_no, status] =
                 verified
                     .data
                     .pick(["outRefundNo", "tradeOrderNo", "refundTradeNo", "status"]);
+            let out_refund_no = required_str(out_refund_no, "outRefundNo")?;
             Reply::Accepted(RefundResponse {
-                out_refund_no: required_str(out_refund_no, "outRefundNo")?,
                 trade_order_no: opt_str(trade_order_no, "tradeOrderNo")?,
                 refund_trade_no: opt_str(refund_trade_no, "refundTradeNo")?,
                 refund_status: read_status(status)?,
+                trust: Trust::signed(bind(expected, out_refund_no)?),
+                out_refund_no,
                 verified,
             })
         }
     })
 }
 
-/// Decodes a `refundQuery` reply: verifies `sign` over the raw `body`, then parses it.
+/// Decodes a `refundQuery` reply: verifies `sign` over the raw `body`, parses it, refuses
+/// another kind of message ([`Error::WrongMessage`]), and binds `data.outRefundNo` to
+/// `expected`, the merchant refund number asked about.
 pub fn decode_refund_query<'a, V: RsaVerifier + ?Sized>(
     verifier: &V,
     sign: Option<&[u8]>,
     body: &'a [u8],
+    expected: &str,
 ) -> Result<RefundQueryReply<'a>> {
-    Ok(match open(verifier, sign, body, false)? {
+    let opened = open(verifier, sign, body, false)?;
+    refuse_members(&opened.top, &NOTIFICATION_MEMBERS)?;
+    Ok(match split(opened)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(top) => {
-            let verified = verified(&top)?;
+        Reply::Accepted(verified) => {
+            refuse_members(&verified.data, &REFUND_DATA_MEMBERS)?;
+            let refund = RefundDetails::read(&verified.data)?;
             Reply::Accepted(RefundQueryResponse {
-                refund: RefundDetails::read(&verified.data)?,
+                trust: Trust::signed(bind(expected, refund.out_refund_no)?),
+                refund,
                 verified,
             })
         }
     })
 }
 
+/// The notification's own members: `notifyType` must be `REFUND` (absent or another type is
+/// [`Error::WrongMessage`]); `appId` must be the credentials' (absent:
+/// [`Error::MissingField`], another: [`Error::InvalidField`]), and so must `merchantNo` when
+/// the credentials have one.
+fn check_notification<'a>(creds: &Credentials<'_>, top: &Object<'a>) -> Result<NotifyType<'a>> {
+    let notify_type = top
+        .opt_str("notifyType")?
+        .ok_or(Error::WrongMessage("notifyType"))?;
+    let notify_type = NotifyType::from_wire(enum_text(notify_type, "notifyType")?);
+    if notify_type != NotifyType::Refund {
+        return Err(Error::WrongMessage("notifyType"));
+    }
+    let app_id = top.str("appId")?;
+    if !app_id.eq_str(creds.app_id) {
+        return Err(Error::InvalidField("appId"));
+    }
+    if let Some(ours) = creds.merchant_no {
+        if !top.str("merchantNo")?.eq_str(ours) {
+            return Err(Error::InvalidField("merchantNo"));
+        }
+    }
+    Ok(notify_type)
+}
+
 /// Decodes a refund notification: `sign` is required and verified over the raw `body`; the
-/// notification must be for `creds`' app (`appId`, and `merchantNo` when both sides have
-/// one) and of type `REFUND` when it says.
+/// notification must be a `REFUND` one (`notifyType`) for `creds`' app (`appId`, and
+/// `merchantNo` when the credentials have one), which binds it to the merchant. It names its
+/// refund in `data.outRefundNo` ([`RefundNotification::is_for`]).
 pub fn decode_refund_notification<'a, V: RsaVerifier + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
     sign: Option<&[u8]>,
     body: &'a [u8],
 ) -> Result<NotificationReply<'a>> {
-    let top = match open(verifier, sign, body, true)? {
-        Reply::Refused(r) => return Ok(Reply::Refused(r)),
-        Reply::Accepted(top) => top,
-    };
-    if let Some(app_id) = top.opt_str("appId")? {
-        if !app_id.eq_str(creds.app_id) {
-            return Err(Error::InvalidField("appId"));
-        }
-    }
-    if let (Some(no), Some(ours)) = (top.opt_str("merchantNo")?, creds.merchant_no) {
-        if !no.eq_str(ours) {
-            return Err(Error::InvalidField("merchantNo"));
-        }
-    }
-    let notify_type = top
-        .opt_str("notifyType")?
-        .map(|t| enum_text(t, "notifyType").map(NotifyType::from_wire))
-        .transpose()?;
-    if matches!(notify_type, Some(NotifyType::Other(_))) {
-        return Err(Error::InvalidField("notifyType"));
-    }
-    let verified = verified(&top)?;
-    Ok(Reply::Accepted(RefundNotification {
-        refund: RefundDetails::read(&verified.data)?,
-        notify_time: top.opt_str("notifyTime")?,
-        notify_type,
-        key_version: top.opt_str("keyVersion")?,
-        verified,
-    }))
+    let opened = open(verifier, sign, body, true)?;
+    let notify_type = check_notification(creds, &opened.top)?;
+    let notify_time = opened.top.opt_str("notifyTime")?;
+    let key_version = opened.top.opt_str("keyVersion")?;
+    Ok(match split(opened)? {
+        Reply::Refused(r) => Reply::Refused(r),
+        Reply::Accepted(verified) => Reply::Accepted(RefundNotification {
+            refund: RefundDetails::read(&verified.data)?,
+            notify_time,
+            notify_type,
+            key_version,
+            verified,
+            trust: Trust::signed(true),
+        }),
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use std::borrow::ToOwned;
 
     /// Accepts exactly the signature bytes `ok` ("b2s=" in Base64), over any message.
     struct Fake;
@@ -798,6 +1032,15 @@ mod tests {
         }
     }
 
+    /// A signer whose own buffer is too small (a key larger than the codec handles).
+    struct Oversized;
+
+    impl RsaSigner for Oversized {
+        fn sign_sha256(&self, _message: &[u8], _out: &mut [u8]) -> Result<usize> {
+            Err(Error::BufferTooSmall { needed: 1024 })
+        }
+    }
+
     const GOOD: Option<&[u8]> = Some(b"b2s=");
     const BAD: Option<&[u8]> = Some(b"YmFk");
 
@@ -808,6 +1051,15 @@ mod tests {
     fn text(m: Money) -> heapless::String<24> {
         let mut buf = [0u8; DECIMAL_TEXT_MAX];
         heapless::String::try_from(format_amount(m, &mut buf).unwrap()).unwrap()
+    }
+
+    /// `n` copies of `c`.
+    fn repeat(c: char, n: usize) -> heapless::String<4096> {
+        let mut s = heapless::String::new();
+        for _ in 0..n {
+            s.push(c).unwrap();
+        }
+        s
     }
 
     #[test]
@@ -834,6 +1086,18 @@ mod tests {
         for code in ["IDR", "TWD", "PKR", "COP"] {
             assert_eq!(amount_decimals(Currency::from_code(code).unwrap()), 0);
         }
+        assert_eq!(amount_decimals(Currency::from_code("USD").unwrap()), 2);
+        assert_eq!(amount_decimals(Currency::from_code("CLF").unwrap()), 4);
+    }
+
+    fn request<'a>() -> RefundRequest<'a> {
+        RefundRequest {
+            out_refund_no: "R1",
+            out_trade_no: "P1",
+            refund_amount: money(1, "USD"),
+            comments: None,
+            refund_notify_url: None,
+        }
     }
 
     #[test]
@@ -842,13 +1106,7 @@ mod tests {
         let env = Envelope::new(Timestamp::utc(0).unwrap());
         let mut body = [0u8; 512];
         let mut sign = [0u8; SIGN_MAX];
-        let mut req = RefundRequest {
-            out_refund_no: "R1",
-            out_trade_no: "P1",
-            refund_amount: money(1, "USD"),
-            comments: None,
-            refund_notify_url: None,
-        };
+        let req = request();
         let ok = encode_refund(&creds, &env, &req, &Fake, &mut body, &mut sign).unwrap();
         assert_eq!(
             ok.body,
@@ -856,9 +1114,7 @@ mod tests {
         );
         assert_eq!(ok.sign, "b2s=");
 
-        let long = [b'x'; COMMENTS_MAX + 1];
-        let long = core::str::from_utf8(&long).unwrap();
-        let cases: [(RefundRequest<'_>, Error); 5] = [
+        let cases: [(RefundRequest<'_>, Error); 3] = [
             (
                 RefundRequest {
                     refund_amount: money(0, "USD"),
@@ -875,24 +1131,10 @@ mod tests {
             ),
             (
                 RefundRequest {
-                    out_trade_no: &long[..ID_MAX + 1],
+                    out_trade_no: "",
                     ..req
                 },
-                Error::FieldTooLong("outTradeNo"),
-            ),
-            (
-                RefundRequest {
-                    comments: Some(long),
-                    ..req
-                },
-                Error::FieldTooLong("comments"),
-            ),
-            (
-                RefundRequest {
-                    refund_notify_url: Some(&long[..NOTIFY_URL_MAX + 1]),
-                    ..req
-                },
-                Error::FieldTooLong("refundNotifyUrl"),
+                Error::MissingField("outTradeNo"),
             ),
         ];
         for (bad, err) in cases {
@@ -901,19 +1143,15 @@ mod tests {
                 Err(err)
             );
         }
-        // 512 four-byte characters are 1024 UTF-16 units; 512 two-byte ones are 512.
-        let mut wide = [0u8; 2 * COMMENTS_MAX];
-        for pair in wide.chunks_exact_mut(2) {
-            pair.copy_from_slice("é".as_bytes());
-        }
-        req.comments = Some(core::str::from_utf8(&wide).unwrap());
-        let mut big = [0u8; 2048];
-        assert!(write_refund_body(&creds, &env, &req, &mut big).is_ok());
-        req.comments = None;
-        assert_eq!(
-            write_refund_body(&creds, &env, &req, &mut body[..100]).map(|_| ()),
-            Err(Error::BufferTooSmall { needed: 101 })
-        );
+        // KWD 12345 fils cannot be written with PayerMax's 2 decimals.
+        let kwd = RefundRequest {
+            refund_amount: money(12345, "KWD"),
+            ..req
+        };
+        assert!(matches!(
+            write_refund_body(&creds, &env, &kwd, &mut body),
+            Err(Error::Amount(_))
+        ));
         let query = RefundQuery {
             out_refund_no: None,
             refund_trade_no: None,
@@ -931,21 +1169,190 @@ mod tests {
                 .unwrap()
                 .ends_with(br#""data":{"outRefundNo":"R","refundTradeNo":"T"}}"#)
         );
-        let bad_env = Envelope {
-            version: "123456789",
-            ..env
+        let only_trade = RefundQuery {
+            out_refund_no: None,
+            refund_trade_no: Some("T"),
         };
-        assert_eq!(
-            write_refund_query_body(&creds, &bad_env, &both, &mut body).map(|_| ()),
-            Err(Error::FieldTooLong("version"))
+        assert!(
+            write_refund_query_body(&creds, &env, &only_trade, &mut body)
+                .unwrap()
+                .ends_with(br#""data":{"refundTradeNo":"T"}}"#)
         );
         assert_eq!(
             Credentials::new("", None),
             Err(Error::MissingField("appId"))
         );
         assert_eq!(
-            Credentials::new("a", Some("123456789012345678901234567890123")),
-            Err(Error::FieldTooLong("merchantNo"))
+            Credentials::new("a", Some("")),
+            Err(Error::MissingField("merchantNo"))
+        );
+        let c = Credentials::new("a", Some("m")).unwrap();
+        assert_eq!((c.app_id(), c.merchant_no()), ("a", Some("m")));
+    }
+
+    /// Every length limit: exactly at the limit passes, one unit more fails; limits count
+    /// UTF-16 units (a two-byte `é` is one unit, a four-byte `😀` two).
+    #[test]
+    fn every_length_limit_is_exact() {
+        let env = Envelope::new(Timestamp::utc(0).unwrap());
+        let creds = Credentials::new("app", Some("m")).unwrap();
+        let body = [0u8; REFUND_BODY_MAX];
+        for (max, field) in [
+            (ID_MAX, "outRefundNo"),
+            (ID_MAX, "outTradeNo"),
+            (COMMENTS_MAX, "comments"),
+            (NOTIFY_URL_MAX, "refundNotifyUrl"),
+            (ID_MAX, "refundTradeNo"),
+            (ID_MAX, "query outRefundNo"),
+            (VERSION_MAX, "version"),
+            (VERSION_MAX, "keyVersion"),
+            (ID_MAX, "appId"),
+            (MERCHANT_NO_MAX, "merchantNo"),
+        ] {
+            let at = |value: &str| -> Result<()> {
+                let mut env = env;
+                let mut req = request();
+                let mut query = RefundQuery {
+                    out_refund_no: Some("R"),
+                    refund_trade_no: None,
+                };
+                let mut creds = creds;
+                match field {
+                    "outRefundNo" => req.out_refund_no = value,
+                    "outTradeNo" => req.out_trade_no = value,
+                    "comments" => req.comments = Some(value),
+                    "refundNotifyUrl" => req.refund_notify_url = Some(value),
+                    "refundTradeNo" => query.refund_trade_no = Some(value),
+                    "query outRefundNo" => query.out_refund_no = Some(value),
+                    "version" => env.version = value,
+                    "keyVersion" => env.key_version = value,
+                    "appId" => creds = Credentials::new(value, None)?,
+                    _ => creds = Credentials::new("app", Some(value))?,
+                }
+                write_refund_body(&creds, &env, &req, &mut body.clone())?;
+                write_refund_query_body(&creds, &env, &query, &mut body.clone()).map(|_| ())
+            };
+            let name = match field {
+                "query outRefundNo" => "outRefundNo",
+                other => other,
+            };
+            assert_eq!(at(&repeat('x', max)), Ok(()), "{field}");
+            assert_eq!(
+                at(&repeat('x', max + 1)),
+                Err(Error::FieldTooLong(name)),
+                "{field}"
+            );
+            // More bytes than the limit, but as many units: still fine.
+            assert_eq!(at(&repeat('é', max)), Ok(()), "{field}");
+            assert_eq!(
+                at(&repeat('é', max + 1)),
+                Err(Error::FieldTooLong(name)),
+                "{field}"
+            );
+            assert_eq!(at(&repeat('😀', max / 2)), Ok(()), "{field}");
+            let mut odd = repeat('😀', max / 2);
+            odd.push('x').unwrap();
+            assert_eq!(at(&odd), Err(Error::FieldTooLong(name)), "{field}");
+            assert_eq!(at(""), Err(Error::MissingField(name)), "{field}");
+        }
+    }
+
+    #[test]
+    fn worst_case_bodies_fit_their_constants_exactly() {
+        // Every string at its limit in control characters, each written `\u0001` (6 bytes),
+        // the 29-byte time and the 21-character amount (u64::MAX cents: 20 digits and a
+        // point): 187 bytes of refund skeleton + 6 × (8 + 8 + 64 + 32 + 64 + 64 + 512 + 256)
+        // + 29 + 21 + 3 = 6288; 119 bytes of query skeleton + 6 × (8 + 8 + 64 + 32 + 64 + 64)
+        // + 29 = 1588.
+        assert_eq!(REFUND_BODY_MAX, 6288);
+        assert_eq!(REFUND_QUERY_BODY_MAX, 1588);
+        let ctl = |n| repeat('\u{1}', n);
+        let (version, app_id, merchant_no) = (ctl(VERSION_MAX), ctl(ID_MAX), ctl(MERCHANT_NO_MAX));
+        let (id, comments, url) = (ctl(ID_MAX), ctl(COMMENTS_MAX), ctl(NOTIFY_URL_MAX));
+        let creds = Credentials::new(&app_id, Some(&merchant_no)).unwrap();
+        let env = Envelope {
+            version: &version,
+            key_version: &version,
+            // 9999-12-31T23:59:59.999+00:00 is as long as any other time.
+            request_time: Timestamp::utc(253_402_300_799_999).unwrap(),
+        };
+        let req = RefundRequest {
+            out_refund_no: &id,
+            out_trade_no: &id,
+            refund_amount: money(u64::MAX, "USD"),
+            comments: Some(&comments),
+            refund_notify_url: Some(&url),
+        };
+        let mut body = [0u8; REFUND_BODY_MAX];
+        let written = write_refund_body(&creds, &env, &req, &mut body).unwrap();
+        assert_eq!(written.len(), REFUND_BODY_MAX);
+        let amount = br#""refundAmount":184467440737095516.15,"refundCurrency":"USD","#;
+        assert!(written.windows(amount.len()).any(|w| w == amount));
+        let mut short = [0u8; REFUND_BODY_MAX - 1];
+        assert_eq!(
+            write_refund_body(&creds, &env, &req, &mut short).map(|_| ()),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            })
+        );
+        let mut sign = [0u8; SIGN_MAX];
+        assert_eq!(
+            encode_refund(&creds, &env, &req, &Fake, &mut short, &mut sign).map(|_| ()),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            })
+        );
+
+        let query = RefundQuery {
+            out_refund_no: Some(&id),
+            refund_trade_no: Some(&id),
+        };
+        let mut body = [0u8; REFUND_QUERY_BODY_MAX];
+        let written = write_refund_query_body(&creds, &env, &query, &mut body).unwrap();
+        assert_eq!(written.len(), REFUND_QUERY_BODY_MAX);
+        let mut short = [0u8; REFUND_QUERY_BODY_MAX - 1];
+        assert_eq!(
+            encode_refund_query(&creds, &env, &query, &Fake, &mut short, &mut sign).map(|_| ()),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_QUERY_BODY_MAX
+            })
+        );
+        // A small body in a small buffer is still reported against the constant.
+        let mut tiny = [0u8; 10];
+        let plain = Credentials::new("app", None).unwrap();
+        assert_eq!(
+            write_refund_body(
+                &plain,
+                &Envelope::new(env.request_time),
+                &request(),
+                &mut tiny
+            )
+            .map(|_| ()),
+            Err(Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            })
+        );
+    }
+
+    #[test]
+    fn sign_reports_its_own_constant() {
+        let mut out = [0u8; 4];
+        assert_eq!(sign(&Fake, b"x", &mut out), Ok("b2s="));
+        let mut out = [0u8; 3];
+        assert_eq!(
+            sign(&Fake, b"x", &mut out),
+            Err(Error::BufferTooSmall { needed: SIGN_MAX })
+        );
+        // The signer's own shortage is not the caller's buffer: a signer failure.
+        let mut out = [0u8; SIGN_MAX];
+        assert_eq!(sign(&Oversized, b"x", &mut out), Err(Error::Signer));
+        let creds = Credentials::new("app", None).unwrap();
+        let env = Envelope::new(Timestamp::utc(0).unwrap());
+        let mut body = [0u8; 512];
+        let mut short = [0u8; 3];
+        assert_eq!(
+            encode_refund(&creds, &env, &request(), &Fake, &mut body, &mut short).map(|_| ()),
+            Err(Error::BufferTooSmall { needed: SIGN_MAX })
         );
     }
 
@@ -965,53 +1372,125 @@ mod tests {
     }
 
     #[test]
-    fn signed_success_unsigned_refusal() {
-        let ok = br#"{"code":"APPLY_SUCCESS","msg":"","data":{"outRefundNo":"R2","tradeOrderNo":"T2","refundTradeNo":"RT2","status":"REFUND_PENDING"}}"#;
-        let view = decode_refund(&Fake, GOOD, ok).unwrap().accepted().unwrap();
+    fn every_code_claims_its_status() {
+        use RefundStatus::{Failed, Pending, Unknown};
+        let table = [
+            ("APPLY_SUCCESS", Code::ApplySuccess, Pending),
+            ("SYSTEM_ERROR", Code::SystemError, Unknown),
+            ("REQUEST_TIMEOUT", Code::RequestTimeout, Unknown),
+            ("UNEXPECTED_ERROR", Code::UnexpectedError, Unknown),
+            ("REQ_TIME_OVER_TIME", Code::ReqTimeOverTime, Unknown),
+            ("TOO_MANY_REQUEST", Code::TooManyRequest, Unknown),
+            ("SIGN_VERIFY_FAILED", Code::SignVerifyFailed, Failed),
+            ("MERCHANT_INVALID", Code::MerchantInvalid, Failed),
+            ("MERCHANT_APP_INVALID", Code::MerchantAppInvalid, Failed),
+            ("PARAMS_INVALID", Code::ParamsInvalid, Failed),
+            ("CONTRACT_INVALID", Code::ContractInvalid, Failed),
+            ("ORDER_NOT_EXIST", Code::OrderNotExist, Failed),
+            ("ORDER_CLOSED", Code::OrderClosed, Failed),
+            ("ORDER_REPEAT", Code::OrderRepeat, Unknown),
+            ("AMOUNT_INVALID", Code::AmountInvalid, Unknown),
+            ("CURRENCY_INVALID", Code::CurrencyInvalid, Failed),
+            ("REFUND_FAILED", Code::RefundFailed, Failed),
+            ("REFUND_NO_INVALID", Code::RefundNoInvalid, Unknown),
+            (
+                "REFUND_INSUFFICIENT_BALANCE",
+                Code::RefundInsufficientBalance,
+                Unknown,
+            ),
+            ("NEW_CODE", Code::Other("NEW_CODE"), Unknown),
+        ];
+        for (wire, code, claimed) in table {
+            assert_eq!(Code::from_wire(wire), code, "{wire}");
+            assert_eq!(code.claimed_status(), claimed, "{wire}");
+        }
+        for (wire, status, claimed) in [
+            (
+                "REFUND_SUCCESS",
+                Status::RefundSuccess,
+                RefundStatus::Succeeded,
+            ),
+            (
+                "REFUND_PENDING",
+                Status::RefundPending,
+                RefundStatus::Pending,
+            ),
+            ("REFUND_FAILED", Status::RefundFailed, RefundStatus::Failed),
+            (
+                "REFUND_NEW",
+                Status::Other("REFUND_NEW"),
+                RefundStatus::Unknown,
+            ),
+        ] {
+            assert_eq!(Status::from_wire(wire), status, "{wire}");
+            assert_eq!(status.claimed_status(), claimed, "{wire}");
+        }
+    }
+
+    /// A signed reply body: `code` APPLY_SUCCESS and `data` made of `members`.
+    fn reply(members: &str) -> heapless::String<512> {
+        let mut s = heapless::String::new();
+        s.push_str(r#"{"code":"APPLY_SUCCESS","msg":"m","data":{"#)
+            .unwrap();
+        s.push_str(members).unwrap();
+        s.push_str("}}").unwrap();
+        s
+    }
+
+    const REFUND_DATA: &str =
+        r#""outRefundNo":"R2","tradeOrderNo":"T2","refundTradeNo":"RT2","status":"REFUND_PENDING""#;
+    const QUERY_DATA: &str = r#""outRefundNo":"R2","refundTradeNo":"RT2","refundAmount":1,"refundCurrency":"USD","outTradeNo":"P2","status":"REFUND_SUCCESS""#;
+
+    #[test]
+    fn refund_replies_are_signed_and_bound() {
+        let ok = reply(REFUND_DATA);
+        let view = decode_refund(&Fake, GOOD, ok.as_bytes(), "R2")
+            .unwrap()
+            .accepted()
+            .unwrap();
         assert_eq!(view.out_refund_no, "R2");
+        assert_eq!(view.trade_order_no.unwrap(), "T2");
+        assert_eq!(view.refund_trade_no.unwrap(), "RT2");
+        assert_eq!(view.refund_status, Status::RefundPending);
+        assert_eq!(view.trust, Trust::signed(true));
         assert_eq!(view.status(), RefundStatus::Pending);
         assert_eq!(view.verified.data.len(), 4);
+        assert_eq!(view.verified.msg.unwrap(), "m");
+        // No expected number: decoded, unbound, Unknown; the claim stays readable.
+        let reply_unbound = decode_refund(&Fake, GOOD, ok.as_bytes(), "").unwrap();
+        assert_eq!(reply_unbound.trust(), Trust::signed(false));
+        assert_eq!(reply_unbound.status(), RefundStatus::Unknown);
+        assert_eq!(reply_unbound.claimed_status(), RefundStatus::Pending);
+        // Another refund's reply.
         assert_eq!(
-            decode_refund(&Fake, None, ok).map(|_| ()),
-            Err(Error::SignatureMissing("sign"))
+            decode_refund(&Fake, GOOD, ok.as_bytes(), "R1").map(|_| ()),
+            Err(Error::RequestIdMismatch)
         );
+        // An escaped member is compared unescaped.
+        let escaped = reply(r#""outRefundNo":"R\u0032","status":"REFUND_FAILED""#);
+        let r = decode_refund(&Fake, GOOD, escaped.as_bytes(), "R2").unwrap();
         assert_eq!(
-            decode_refund(&Fake, Some(b" "), ok).map(|_| ()),
-            Err(Error::SignatureMissing("sign"))
+            (r.trust(), r.status()),
+            (Trust::signed(true), RefundStatus::Failed)
         );
+        let r = decode_refund(&Fake, GOOD, escaped.as_bytes(), "").unwrap();
+        assert_eq!(r.trust(), Trust::signed(false));
         assert_eq!(
-            decode_refund(&Fake, BAD, ok).map(|_| ()),
-            Err(Error::SignatureMismatch("sign"))
-        );
-        assert_eq!(
-            decode_refund(&Fake, Some(b"b2s"), ok).map(|_| ()),
-            Err(Error::Base64("sign"))
+            decode_refund(&Fake, GOOD, escaped.as_bytes(), "R\\u0032").map(|_| ()),
+            Err(Error::RequestIdMismatch)
         );
 
-        let refusal = br#"{"code":"REFUND_NO_INVALID","msg":"dup"}"#;
-        let r = decode_refund(&Fake, None, refusal)
-            .unwrap()
-            .refused()
-            .unwrap();
-        assert_eq!(r.code, Code::RefundNoInvalid);
-        assert_eq!(r.message.unwrap(), "dup");
-        // A present signature must verify, even on a refusal.
-        assert_eq!(
-            decode_refund(&Fake, BAD, refusal).map(|_| ()),
-            Err(Error::SignatureMismatch("sign"))
-        );
-        assert_eq!(r.code.status(), RefundStatus::Failed);
-        assert_eq!(Code::SystemError.status(), RefundStatus::Unknown);
-        assert_eq!(Code::OrderRepeat.status(), RefundStatus::Unknown);
-        let other = br#"{"code":"NEW_CODE"}"#;
-        let r = decode_refund_query(&Fake, GOOD, other)
-            .unwrap()
-            .refused()
-            .unwrap();
-        assert_eq!(r.code, Code::Other("NEW_CODE"));
-        assert_eq!(r.code.status(), RefundStatus::Unknown);
-        assert_eq!(r.message, None);
-
+        for (sign, err) in [
+            (None, Error::SignatureMissing("sign")),
+            (Some(&b" "[..]), Error::SignatureMissing("sign")),
+            (BAD, Error::SignatureMismatch("sign")),
+            (Some(b"b2s"), Error::Base64("sign")),
+        ] {
+            assert_eq!(
+                decode_refund(&Fake, sign, ok.as_bytes(), "R2").map(|_| ()),
+                Err(err)
+            );
+        }
         for (body, err) in [
             (&br#"{"msg":"x"}"#[..], Error::MissingField("code")),
             (br#"{"code":1}"#, Error::InvalidField("code")),
@@ -1019,6 +1498,18 @@ mod tests {
             (
                 br#"{"code":"APPLY_SUCCESS","data":{"outRefundNo":"R"}}"#,
                 Error::MissingField("status"),
+            ),
+            (
+                br#"{"code":"APPLY_SUCCESS","data":{"status":"REFUND_PENDING"}}"#,
+                Error::MissingField("outRefundNo"),
+            ),
+            (
+                br#"{"code":"APPLY_SUCCESS","data":{"outRefundNo":7,"status":"REFUND_PENDING"}}"#,
+                Error::InvalidField("outRefundNo"),
+            ),
+            (
+                br#"{"code":"APPLY_SUCCESS","data":{"outRefundNo":"R","status":"\u0052"}}"#,
+                Error::InvalidField("status"),
             ),
             (
                 br#"{"code":"APPLY_SUCCESS","data":[]}"#,
@@ -1029,12 +1520,98 @@ mod tests {
                 Error::DuplicateMember,
             ),
         ] {
-            assert_eq!(decode_refund(&Fake, GOOD, body).map(|_| ()), Err(err));
+            assert_eq!(decode_refund(&Fake, GOOD, body, "R").map(|_| ()), Err(err));
         }
         assert!(matches!(
-            decode_refund(&Fake, None, b"<html>502</html>"),
+            decode_refund(&Fake, None, b"<html>502</html>", "R"),
             Err(Error::Json { .. })
         ));
+    }
+
+    #[test]
+    fn refusals_are_never_definite() {
+        let refusal = br#"{"code":"REFUND_NO_INVALID","msg":"dup"}"#;
+        // Unsigned: not authenticated.
+        let r = decode_refund(&Fake, None, refusal, "R1")
+            .unwrap()
+            .refused()
+            .unwrap();
+        assert_eq!(r.code, Code::RefundNoInvalid);
+        assert_eq!(r.message.unwrap(), "dup");
+        assert_eq!(r.trust, Trust::UNSIGNED);
+        assert_eq!(r.status(), RefundStatus::Unknown);
+        // A present signature must verify, even on a refusal.
+        assert_eq!(
+            decode_refund(&Fake, BAD, refusal, "R1").map(|_| ()),
+            Err(Error::SignatureMismatch("sign"))
+        );
+        // Signed, but it names no refund: authenticated, never bound.
+        let failed = br#"{"code":"REFUND_FAILED","msg":"no"}"#;
+        for expected in ["R1", "R2", ""] {
+            let r = decode_refund(&Fake, GOOD, failed, expected)
+                .unwrap()
+                .refused()
+                .unwrap();
+            assert_eq!(r.trust, Trust::signed(false));
+            assert_eq!(r.claimed_status(), RefundStatus::Failed);
+            assert_eq!(r.status(), RefundStatus::Unknown);
+            let q = decode_refund_query(&Fake, GOOD, failed, expected).unwrap();
+            assert_eq!(q.trust(), Trust::signed(false));
+            assert_eq!(q.status(), RefundStatus::Unknown);
+        }
+        let other = br#"{"code":"NEW_CODE"}"#;
+        let r = decode_refund_query(&Fake, GOOD, other, "R")
+            .unwrap()
+            .refused()
+            .unwrap();
+        assert_eq!(r.code, Code::Other("NEW_CODE"));
+        assert_eq!(r.message, None);
+        assert_eq!(r.claimed_status(), RefundStatus::Unknown);
+    }
+
+    #[test]
+    fn query_replies_are_signed_and_bound() {
+        for (status, claimed) in [
+            ("REFUND_SUCCESS", RefundStatus::Succeeded),
+            ("REFUND_PENDING", RefundStatus::Pending),
+            ("REFUND_FAILED", RefundStatus::Failed),
+            ("REFUND_NEW", RefundStatus::Unknown),
+        ] {
+            let members = QUERY_DATA.replace("REFUND_SUCCESS", status);
+            let body = reply(&members);
+            let v = decode_refund_query(&Fake, GOOD, body.as_bytes(), "R2")
+                .unwrap()
+                .accepted()
+                .unwrap();
+            assert_eq!(v.trust, Trust::signed(true));
+            assert_eq!(v.status(), claimed, "{status}");
+            assert_eq!(v.claimed_status(), claimed, "{status}");
+            let v = decode_refund_query(&Fake, GOOD, body.as_bytes(), "")
+                .unwrap()
+                .accepted()
+                .unwrap();
+            assert_eq!(v.trust, Trust::signed(false));
+            assert_eq!(v.status(), RefundStatus::Unknown, "{status}");
+            assert_eq!(v.claimed_status(), claimed, "{status}");
+            assert_eq!(
+                decode_refund_query(&Fake, GOOD, body.as_bytes(), "R3").map(|_| ()),
+                Err(Error::RequestIdMismatch)
+            );
+        }
+        let body = reply(QUERY_DATA);
+        assert_eq!(
+            decode_refund_query(&Fake, None, body.as_bytes(), "R2").map(|_| ()),
+            Err(Error::SignatureMissing("sign"))
+        );
+        let v = decode_refund_query(&Fake, GOOD, body.as_bytes(), "R2")
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(v.refund.out_trade_no.unwrap(), "P2");
+        assert_eq!(v.refund.refund_trade_no.unwrap(), "RT2");
+        assert_eq!(v.refund.refund_amount, money(100, "USD"));
+        assert_eq!(v.refund.refund_finish_time, None);
+        assert_eq!(v.refund.result_msg, None);
     }
 
     /// Decodes a signed `refundQuery` reply whose `data` holds `members` and returns the
@@ -1047,7 +1624,7 @@ mod tests {
         )?;
         c.write(members.as_bytes())?;
         c.write(b"}}")?;
-        let reply = decode_refund_query(&Fake, GOOD, c.finish())?;
+        let reply = decode_refund_query(&Fake, GOOD, c.finish(), "R")?;
         let view = reply.accepted().ok_or(Error::Signer)?;
         Ok(view.refund.refund_amount.minor)
     }
@@ -1068,6 +1645,10 @@ mod tests {
         );
         assert_eq!(
             amount(r#""totalAmount":10.5,"refundCurrency":"USD""#),
+            Ok(1050)
+        );
+        assert_eq!(
+            amount(r#""refundAmount":null,"totalAmount":10.5,"refundCurrency":"USD""#),
             Ok(1050)
         );
         assert_eq!(
@@ -1102,43 +1683,233 @@ mod tests {
             amount(r#""refundAmount":true,"refundCurrency":"USD""#),
             Err(Error::InvalidField("refundAmount"))
         );
+        assert_eq!(
+            amount(r#""refundAmount":"1\u0030","refundCurrency":"USD""#),
+            Err(Error::InvalidField("refundAmount"))
+        );
     }
 
     #[test]
-    fn notifications_must_be_signed_and_ours() {
+    fn each_decoder_refuses_other_kinds_of_message() {
         let creds = Credentials::new("app", Some("m1")).unwrap();
-        let body = br#"{"code":"APPLY_SUCCESS","msg":"Success.","keyVersion":"1","appId":"app","merchantNo":"m1","notifyTime":"t","notifyType":"REFUND","data":{"outRefundNo":"R","refundAmount":1,"refundCurrency":"USD","status":"REFUND_FAILED","resultMsg":"no"}}"#;
+        // A request reflected back, signed or not, with a code added or not.
+        for body in [
+            &br#"{"version":"1.1","keyVersion":"1","requestTime":"t","appId":"app","data":{"outRefundNo":"R2"}}"#[..],
+            br#"{"code":"APPLY_SUCCESS","requestTime":"t","data":{"outRefundNo":"R2","status":"REFUND_SUCCESS"}}"#,
+            br#"{"code":"APPLY_SUCCESS","version":"1.1","data":{"outRefundNo":"R2","status":"REFUND_SUCCESS"}}"#,
+        ] {
+            let member = if body.starts_with(br#"{"version""#)
+                || body.windows(11).any(|w| w == b"requestTime")
+            {
+                "requestTime"
+            } else {
+                "version"
+            };
+            for sign in [None, GOOD] {
+                assert_eq!(
+                    decode_refund(&Fake, sign, body, "R2").map(|_| ()),
+                    Err(Error::WrongMessage(member))
+                );
+                assert_eq!(
+                    decode_refund_query(&Fake, sign, body, "R2").map(|_| ()),
+                    Err(Error::WrongMessage(member))
+                );
+            }
+            assert_eq!(
+                decode_refund_notification(&creds, &Fake, GOOD, body).map(|_| ()),
+                Err(Error::WrongMessage(member))
+            );
+        }
+        // A notification where a reply was expected (signed, or unsigned with an error code).
+        for (marker, body) in [
+            (
+                "notifyType",
+                &br#"{"code":"APPLY_SUCCESS","appId":"app","notifyType":"REFUND","data":{"outRefundNo":"R2","status":"REFUND_SUCCESS"}}"#[..],
+            ),
+            (
+                "notifyTime",
+                br#"{"code":"APPLY_SUCCESS","notifyTime":"t","data":{"outRefundNo":"R2","status":"REFUND_SUCCESS"}}"#,
+            ),
+            ("notifyType", br#"{"code":"REFUND_FAILED","notifyType":null}"#),
+        ] {
+            for sign in [None, GOOD] {
+                assert_eq!(
+                    decode_refund(&Fake, sign, body, "R2").map(|_| ()),
+                    Err(Error::WrongMessage(marker))
+                );
+                assert_eq!(
+                    decode_refund_query(&Fake, sign, body, "R2").map(|_| ()),
+                    Err(Error::WrongMessage(marker))
+                );
+            }
+        }
+        // A refundQuery reply where a refund reply was expected, member by member.
+        for member in ["refundAmount", "refundCurrency", "outTradeNo"] {
+            let mut data = heapless::String::<256>::new();
+            data.push_str(REFUND_DATA).unwrap();
+            data.push_str(",\"").unwrap();
+            data.push_str(member).unwrap();
+            data.push_str("\":null").unwrap();
+            let body = reply(&data);
+            assert_eq!(
+                decode_refund(&Fake, GOOD, body.as_bytes(), "R2").map(|_| ()),
+                Err(Error::WrongMessage(member))
+            );
+        }
+        assert_eq!(
+            decode_refund(&Fake, GOOD, reply(QUERY_DATA).as_bytes(), "R2").map(|_| ()),
+            Err(Error::WrongMessage("refundAmount"))
+        );
+        // A refund reply where a refundQuery reply was expected.
+        assert_eq!(
+            decode_refund_query(&Fake, GOOD, reply(REFUND_DATA).as_bytes(), "R2").map(|_| ()),
+            Err(Error::WrongMessage("tradeOrderNo"))
+        );
+        // Both together: still refused.
+        let mut both = heapless::String::<512>::new();
+        both.push_str(QUERY_DATA).unwrap();
+        both.push_str(r#","tradeOrderNo":"T2""#).unwrap();
+        assert!(matches!(
+            decode_refund_query(&Fake, GOOD, reply(&both).as_bytes(), "R2"),
+            Err(Error::WrongMessage(_))
+        ));
+        assert!(matches!(
+            decode_refund(&Fake, GOOD, reply(&both).as_bytes(), "R2"),
+            Err(Error::WrongMessage(_))
+        ));
+    }
+
+    const NOTIFICATION: &str = r#"{"code":"APPLY_SUCCESS","msg":"Success.","keyVersion":"1","appId":"app","merchantNo":"m1","notifyTime":"t","notifyType":"REFUND","data":{"outRefundNo":"R","refundAmount":1,"refundCurrency":"USD","status":"REFUND_FAILED","resultMsg":"no"}}"#;
+
+    #[test]
+    fn notifications_must_be_signed_ours_and_refunds() {
+        let creds = Credentials::new("app", Some("m1")).unwrap();
+        let body = NOTIFICATION.as_bytes();
         let n = decode_refund_notification(&creds, &Fake, GOOD, body)
             .unwrap()
             .accepted()
             .unwrap();
+        assert_eq!(n.trust, Trust::signed(true));
         assert_eq!(n.status(), RefundStatus::Failed);
         assert_eq!(n.refund.refund_amount.minor, 100);
         assert_eq!(n.refund.result_msg.unwrap(), "no");
-        assert_eq!(n.notify_type, Some(NotifyType::Refund));
+        assert_eq!(n.notify_type, NotifyType::Refund);
+        assert_eq!(n.notify_time.unwrap(), "t");
+        assert_eq!(n.key_version.unwrap(), "1");
+        assert_eq!(n.is_for("R"), Ok(true));
+        assert_eq!(n.is_for(""), Ok(false));
+        assert_eq!(n.is_for("R9"), Err(Error::RequestIdMismatch));
+        let success = NOTIFICATION.replace("REFUND_FAILED", "REFUND_SUCCESS");
+        let n = decode_refund_notification(&creds, &Fake, GOOD, success.as_bytes()).unwrap();
+        assert_eq!(n.status(), RefundStatus::Succeeded);
+        // Credentials without merchantNo bind by appId alone.
+        let app_only = Credentials::new("app", None).unwrap();
+        let without = NOTIFICATION.replace(r#""merchantNo":"m1","#, "");
+        for b in [NOTIFICATION, &without] {
+            let n = decode_refund_notification(&app_only, &Fake, GOOD, b.as_bytes()).unwrap();
+            assert_eq!(n.status(), RefundStatus::Failed);
+        }
+
+        for (creds, sign, body, err) in [
+            (
+                creds,
+                None,
+                NOTIFICATION.to_owned(),
+                Error::SignatureMissing("sign"),
+            ),
+            (
+                creds,
+                BAD,
+                NOTIFICATION.to_owned(),
+                Error::SignatureMismatch("sign"),
+            ),
+            (
+                Credentials::new("other", Some("m1")).unwrap(),
+                GOOD,
+                NOTIFICATION.to_owned(),
+                Error::InvalidField("appId"),
+            ),
+            (
+                Credentials::new("app", Some("m2")).unwrap(),
+                GOOD,
+                NOTIFICATION.to_owned(),
+                Error::InvalidField("merchantNo"),
+            ),
+            (creds, GOOD, without, Error::MissingField("merchantNo")),
+            (
+                creds,
+                GOOD,
+                NOTIFICATION.replace(r#""appId":"app","#, ""),
+                Error::MissingField("appId"),
+            ),
+            (
+                creds,
+                GOOD,
+                NOTIFICATION.replace(r#""notifyType":"REFUND","#, ""),
+                Error::WrongMessage("notifyType"),
+            ),
+            (
+                creds,
+                GOOD,
+                NOTIFICATION.replace(r#""REFUND","#, r#""PAYMENT","#),
+                Error::WrongMessage("notifyType"),
+            ),
+            (
+                creds,
+                GOOD,
+                NOTIFICATION.replace(r#""REFUND","#, r#""refund","#),
+                Error::WrongMessage("notifyType"),
+            ),
+            (
+                creds,
+                GOOD,
+                NOTIFICATION.replace(r#""appId":"app""#, r#""appId":"ap""#),
+                Error::InvalidField("appId"),
+            ),
+            (
+                creds,
+                GOOD,
+                NOTIFICATION.replace(r#""appId":"app""#, r#""appId":"appx""#),
+                Error::InvalidField("appId"),
+            ),
+        ] {
+            assert_eq!(
+                decode_refund_notification(&creds, &Fake, sign, body.as_bytes()).map(|_| ()),
+                Err(err),
+                "{body}"
+            );
+        }
+        // An escaped appId is compared unescaped.
+        let escaped = NOTIFICATION.replace(r#""appId":"app""#, r#""appId":"\u0061pp""#);
+        assert!(decode_refund_notification(&creds, &Fake, GOOD, escaped.as_bytes()).is_ok());
+
+        // A notification with an error code is a refusal: merchant-bound, but naming no
+        // refund, so Unknown.
+        let refused = NOTIFICATION.replace("APPLY_SUCCESS", "REFUND_FAILED");
+        let r = decode_refund_notification(&creds, &Fake, GOOD, refused.as_bytes())
+            .unwrap()
+            .refused()
+            .unwrap();
+        assert_eq!(r.trust, Trust::signed(false));
+        assert_eq!(r.status(), RefundStatus::Unknown);
+        assert_eq!(r.message.unwrap(), "Success.");
+        // Unsigned, even as a refusal: refused.
         assert_eq!(
-            decode_refund_notification(&creds, &Fake, None, body).map(|_| ()),
+            decode_refund_notification(&creds, &Fake, None, br#"{"code":"SYSTEM_ERROR"}"#)
+                .map(|_| ()),
             Err(Error::SignatureMissing("sign"))
         );
-        let refused = br#"{"code":"SYSTEM_ERROR"}"#;
+        // A signed refundQuery reply posted to the webhook.
+        let query = reply(QUERY_DATA);
         assert_eq!(
-            decode_refund_notification(&creds, &Fake, None, refused).map(|_| ()),
-            Err(Error::SignatureMissing("sign"))
+            decode_refund_notification(&creds, &Fake, GOOD, query.as_bytes()).map(|_| ()),
+            Err(Error::WrongMessage("notifyType"))
         );
-        let theirs = Credentials::new("other", Some("m1")).unwrap();
+        // A signed error reply posted to the webhook.
         assert_eq!(
-            decode_refund_notification(&theirs, &Fake, GOOD, body).map(|_| ()),
-            Err(Error::InvalidField("appId"))
-        );
-        let theirs = Credentials::new("app", Some("m2")).unwrap();
-        assert_eq!(
-            decode_refund_notification(&theirs, &Fake, GOOD, body).map(|_| ()),
-            Err(Error::InvalidField("merchantNo"))
-        );
-        let payment = br#"{"code":"APPLY_SUCCESS","notifyType":"PAYMENT","data":{}}"#;
-        assert_eq!(
-            decode_refund_notification(&creds, &Fake, GOOD, payment).map(|_| ()),
-            Err(Error::InvalidField("notifyType"))
+            decode_refund_notification(&creds, &Fake, GOOD, br#"{"code":"REFUND_FAILED"}"#)
+                .map(|_| ()),
+            Err(Error::WrongMessage("notifyType"))
         );
     }
 }

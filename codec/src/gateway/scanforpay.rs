@@ -1,8 +1,8 @@
 //! ScanForPay: refund and the order query that reports refunds.
 //!
-//! Protocol page: `shared/protocols/scanforpay.md` (after ScanForPay's Refund, PayQuery,
-//! Signature and Errorcode pages). Hong Kong and Japanese merchants use it to take Alipay and
-//! WeChat Pay, from POS terminals and web shops.
+//! Protocol page: `protocols/scanforpay.md` of the design notes (after ScanForPay's Refund,
+//! PayQuery, Signature and Errorcode pages). Hong Kong and Japanese merchants use it to take
+//! Alipay and WeChat Pay, from POS terminals and web shops.
 //!
 //! # Wire format
 //! Every message is one JSON object with a signed member and its signature:
@@ -20,8 +20,8 @@
 //!   `{"request":` + bytes + `,"signature":"` + hex + `"}`.
 //! - Decoders locate the raw `response` value with the JSON scanner wherever it sits and
 //!   however it is spaced, verify the digest in constant time (either hex case), and only
-//!   then open and interpret it. Given the request's `reqMsgId`, they also refuse a reply that
-//!   answers another request ([`Error::RequestIdMismatch`]).
+//!   then open and interpret it: what kind of message it is, which request it answers, and
+//!   what it says.
 //!
 //! # Security note
 //! `SHA-256(message ‖ key)` is a home-made keyed hash, not HMAC. With the key last, the
@@ -31,19 +31,60 @@
 //! so it is implemented exactly; keep the key out of logs (`explain` never prints it), and
 //! note that every comparison here is constant-time.
 //!
-//! # Outcome
-//! `code` 1 is success; any other code is ScanForPay's refusal ([`Reply::Refused`] with a
-//! [`ResultCode`] and the message as sent). A successful refund carries `status`:
-//! 0 dealing → [`RefundStatus::Pending`], 1 → [`RefundStatus::Succeeded`],
-//! 2 failed → [`RefundStatus::Failed`]. The English page calls 1 "cancelled", but
-//! ScanForPay's own WooCommerce plugin treats a code-1 refund reply as a completed refund;
-//! "cancelled" reads as a mistranslation of the reversal having been done.
+//! # Telling messages apart
+//! Every message is signed the same way whatever its direction and operation, so a valid
+//! signature only says that someone holding the key wrote the bytes: the merchant's own
+//! request verifies as well as ScanForPay's reply, and an order query reply as well as a
+//! refund reply. The decoders therefore read from the *signed* bytes what kind of message
+//! they hold, and refuse another kind with [`Error::WrongMessage`] naming the member that
+//! gave it away (a member whose value is `null` counts as absent):
 //!
-//! A refusal's code also says what it means for the refund ([`ResultCode::status`]): codes
-//! after which the refund may exist (system error, timeout, `refundNo` seen before …) are
-//! [`RefundStatus::Unknown`], so a client queries before it resends. The order query reports
-//! the order's state (0 to be paid, 1 paid, 2 payment failed, 3 refunded); only 3 says a
-//! refund went through ([`OrderState::refund_status`]).
+//! | decoder | refused when | why |
+//! |---|---|---|
+//! | every reply decoder ([`verify_response`]) | the header carries `requestTime` or `reqTime`, or lacks `respTime` | a request header carries the request time, a response header `respTime` (Refund and PayQuery pages) |
+//! | [`verify_request`] | the header carries `respTime` | the same, the other way round |
+//! | [`decode_refund`] | the body carries `orderNo`, `partnerOrderNo`, `wallet`, `payTime`, `buyer` or `buyerId` | members of the PayQuery reply table that the Refund reply table does not have (`partnerOrderNo` and `wallet` are required there: no order query reply lacks both) |
+//! | [`decode_order_query`] | the body carries `refundNo`, or an accepted body (`code` 1) lacks `partnerOrderNo` | `refundNo` belongs to refund messages; `partnerOrderNo` is required in a PayQuery reply and never in a refund reply |
+//!
+//! A refusal body (`code` ≠ 1) usually holds only `code` and `msg` and then names no
+//! operation: what ties it to its request is the binding.
+//!
+//! # Binding
+//! Every reply decoder takes `expected`, the `reqMsgId` of the request the reply must answer
+//! (not optional: pass `""` to decode without binding). The header's `reqMsgId` lies inside
+//! the signed bytes, and [`bind`](crate::bind) decides: equal → bound; absent, or `expected`
+//! empty → not bound (the reply decodes, its status is `Unknown`); different →
+//! [`Error::RequestIdMismatch`]. A refund reply does not name the refund (the Refund page's
+//! table has no `refundNo`), so `reqMsgId` is the only binding there is: send every request
+//! with a fresh id (a UUID) and never reuse one for another refund or another operation.
+//!
+//! # What a status can prove
+//! Every view and refusal carries a [`Trust`] and implements [`Verdict`]: `claimed_status()`
+//! is what ScanForPay's code or state claims ([`Claim`]), `status()` is that claim only when
+//! the reply is authenticated (always, once decoded: ScanForPay signs refusals too) **and**
+//! bound to `expected`; otherwise [`RefundStatus::Unknown`].
+//!
+//! | reply | definite statuses (signed and bound) | unknown |
+//! |---|---|---|
+//! | refund, `code` 1 | `status` 0 dealing → pending, 1 → succeeded, 2 → failed | any other `status` |
+//! | refund, `code` ≠ 1 | failed: 2, 3–8, 30, 34, 40–44 (the request was refused on its own merits) | 9, 20, 21, 22, 31, 32, 33, 35 and codes this module does not know |
+//! | order query, `code` 1 | order `status` 3 refunded → succeeded; 0 to be paid, 2 payment failed → failed (nothing was ever paid, so nothing refunded) | 1 paid (a refund still being dealt with and one never received look the same) and any other value |
+//! | order query, `code` ≠ 1 | 30 order does not exist → failed (no refund of it can exist) | every other code: it refuses the query, not the refund |
+//!
+//! Why those refund codes are unknown: after 9 (system error) and 21 (result timed out) the
+//! outcome is not known to ScanForPay itself; 20 (the receipt agency's signature failed) and
+//! 22 (the request to the receipt unit failed) mean the acquirer may have acted; 31 (created
+//! twice) means this `refundNo` was seen before, so an earlier attempt exists whose outcome
+//! this reply does not give; 32 (illegal order status), 33 (order closed: Alipay closes a
+//! fully refunded trade) and 35 (refund exceeds the refundable amount) are exactly what a
+//! resend gets once an earlier attempt of this very refund went through. Query the order
+//! before refunding again.
+//!
+//! The page calls refund `status` 1 "cancelled"; ScanForPay's own WooCommerce plugin treats
+//! a code-1 refund reply as a completed refund, so "cancelled" is read as a mistranslation of
+//! the reversal having been done. Order status 3 speaks for the order, not for one refund:
+//! when an order is refunded in several parts it does not say which part went through, so
+//! such callers rely on each refund's own reply.
 //!
 //! # Example
 //! The refund of `tests/vectors/scanforpay.json` (`refund_request`), then its reply
@@ -52,7 +93,7 @@
 //! ```
 //! use refundwire::gateway::scanforpay::{self, Credentials, RefundRequest, RequestHeader};
 //! use refundwire::time::Timestamp;
-//! use refundwire::{RefundStatus, Reply};
+//! use refundwire::{RefundStatus, Reply, Trust, Verdict};
 //!
 //! let creds = Credentials::new("63012", b"c4pz0lx9xf26gk7zx5b4ctzkk6oam89o")?;
 //! // 2024-03-05T18:06:05+08:00: an instant and the offset to show it in (core has no clock).
@@ -65,21 +106,26 @@
 //!     operator_id: Some("766234"),
 //!     terminal_no: Some("285819"),
 //! };
-//! let mut buf = [0u8; 512];
+//! let mut buf = [0u8; scanforpay::REFUND_REQUEST_MAX];
 //! let body = scanforpay::encode_refund(&creds, &header, &refund, &mut buf)?;
 //! assert!(body.ends_with(
 //!     br#""signature":"2a9c033a844d03443c3af95dce5dcea7a71b4fb5e96919acd1a42f7f9426978d"}"#
 //! ));
 //!
 //! let reply = br#"{"response":{"header":{"partnerNo":"63012","respTime":"2024-03-05T18:06:12+08:00","signType":"SHA256","version":"1.0","reqMsgId":"fd03f269-3180-4575-8af0-580483868a29"},"body":{"code":1,"msg":"success","orderAmount":30095,"status":1,"currency":"JPY"}},"signature":"b70c824529701a85c4047194f5b232f14551962a3a21485c17b66a3b3932f52e"}"#;
-//! match scanforpay::decode_refund(&creds, reply, Some(header.req_msg_id))? {
+//! match scanforpay::decode_refund(&creds, reply, header.req_msg_id)? {
 //!     Reply::Accepted(refund) => {
+//!         assert_eq!(refund.trust, Trust::signed(true));
 //!         assert_eq!(refund.status(), RefundStatus::Succeeded);
 //!         assert_eq!(refund.order_amount, 30095);
 //!         assert_eq!(refund.amount()?.currency.code(), "JPY");
 //!     }
 //!     Reply::Refused(refusal) => panic!("refused with code {}", refusal.code),
 //! }
+//! // Not bound to a request: the same reply proves nothing about any refund.
+//! let unbound = scanforpay::decode_refund(&creds, reply, "")?;
+//! assert_eq!(unbound.claimed_status(), RefundStatus::Succeeded);
+//! assert_eq!(unbound.status(), RefundStatus::Unknown);
 //! # Ok::<(), refundwire::Error>(())
 //! ```
 
@@ -89,7 +135,7 @@ use crate::error::{Error, Result};
 use crate::io::{Cursor, Sha256Sink, Sink};
 use crate::json::{JsonStr, JsonWriter, Object};
 use crate::money::{Currency, Money, read_minor_units};
-use crate::reply::{RefundStatus, Refusal, Reply};
+use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
 
 /// `signType` of every message.
@@ -98,14 +144,66 @@ pub const SIGN_TYPE: &str = "SHA256";
 pub const VERSION: &str = "1.0";
 /// Length of the `signature` text (hex of a SHA-256 digest).
 pub const SIGNATURE_HEX_LEN: usize = 64;
+
+// Field limits, in characters (the pages' `String(n)` counts characters).
+
 /// Longest `reqMsgId` accepted. The page says 32 characters, but its own sample is a
 /// 36-character UUID, so up to 64 are accepted.
 pub const REQ_MSG_ID_MAX: usize = 64;
 /// Longest `partnerNo` accepted (the page gives no length).
 pub const PARTNER_NO_MAX: usize = 64;
-/// A buffer of this many bytes holds any request the encoders accept: every member is
-/// bounded, and even a value made only of escaped control characters (6 bytes each) fits.
-pub const REQUEST_MAX: usize = 2048;
+/// Longest `partnerOrderNo`: String(32) on the Refund and PayQuery pages.
+pub const PARTNER_ORDER_NO_MAX: usize = 32;
+/// Longest `refundNo`: String(32) on the Refund page.
+pub const REFUND_NO_MAX: usize = 32;
+/// Longest `operatorId`: String(20) on the Refund page.
+pub const OPERATOR_ID_MAX: usize = 20;
+/// Longest `terminalNo`: String(20) on the Refund page.
+pub const TERMINAL_NO_MAX: usize = 20;
+/// Longest `storeNo`: String(15) on the PayQuery page.
+pub const STORE_NO_MAX: usize = 15;
+/// Longest `orderNo`: varchar(32) on the PayQuery page.
+pub const ORDER_NO_MAX: usize = 32;
+
+// Worst-case sizes of what the encoders write.
+
+/// Worst-case JSON bytes of one character of a string value: a control character is
+/// written `\u00XX` (a 4-byte UTF-8 character stays 4 bytes).
+const ESCAPED_CHAR_MAX: usize = 6;
+/// The request time as written: `2024-03-05T18:06:05+08:00` (years 1970–9999, to the
+/// second, offset always `±HH:MM`).
+const TIME_LEN: usize = 25;
+/// `orderAmount` at most `u64::MAX`: 20 digits.
+const AMOUNT_DIGITS_MAX: usize = 20;
+/// What every request writes besides the values of its own fields: the envelope, the header
+/// with the longer time member name (`requestTime`), and the signature.
+const ENVELOPE_AND_HEADER_MAX: usize =
+    r#"{"request":{"header":{"requestTime":"","partnerNo":"","signType":"","version":"","reqMsgId":""},"body":{}},"signature":""}"#.len()
+        + TIME_LEN
+        + SIGN_TYPE.len()
+        + VERSION.len()
+        + SIGNATURE_HEX_LEN
+        + ESCAPED_CHAR_MAX * (PARTNER_NO_MAX + REQ_MSG_ID_MAX);
+
+/// Worst-case size of a refund request ([`encode_refund`]): every field at its limit, every
+/// character a control character escaped as `\u00XX`, the largest amount, the optional
+/// members present. A buffer of this size always suffices, and the worst case fills it
+/// exactly (1 712 bytes).
+pub const REFUND_REQUEST_MAX: usize = ENVELOPE_AND_HEADER_MAX
+    + r#""partnerOrderNo":"","refundNo":"","orderAmount":,"operatorId":"","terminalNo":"""#.len()
+    + AMOUNT_DIGITS_MAX
+    + ESCAPED_CHAR_MAX * (PARTNER_ORDER_NO_MAX + REFUND_NO_MAX + OPERATOR_ID_MAX + TERMINAL_NO_MAX);
+
+/// Worst-case size of an order query request ([`encode_order_query`]), reckoned like
+/// [`REFUND_REQUEST_MAX`] (1 507 bytes).
+pub const ORDER_QUERY_REQUEST_MAX: usize = ENVELOPE_AND_HEADER_MAX
+    + r#""storeNo":"","partnerOrderNo":"","orderNo":"""#.len()
+    + ESCAPED_CHAR_MAX * (STORE_NO_MAX + PARTNER_ORDER_NO_MAX + ORDER_NO_MAX);
+
+/// A buffer of this many bytes holds any request the encoders accept: the larger of
+/// [`REFUND_REQUEST_MAX`] and [`ORDER_QUERY_REQUEST_MAX`] (the refund).
+pub const REQUEST_MAX: usize = REFUND_REQUEST_MAX;
+const _: () = assert!(REQUEST_MAX >= ORDER_QUERY_REQUEST_MAX);
 
 // ---------------------------------------------------------------------------------------------
 // Credentials
@@ -266,21 +364,29 @@ enum RequestBody<'r, 'a> {
 }
 
 impl RequestBody<'_, '_> {
+    /// The documented worst-case size of the whole request carrying this body.
+    fn worst_case(&self) -> usize {
+        match self {
+            RequestBody::Refund(_) => REFUND_REQUEST_MAX,
+            RequestBody::OrderQuery(_) => ORDER_QUERY_REQUEST_MAX,
+        }
+    }
+
     fn check(&self) -> Result<()> {
         match self {
             RequestBody::Refund(r) => {
-                check_text(r.partner_order_no, 32, "partnerOrderNo")?;
-                check_text(r.refund_no, 32, "refundNo")?;
+                check_text(r.partner_order_no, PARTNER_ORDER_NO_MAX, "partnerOrderNo")?;
+                check_text(r.refund_no, REFUND_NO_MAX, "refundNo")?;
                 if r.order_amount == 0 {
                     return Err(Error::Amount("orderAmount must be positive"));
                 }
-                check_opt_text(r.operator_id, 20, "operatorId")?;
-                check_opt_text(r.terminal_no, 20, "terminalNo")
+                check_opt_text(r.operator_id, OPERATOR_ID_MAX, "operatorId")?;
+                check_opt_text(r.terminal_no, TERMINAL_NO_MAX, "terminalNo")
             }
             RequestBody::OrderQuery(q) => {
-                check_opt_text(q.store_no, 15, "storeNo")?;
-                check_opt_text(q.partner_order_no, 32, "partnerOrderNo")?;
-                check_opt_text(q.order_no, 32, "orderNo")?;
+                check_opt_text(q.store_no, STORE_NO_MAX, "storeNo")?;
+                check_opt_text(q.partner_order_no, PARTNER_ORDER_NO_MAX, "partnerOrderNo")?;
+                check_opt_text(q.order_no, ORDER_NO_MAX, "orderNo")?;
                 if q.partner_order_no.is_none() && q.order_no.is_none() {
                     // ScanForPay's code 7: both order numbers empty.
                     return Err(Error::MissingField("partnerOrderNo"));
@@ -326,8 +432,9 @@ pub fn digest(raw: &[u8], key: &SecretKey) -> [u8; 32] {
 /// Writes the refund request body into `out` and returns the used part.
 ///
 /// Fails with [`Error::FieldTooLong`] / [`Error::MissingField`] / [`Error::InvalidField`]
-/// naming the member, [`Error::Amount`] for a zero amount, or [`Error::BufferTooSmall`](Error::BufferTooSmall)
-/// ([`REQUEST_MAX`] bytes always suffice).
+/// naming the member, [`Error::Amount`] for a zero amount, or
+/// [`Error::BufferTooSmall`]` { needed: `[`REFUND_REQUEST_MAX`]` }` when `out` is too small
+/// for this request.
 pub fn encode_refund<'o>(
     creds: &Credentials<'_>,
     header: &RequestHeader<'_>,
@@ -339,8 +446,8 @@ pub fn encode_refund<'o>(
 
 /// Writes the order query request body into `out` and returns the used part.
 ///
-/// Fails like [`encode_refund`]; a query without `partnerOrderNo` and `orderNo` is
-/// [`Error::MissingField`]`("partnerOrderNo")`.
+/// Fails like [`encode_refund`] (a too small `out` reports [`ORDER_QUERY_REQUEST_MAX`]); a
+/// query without `partnerOrderNo` and `orderNo` is [`Error::MissingField`]`("partnerOrderNo")`.
 pub fn encode_order_query<'o>(
     creds: &Credentials<'_>,
     header: &RequestHeader<'_>,
@@ -364,7 +471,24 @@ fn encode_signed<'o>(
         header.time.write_rfc3339(false, &mut c)?;
         core::str::from_utf8(c.finish()).map_err(|_| Error::Time)?
     };
+    // Every value was checked against its limit: the documented worst case always suffices,
+    // so that is the size to report.
+    write_signed(creds, header, time, body, out).map_err(|e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall {
+            needed: body.worst_case(),
+        },
+        e => e,
+    })
+}
 
+/// Writes `{"request":…,"signature":"…"}` with values already checked.
+fn write_signed<'o>(
+    creds: &Credentials<'_>,
+    header: &RequestHeader<'_>,
+    time: &str,
+    body: &RequestBody<'_, '_>,
+    out: &'o mut [u8],
+) -> Result<&'o [u8]> {
     let mut out = Cursor::new(out);
     out.write(b"{\"request\":")?;
     let start = out.len();
@@ -394,8 +518,41 @@ fn encode_signed<'o>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verification
+// Verification, direction and binding
 // ---------------------------------------------------------------------------------------------
+
+/// Header members only a request carries: the Refund page's sample says `requestTime`, its
+/// field table and ScanForPay's plugin `reqTime`.
+const REQUEST_HEADER_ONLY: [&str; 2] = ["requestTime", "reqTime"];
+/// The header member only a response carries.
+const RESPONSE_HEADER_ONLY: &str = "respTime";
+/// Body members of the PayQuery reply table that the Refund reply table does not have.
+const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
+    "orderNo",
+    "partnerOrderNo",
+    "wallet",
+    "payTime",
+    "buyer",
+    "buyerId",
+];
+/// Body members only refund messages carry.
+const REFUND_ONLY: [&str; 1] = ["refundNo"];
+/// A member every accepted order query reply carries (`Y` on the PayQuery page) and no
+/// refund reply does.
+const ORDER_QUERY_REPLY_REQUIRED: &str = "partnerOrderNo";
+
+/// Whether `object` carries member `name` with a value other than `null`.
+fn carries(object: &Object<'_>, name: &str) -> bool {
+    object.get(name).is_some_and(|v| !v.is_null())
+}
+
+/// [`Error::WrongMessage`] naming the first of `names` that `object` carries.
+fn refuse_members(object: &Object<'_>, names: &[&'static str]) -> Result<()> {
+    match names.iter().copied().find(|name| carries(object, name)) {
+        Some(name) => Err(Error::WrongMessage(name)),
+        None => Ok(()),
+    }
+}
 
 /// A verified signed value (`request` or `response`), not interpreted yet.
 #[derive(Debug, Clone, Copy)]
@@ -437,24 +594,51 @@ fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Resul
     })
 }
 
-/// Verifies a response of any ScanForPay operation and, given `expect_req_msg_id`, checks
-/// that it answers that request. Use it for operations this module has no view for.
+/// Binds a signed `reqMsgId` (compared after unescaping) to the expected one with
+/// [`crate::bind`].
+fn bind_req_msg_id(expected: &str, got: Option<JsonStr<'_>>) -> Result<bool> {
+    // `bind` compares plain text: an equal id is handed over as `expected` itself, a
+    // different one as "" (which differs from any non-empty `expected`; an empty
+    // `expected` binds nothing either way).
+    crate::bind(
+        expected,
+        got.map(|id| if id.eq_str(expected) { expected } else { "" }),
+    )
+}
+
+/// A verified response of any operation: signed, a response (not a request), and bound
+/// as far as its `reqMsgId` allows.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedResponse<'a> {
+    /// The response's header.
+    pub header: ResponseHeader<'a>,
+    /// The verified `body` object.
+    pub body: Object<'a>,
+    /// Authenticated (always) and bound (the header's `reqMsgId` equals the expected one).
+    pub trust: Trust,
+}
+
+/// Verifies a response of any ScanForPay operation, refuses a request (its header carries
+/// `requestTime`/`reqTime`, or no `respTime`: [`Error::WrongMessage`]), and binds it to
+/// `expected`, the request's `reqMsgId` (see the module docs). Use it for operations this
+/// module has no view for; it does not tell operations apart.
 pub fn verify_response<'a>(
     creds: &Credentials<'_>,
     message: &'a [u8],
-    expect_req_msg_id: Option<&str>,
-) -> Result<Signed<'a>> {
+    expected: &str,
+) -> Result<VerifiedResponse<'a>> {
     let signed = verify(&creds.sign_key, message, "response")?;
-    if let Some(expected) = expect_req_msg_id {
-        let got = signed
-            .header
-            .opt_str("reqMsgId")?
-            .ok_or(Error::MissingField("reqMsgId"))?;
-        if !got.eq_str(expected) {
-            return Err(Error::RequestIdMismatch);
-        }
+    refuse_members(&signed.header, &REQUEST_HEADER_ONLY)?;
+    if !carries(&signed.header, RESPONSE_HEADER_ONLY) {
+        return Err(Error::WrongMessage(RESPONSE_HEADER_ONLY));
     }
-    Ok(signed)
+    let header = ResponseHeader::parse(signed.header)?;
+    let bound = bind_req_msg_id(expected, header.req_msg_id)?;
+    Ok(VerifiedResponse {
+        header,
+        body: signed.body,
+        trust: Trust::signed(bound),
+    })
 }
 
 /// A verified request (what ScanForPay, or a simulator of it, receives).
@@ -473,13 +657,15 @@ pub struct VerifiedRequest<'a> {
 }
 
 /// Verifies a request body with the merchant's key (the server side of the protocol).
-/// The time member may be named `requestTime` or `reqTime`, not both.
+/// The time member may be named `requestTime` or `reqTime`, not both; a response renamed
+/// `request` (its header carries `respTime`) is [`Error::WrongMessage`].
 pub fn verify_request<'a>(
     creds: &Credentials<'_>,
     message: &'a [u8],
 ) -> Result<VerifiedRequest<'a>> {
     let signed = verify(&creds.sign_key, message, "request")?;
     let h = &signed.header;
+    refuse_members(h, &[RESPONSE_HEADER_ONLY])?;
     let (time, time_field) = match (h.opt_str("requestTime")?, h.opt_str("reqTime")?) {
         (Some(t), None) => (t, TimeField::RequestTime),
         (None, Some(t)) => (t, TimeField::ReqTime),
@@ -540,17 +726,25 @@ pub struct RefundResponse<'a> {
     pub refund_no: Option<JsonStr<'a>>,
     /// The whole verified `body` object, members the codec does not know included.
     pub body: Object<'a>,
+    /// Authenticated (always) and bound to the expected `reqMsgId`.
+    pub trust: Trust,
 }
 
 impl RefundResponse<'_> {
-    /// The refund's state in neutral terms.
-    pub fn status(&self) -> RefundStatus {
-        self.state.status()
-    }
-
     /// `orderAmount` with its currency.
     pub fn amount(&self) -> Result<Money> {
         amount(self.order_amount, self.currency)
+    }
+}
+
+impl Verdict for RefundResponse<'_> {
+    /// What `status` claims ([`RefundState`]'s [`Claim`]).
+    fn claimed_status(&self) -> RefundStatus {
+        self.state.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -563,8 +757,9 @@ pub struct OrderQueryResponse<'a> {
     pub msg: Option<JsonStr<'a>>,
     /// `orderNo`: ScanForPay's order number.
     pub order_no: Option<JsonStr<'a>>,
-    /// `partnerOrderNo`: the merchant's order number.
-    pub partner_order_no: Option<JsonStr<'a>>,
+    /// `partnerOrderNo`: the merchant's order number (always present: it is what makes the
+    /// reply an order query reply).
+    pub partner_order_no: JsonStr<'a>,
     /// `orderAmount`: the order's amount in the currency's smallest unit.
     pub order_amount: u64,
     /// `wallet` (`Wechat`, `Alipay` …).
@@ -577,18 +772,25 @@ pub struct OrderQueryResponse<'a> {
     pub currency: Option<JsonStr<'a>>,
     /// The whole verified `body` object, members the codec does not know included.
     pub body: Object<'a>,
+    /// Authenticated (always) and bound to the expected `reqMsgId`.
+    pub trust: Trust,
 }
 
 impl OrderQueryResponse<'_> {
-    /// What the order's state says about a refund of it, in neutral terms
-    /// (see [`OrderState::refund_status`]).
-    pub fn status(&self) -> RefundStatus {
-        self.state.refund_status()
-    }
-
     /// `orderAmount` with its currency.
     pub fn amount(&self) -> Result<Money> {
         amount(self.order_amount, self.currency)
+    }
+}
+
+impl Verdict for OrderQueryResponse<'_> {
+    /// What the order's state says about a refund of it ([`OrderState`]'s [`Claim`]).
+    fn claimed_status(&self) -> RefundStatus {
+        self.state.claimed_status()
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -602,18 +804,10 @@ fn amount(minor: u64, currency: Option<JsonStr<'_>>) -> Result<Money> {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
-/// Splits a verified body into ScanForPay's refusal (`code` ≠ 1) or the accepted body.
-fn outcome<'a>(body: &Object<'a>) -> Result<Option<Refusal<'a, ResultCode<'a>>>> {
+/// ScanForPay's refusal code, or `None` when the body says `code` 1 (success).
+fn refusal_code<'a>(body: &Object<'a>) -> Result<Option<ResultCode<'a>>> {
     let code = ResultCode::from_wire(body.number("code")?);
-    if code == ResultCode::Success {
-        return Ok(None);
-    }
-    // The body was verified before it was split: ScanForPay signs its refusals.
-    Ok(Some(Refusal {
-        code,
-        message: body.opt_str("msg")?,
-        trust: crate::Trust::signed(false),
-    }))
+    Ok((code != ResultCode::Success).then_some(code))
 }
 
 /// An amount in minor units: a JSON integer as documented (a string of digits is read too).
@@ -625,55 +819,74 @@ fn minor_units(body: &Object<'_>, field: &'static str) -> Result<u64> {
     read_minor_units(&value, field)
 }
 
-/// Verifies and decodes a refund reply.
+/// Verifies and decodes a refund reply, bound to `expected` (the refund request's
+/// `reqMsgId`; `""` binds nothing).
 ///
-/// Verification comes first: a reply whose `signature` does not match the raw `response`
-/// bytes is [`Error::SignatureMismatch`], whatever it says. Given `expect_req_msg_id` (the
-/// request's `reqMsgId`), a reply to another request is [`Error::RequestIdMismatch`]. A
-/// `code` other than 1 is [`Reply::Refused`].
+/// In this order: a `signature` that does not match the raw `response` bytes is
+/// [`Error::SignatureMismatch`], whatever they say; a request is [`Error::WrongMessage`]; a
+/// reply to another request is [`Error::RequestIdMismatch`]; an order query reply is
+/// [`Error::WrongMessage`] (see the module docs). A `code` other than 1 is
+/// [`Reply::Refused`]. Both carry their [`Trust`]; `status()` is definite only when bound.
 pub fn decode_refund<'a>(
     creds: &Credentials<'_>,
     message: &'a [u8],
-    expect_req_msg_id: Option<&str>,
+    expected: &str,
 ) -> Result<Reply<'a, RefundResponse<'a>, ResultCode<'a>>> {
-    let signed = verify_response(creds, message, expect_req_msg_id)?;
-    let body = signed.body;
-    if let Some(refusal) = outcome(&body)? {
-        return Ok(Reply::Refused(refusal));
+    let reply = verify_response(creds, message, expected)?;
+    let body = reply.body;
+    refuse_members(&body, &ORDER_QUERY_REPLY_ONLY)?;
+    if let Some(code) = refusal_code(&body)? {
+        return Ok(Reply::Refused(Refusal {
+            code,
+            message: body.opt_str("msg")?,
+            trust: reply.trust,
+        }));
     }
     Ok(Reply::Accepted(RefundResponse {
-        header: ResponseHeader::parse(signed.header)?,
+        header: reply.header,
         msg: body.opt_str("msg")?,
         order_amount: minor_units(&body, "orderAmount")?,
         state: RefundState::from_wire(body.number("status")?),
         currency: body.opt_str("currency")?,
         refund_no: body.opt_str("refundNo")?,
         body,
+        trust: reply.trust,
     }))
 }
 
-/// Verifies and decodes an order query reply (same rules as [`decode_refund`]).
+/// Verifies and decodes an order query reply, bound to `expected` (the query's
+/// `reqMsgId`), by the same rules as [`decode_refund`]; a refund reply (its body carries
+/// `refundNo`, or an accepted body lacks `partnerOrderNo`) is [`Error::WrongMessage`].
 pub fn decode_order_query<'a>(
     creds: &Credentials<'_>,
     message: &'a [u8],
-    expect_req_msg_id: Option<&str>,
-) -> Result<Reply<'a, OrderQueryResponse<'a>, ResultCode<'a>>> {
-    let signed = verify_response(creds, message, expect_req_msg_id)?;
-    let body = signed.body;
-    if let Some(refusal) = outcome(&body)? {
-        return Ok(Reply::Refused(refusal));
+    expected: &str,
+) -> Result<Reply<'a, OrderQueryResponse<'a>, OrderQueryCode<'a>>> {
+    let reply = verify_response(creds, message, expected)?;
+    let body = reply.body;
+    refuse_members(&body, &REFUND_ONLY)?;
+    if let Some(code) = refusal_code(&body)? {
+        return Ok(Reply::Refused(Refusal {
+            code: OrderQueryCode(code),
+            message: body.opt_str("msg")?,
+            trust: reply.trust,
+        }));
+    }
+    if !carries(&body, ORDER_QUERY_REPLY_REQUIRED) {
+        return Err(Error::WrongMessage(ORDER_QUERY_REPLY_REQUIRED));
     }
     Ok(Reply::Accepted(OrderQueryResponse {
-        header: ResponseHeader::parse(signed.header)?,
+        header: reply.header,
         msg: body.opt_str("msg")?,
         order_no: body.opt_str("orderNo")?,
-        partner_order_no: body.opt_str("partnerOrderNo")?,
+        partner_order_no: body.str(ORDER_QUERY_REPLY_REQUIRED)?,
         order_amount: minor_units(&body, "orderAmount")?,
         wallet: body.opt_str("wallet")?,
         state: OrderState::from_wire(body.number("status")?),
         pay_time: body.opt_str("payTime")?,
         currency: body.opt_str("currency")?,
         body,
+        trust: reply.trust,
     }))
 }
 
@@ -733,28 +946,77 @@ crate::wire_enum! {
     }
 }
 
-impl crate::Claim for ResultCode<'_> {
+/// What a refund reply with this code claims about the refund (see the module docs, "What
+/// a status can prove").
+impl Claim for ResultCode<'_> {
+    /// 1 → succeeded. Codes that refuse the request on its own merits → failed: 2 failure,
+    /// 3 not authorized, 4–7 parameters, 8 signature, 30 no such order, 34, 40–44 account
+    /// and wallet set-up. Codes after which the refund may exist, or an earlier attempt of it
+    /// may have gone through → unknown (query before resending): 9 system error, 20 agency
+    /// signature, 21 timed out, 22 receipt unit, 31 `refundNo` seen before, 32 illegal order
+    /// status and 33 order closed (what a fully refunded order answers), 35 exceeds the
+    /// refundable amount (what an already refunded amount leads to), and unknown codes.
     fn claimed_status(&self) -> RefundStatus {
-        self.status()
-    }
-}
-
-impl ResultCode<'_> {
-    /// What a reply with this code means for the refund: 1 → succeeded; codes after which
-    /// the refund may or may not exist (9 system error, 20 agency signature failure,
-    /// 21 result timed out, 22 receipt unit unreachable, 31 created twice — the `refundNo`
-    /// was seen before) and unknown codes → unknown (query before resending); every other
-    /// refusal → failed.
-    pub fn status(&self) -> RefundStatus {
         match self {
             ResultCode::Success => RefundStatus::Succeeded,
+            ResultCode::Failure
+            | ResultCode::NotAuthorized
+            | ResultCode::ParameterEmpty
+            | ResultCode::ParameterIllegal
+            | ResultCode::InvalidJson
+            | ResultCode::OrderNumbersEmpty
+            | ResultCode::SignatureInvalid
+            | ResultCode::OrderNotFound
+            | ResultCode::CancelNotAllowed
+            | ResultCode::WalletNotOpened
+            | ResultCode::PayWithAlipay
+            | ResultCode::PayWithWechat
+            | ResultCode::AccountNotOpened
+            | ResultCode::PaymentTypeNotOpened => RefundStatus::Failed,
             ResultCode::SystemError
             | ResultCode::AgencySignatureFailed
             | ResultCode::ResultTimedOut
             | ResultCode::ReceiptUnitFailed
             | ResultCode::OrderDuplicate
+            | ResultCode::IllegalOrderStatus
+            | ResultCode::OrderClosed
+            | ResultCode::RefundExceedsRefundable
             | ResultCode::Other(_) => RefundStatus::Unknown,
-            _ => RefundStatus::Failed,
+        }
+    }
+}
+
+/// The `code` of an order query reply: the same codes as [`ResultCode`], read for what they
+/// say about a refund of the order asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OrderQueryCode<'a>(pub ResultCode<'a>);
+
+impl<'a> OrderQueryCode<'a> {
+    /// Classifies the value as sent on the wire.
+    pub fn from_wire(text: &'a str) -> Self {
+        OrderQueryCode(ResultCode::from_wire(text))
+    }
+
+    /// The value as it appears on the wire.
+    pub fn as_wire(&self) -> &'a str {
+        self.0.as_wire()
+    }
+}
+
+impl core::fmt::Display for OrderQueryCode<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Claim for OrderQueryCode<'_> {
+    /// 30 (the order does not exist) → failed: no refund of it can exist. Every other code
+    /// → unknown: a refused query says nothing about the refund, and code 1 leaves the
+    /// answer to the order's `status`.
+    fn claimed_status(&self) -> RefundStatus {
+        match self.0 {
+            ResultCode::OrderNotFound => RefundStatus::Failed,
+            _ => RefundStatus::Unknown,
         }
     }
 }
@@ -772,9 +1034,9 @@ crate::wire_enum! {
     }
 }
 
-impl RefundState<'_> {
+impl Claim for RefundState<'_> {
     /// 0 → pending, 1 → succeeded, 2 → failed, anything else → unknown.
-    pub fn status(&self) -> RefundStatus {
+    fn claimed_status(&self) -> RefundStatus {
         match self {
             RefundState::Dealing => RefundStatus::Pending,
             RefundState::Refunded => RefundStatus::Succeeded,
@@ -798,13 +1060,13 @@ crate::wire_enum! {
     }
 }
 
-impl OrderState<'_> {
-    /// What the order's state says about a refund of it:
-    /// refunded → succeeded; never paid or payment failed → failed (there was nothing to
-    /// refund); paid → unknown (an order query cannot tell a refund still being dealt with
-    /// from one never received: query the refund again or resend it with the same
-    /// `refundNo`); anything else → unknown.
-    pub fn refund_status(&self) -> RefundStatus {
+impl Claim for OrderState<'_> {
+    /// What the order's state says about a refund of it: refunded → succeeded; never paid
+    /// or payment failed → failed (there was nothing to refund); paid → unknown (an order
+    /// query cannot tell a refund still being dealt with from one never received); anything
+    /// else → unknown. Refunded speaks for the order: with several partial refunds it does
+    /// not say which one went through.
+    fn claimed_status(&self) -> RefundStatus {
         match self {
             OrderState::Refunded => RefundStatus::Succeeded,
             OrderState::ToBePaid | OrderState::PaymentFailed => RefundStatus::Failed,
@@ -816,9 +1078,12 @@ impl OrderState<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Digest;
 
     const KEY: &[u8] = b"c4pz0lx9xf26gk7zx5b4ctzkk6oam89o";
     const ID: &str = "fd03f269-3180-4575-8af0-580483868a29";
+    /// A response header as ScanForPay sends it (the vectors' header).
+    const HEADER: &str = r#""header":{"partnerNo":"63012","respTime":"2024-03-05T18:06:12+08:00","signType":"SHA256","version":"1.0","reqMsgId":"fd03f269-3180-4575-8af0-580483868a29"}"#;
 
     fn creds() -> Credentials<'static> {
         Credentials::new("63012", KEY).unwrap()
@@ -828,22 +1093,49 @@ mod tests {
         RequestHeader::new(Timestamp::new(1_709_633_165_000, 480).unwrap(), ID)
     }
 
-    /// Signs `response` text with the test key (using the codec's own digest: only for
-    /// building inputs whose signature is not what the test checks).
-    fn signed_reply(response: &str, buf: &mut [u8]) -> usize {
-        let sig: [u8; 64] = hex_array(&digest(response.as_bytes(), creds().sign_key()), false);
+    /// Signs `value` as the member `name` with the test key, by `sha2` directly (not by
+    /// this module's [`digest`]), into `buf`.
+    fn sign_as<'b>(name: &str, value: &str, buf: &'b mut [u8]) -> &'b [u8] {
+        let sum = sha2::Sha256::new()
+            .chain_update(value.as_bytes())
+            .chain_update(KEY)
+            .finalize();
+        let mut hex = [0u8; 64];
+        for (i, b) in sum.iter().enumerate() {
+            hex[2 * i] = b"0123456789abcdef"[usize::from(b >> 4)];
+            hex[2 * i + 1] = b"0123456789abcdef"[usize::from(b & 15)];
+        }
         let mut c = Cursor::new(buf);
-        c.write(b"{\"response\":").unwrap();
-        c.write(response.as_bytes()).unwrap();
+        c.write(b"{\"").unwrap();
+        c.write(name.as_bytes()).unwrap();
+        c.write(b"\":").unwrap();
+        c.write(value.as_bytes()).unwrap();
         c.write(b",\"signature\":\"").unwrap();
-        c.write(&sig).unwrap();
+        c.write(&hex).unwrap();
         c.write(b"\"}").unwrap();
-        c.len()
+        c.finish()
     }
+
+    /// A signed reply whose `response` is `{HEADER,"body":<body>}`.
+    fn reply<'b>(body: &str, buf: &'b mut [u8]) -> &'b [u8] {
+        let mut text = [0u8; 1024];
+        let mut c = Cursor::new(&mut text);
+        c.write(b"{").unwrap();
+        c.write(HEADER.as_bytes()).unwrap();
+        c.write(b",\"body\":").unwrap();
+        c.write(body.as_bytes()).unwrap();
+        c.write(b"}").unwrap();
+        let text = core::str::from_utf8(c.finish()).unwrap();
+        sign_as("response", text, buf)
+    }
+
+    const ACCEPTED_REFUND: &str =
+        r#"{"code":1,"msg":"success","orderAmount":5,"status":0,"currency":"HKD"}"#;
+    const ACCEPTED_QUERY: &str = r#"{"code":1,"msg":"success","orderNo":"2018072518060757","partnerOrderNo":"p1","orderAmount":100,"wallet":"Alipay","status":3,"payTime":"2018-07-25T17:54:00+08:00","currency":"JPY"}"#;
 
     #[test]
     fn refuses_bad_request_values() {
-        let mut buf = [0u8; 512];
+        let mut buf = [0u8; REQUEST_MAX];
         let ok = RefundRequest {
             partner_order_no: "p1",
             refund_no: "r1",
@@ -861,10 +1153,10 @@ mod tests {
             ),
             (
                 RefundRequest {
-                    refund_no: "123456789012345678901234567890123",
+                    refund_no: "",
                     ..ok
                 },
-                Error::FieldTooLong("refundNo"),
+                Error::MissingField("refundNo"),
             ),
             (
                 RefundRequest {
@@ -882,10 +1174,10 @@ mod tests {
             ),
             (
                 RefundRequest {
-                    terminal_no: Some("123456789012345678901"),
+                    terminal_no: Some(""),
                     ..ok
                 },
-                Error::FieldTooLong("terminalNo"),
+                Error::InvalidField("terminalNo"),
             ),
         ];
         for (req, err) in cases {
@@ -894,59 +1186,239 @@ mod tests {
                 err
             );
         }
-        // Characters, not bytes: 20 CJK characters fit `operatorId`.
-        let wide = "张张张张张张张张张张张张张张张张张张张张";
-        let req = RefundRequest {
-            operator_id: Some(wide),
-            ..ok
-        };
-        assert!(encode_refund(&creds(), &header(), &req, &mut buf).is_ok());
-        assert_eq!(wide.chars().count(), 20);
         let no_id = RequestHeader::new(header().time, "");
         assert_eq!(
             encode_refund(&creds(), &no_id, &ok, &mut buf).unwrap_err(),
             Error::MissingField("reqMsgId")
         );
-        assert_eq!(
-            encode_order_query(&creds(), &header(), &OrderQueryRequest::default(), &mut buf)
-                .unwrap_err(),
-            Error::MissingField("partnerOrderNo")
-        );
-        assert_eq!(
-            encode_refund(&creds(), &header(), &ok, &mut [0u8; 100]).unwrap_err(),
-            Error::BufferTooSmall { needed: 102 }
-        );
+        for (query, err) in [
+            (
+                OrderQueryRequest::default(),
+                Error::MissingField("partnerOrderNo"),
+            ),
+            (
+                OrderQueryRequest {
+                    store_no: Some("s"),
+                    ..Default::default()
+                },
+                Error::MissingField("partnerOrderNo"),
+            ),
+            (
+                OrderQueryRequest {
+                    order_no: Some(""),
+                    ..Default::default()
+                },
+                Error::InvalidField("orderNo"),
+            ),
+            (
+                OrderQueryRequest {
+                    order_no: Some("1"),
+                    store_no: Some(""),
+                    ..Default::default()
+                },
+                Error::InvalidField("storeNo"),
+            ),
+            (
+                OrderQueryRequest {
+                    partner_order_no: Some(""),
+                    order_no: Some("1"),
+                    ..Default::default()
+                },
+                Error::InvalidField("partnerOrderNo"),
+            ),
+        ] {
+            assert_eq!(
+                encode_order_query(&creds(), &header(), &query, &mut buf).unwrap_err(),
+                err
+            );
+        }
+        // Either order number alone is enough.
+        for query in [
+            OrderQueryRequest {
+                order_no: Some("1"),
+                ..Default::default()
+            },
+            OrderQueryRequest {
+                partner_order_no: Some("1"),
+                ..Default::default()
+            },
+        ] {
+            assert!(encode_order_query(&creds(), &header(), &query, &mut buf).is_ok());
+        }
         assert!(Credentials::new("", KEY).is_err());
         assert!(Credentials::new("63012", b"").is_err());
+        assert_eq!(creds().partner_no(), "63012");
+        assert_eq!(creds().sign_key().expose(), KEY);
+    }
+
+    /// `n` copies of `c` (a one-byte or multi-byte character) as a string.
+    fn repeat(c: char, n: usize, buf: &mut [u8; 512]) -> &str {
+        let mut at = 0;
+        for _ in 0..n {
+            at += c.encode_utf8(&mut buf[at..]).len();
+        }
+        core::str::from_utf8(&buf[..at]).unwrap()
     }
 
     #[test]
-    fn request_max_holds_the_largest_request() {
-        // Every member at its limit, every character escaped as `\u00XX` (6 bytes).
+    fn every_limit_holds_exactly_at_its_boundary() {
+        // At the limit passes, one more character fails; characters, not bytes, are counted
+        // (`张` is 3 bytes).
+        let mut out = [0u8; REQUEST_MAX];
+        for c in ['x', '张'] {
+            let (mut a, mut b) = ([0u8; 512], [0u8; 512]);
+            type Case = (usize, &'static str);
+            let refund_fields: [Case; 4] = [
+                (PARTNER_ORDER_NO_MAX, "partnerOrderNo"),
+                (REFUND_NO_MAX, "refundNo"),
+                (OPERATOR_ID_MAX, "operatorId"),
+                (TERMINAL_NO_MAX, "terminalNo"),
+            ];
+            for (max, field) in refund_fields {
+                for (n, ok) in [(max, true), (max + 1, false)] {
+                    let v = repeat(c, n, &mut a);
+                    let mut req = RefundRequest {
+                        partner_order_no: "p",
+                        refund_no: "r",
+                        order_amount: 1,
+                        operator_id: None,
+                        terminal_no: None,
+                    };
+                    match field {
+                        "partnerOrderNo" => req.partner_order_no = v,
+                        "refundNo" => req.refund_no = v,
+                        "operatorId" => req.operator_id = Some(v),
+                        _ => req.terminal_no = Some(v),
+                    }
+                    let got = encode_refund(&creds(), &header(), &req, &mut out);
+                    assert_eq!(got.is_ok(), ok, "{field} {n}");
+                    if !ok {
+                        assert_eq!(got.unwrap_err(), Error::FieldTooLong(field));
+                    }
+                }
+            }
+            let query_fields: [Case; 3] = [
+                (STORE_NO_MAX, "storeNo"),
+                (PARTNER_ORDER_NO_MAX, "partnerOrderNo"),
+                (ORDER_NO_MAX, "orderNo"),
+            ];
+            for (max, field) in query_fields {
+                for (n, ok) in [(max, true), (max + 1, false)] {
+                    let v = repeat(c, n, &mut a);
+                    let mut q = OrderQueryRequest {
+                        order_no: Some("o"),
+                        ..Default::default()
+                    };
+                    match field {
+                        "storeNo" => q.store_no = Some(v),
+                        "partnerOrderNo" => q.partner_order_no = Some(v),
+                        _ => q.order_no = Some(v),
+                    }
+                    let got = encode_order_query(&creds(), &header(), &q, &mut out);
+                    assert_eq!(got.is_ok(), ok, "{field} {n}");
+                    if !ok {
+                        assert_eq!(got.unwrap_err(), Error::FieldTooLong(field));
+                    }
+                }
+            }
+            let q = OrderQueryRequest {
+                order_no: Some("o"),
+                ..Default::default()
+            };
+            for (n, ok) in [(REQ_MSG_ID_MAX, true), (REQ_MSG_ID_MAX + 1, false)] {
+                let h = RequestHeader::new(header().time, repeat(c, n, &mut a));
+                let got = encode_order_query(&creds(), &h, &q, &mut out);
+                assert_eq!(got.is_ok(), ok, "reqMsgId {n}");
+                if !ok {
+                    assert_eq!(got.unwrap_err(), Error::FieldTooLong("reqMsgId"));
+                }
+            }
+            for (n, ok) in [(PARTNER_NO_MAX, true), (PARTNER_NO_MAX + 1, false)] {
+                let got = Credentials::new(repeat(c, n, &mut b), KEY);
+                assert_eq!(got.is_ok(), ok, "partnerNo {n}");
+                if !ok {
+                    assert_eq!(got.unwrap_err(), Error::FieldTooLong("partnerNo"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_worst_case_fills_the_documented_size_exactly() {
+        // Every member at its limit, every character a control character written `\u0001`
+        // (6 bytes), the largest amount, `requestTime` (the longer name).
         let ctrl = [1u8; 64];
         let ctrl = core::str::from_utf8(&ctrl).unwrap();
         let c = |n: usize| &ctrl[..n];
         let creds = Credentials::new(c(PARTNER_NO_MAX), KEY).unwrap();
         let h = RequestHeader::new(
-            Timestamp::new(0, -(23 * 60 + 59)).unwrap(),
+            Timestamp::new(253_402_300_799_000, -(23 * 60 + 59)).unwrap(),
             c(REQ_MSG_ID_MAX),
         );
         let refund = RefundRequest {
-            partner_order_no: c(32),
-            refund_no: c(32),
+            partner_order_no: c(PARTNER_ORDER_NO_MAX),
+            refund_no: c(REFUND_NO_MAX),
             order_amount: u64::MAX,
-            operator_id: Some(c(20)),
-            terminal_no: Some(c(20)),
+            operator_id: Some(c(OPERATOR_ID_MAX)),
+            terminal_no: Some(c(TERMINAL_NO_MAX)),
         };
         let query = OrderQueryRequest {
-            store_no: Some(c(15)),
-            partner_order_no: Some(c(32)),
-            order_no: Some(c(32)),
+            store_no: Some(c(STORE_NO_MAX)),
+            partner_order_no: Some(c(PARTNER_ORDER_NO_MAX)),
+            order_no: Some(c(ORDER_NO_MAX)),
         };
-        let mut buf = [0u8; REQUEST_MAX];
+        // Counted by hand from the wire format: envelope and header 988 bytes (122 of
+        // punctuation and names, 25 time, 6 + 3 signType and version, 64 signature,
+        // 6 × (64 + 64) partnerNo and reqMsgId); refund body 80 + 20 + 6 × 104 = 724;
+        // order query body 45 + 6 × 79 = 519.
+        assert_eq!(REFUND_REQUEST_MAX, 1712);
+        assert_eq!(ORDER_QUERY_REQUEST_MAX, 1507);
+        assert_eq!(REQUEST_MAX, 1712);
+
+        let mut buf = [0u8; REFUND_REQUEST_MAX];
         let n = encode_refund(&creds, &h, &refund, &mut buf).unwrap().len();
-        assert!(n > REQUEST_MAX * 3 / 4, "{n}");
-        encode_order_query(&creds, &h, &query, &mut buf).unwrap();
+        assert_eq!(n, REFUND_REQUEST_MAX);
+        let mut short = [0u8; REFUND_REQUEST_MAX - 1];
+        assert_eq!(
+            encode_refund(&creds, &h, &refund, &mut short).unwrap_err(),
+            Error::BufferTooSmall {
+                needed: REFUND_REQUEST_MAX
+            }
+        );
+        let mut buf = [0u8; ORDER_QUERY_REQUEST_MAX];
+        let n = encode_order_query(&creds, &h, &query, &mut buf)
+            .unwrap()
+            .len();
+        assert_eq!(n, ORDER_QUERY_REQUEST_MAX);
+        let mut short = [0u8; ORDER_QUERY_REQUEST_MAX - 1];
+        assert_eq!(
+            encode_order_query(&creds, &h, &query, &mut short).unwrap_err(),
+            Error::BufferTooSmall {
+                needed: ORDER_QUERY_REQUEST_MAX
+            }
+        );
+        // A small request in a small buffer reports the same documented size, wherever the
+        // write fails (in the envelope, the header, the body or the signature).
+        let small = RefundRequest {
+            partner_order_no: "p1",
+            refund_no: "r1",
+            order_amount: 1,
+            operator_id: None,
+            terminal_no: None,
+        };
+        let mut big = [0u8; 512];
+        let fits = encode_refund(&self::creds(), &header(), &small, &mut big)
+            .unwrap()
+            .len();
+        for len in [0, 5, 11, 40, fits - 70, fits - 1] {
+            assert_eq!(
+                encode_refund(&self::creds(), &header(), &small, &mut big[..len]).unwrap_err(),
+                Error::BufferTooSmall {
+                    needed: REFUND_REQUEST_MAX
+                },
+                "{len}"
+            );
+        }
     }
 
     #[test]
@@ -976,110 +1448,467 @@ mod tests {
     }
 
     #[test]
-    fn refusal_keeps_code_and_message() {
-        let mut buf = [0u8; 512];
-        let n = signed_reply(
-            r#"{"header":{"reqMsgId":"x"},"body":{"code":35,"msg":"too much"}}"#,
+    fn requests_and_replies_are_told_apart() {
+        let mut buf = [0u8; 1024];
+        // Our own request, its signed value renamed `response`: verifies, but is a request.
+        let mut req = [0u8; 512];
+        let sent = encode_refund(
+            &creds(),
+            &header(),
+            &RefundRequest {
+                partner_order_no: "p1",
+                refund_no: "r1",
+                order_amount: 1,
+                operator_id: None,
+                terminal_no: None,
+            },
+            &mut req,
+        )
+        .unwrap();
+        let mut renamed = [0u8; 512];
+        let renamed = {
+            let text = core::str::from_utf8(sent).unwrap();
+            let (_, rest) = text.split_at("{\"request\"".len());
+            let mut c = Cursor::new(&mut renamed);
+            c.write(b"{\"response\"").unwrap();
+            c.write(rest.as_bytes()).unwrap();
+            c.finish()
+        };
+        assert_eq!(
+            verify_response(&creds(), renamed, ID).unwrap_err(),
+            Error::WrongMessage("requestTime")
+        );
+        assert_eq!(
+            decode_refund(&creds(), renamed, ID).unwrap_err(),
+            Error::WrongMessage("requestTime")
+        );
+        assert_eq!(
+            decode_order_query(&creds(), renamed, "").unwrap_err(),
+            Error::WrongMessage("requestTime")
+        );
+        // Each request marker on its own, and a header without `respTime`.
+        for (response, err) in [
+            (
+                r#"{"header":{"reqTime":"t","respTime":"t","reqMsgId":"a"},"body":{"code":1,"orderAmount":5,"status":1}}"#,
+                Error::WrongMessage("reqTime"),
+            ),
+            (
+                r#"{"header":{"requestTime":"t","respTime":"t"},"body":{"code":1,"orderAmount":5,"status":1}}"#,
+                Error::WrongMessage("requestTime"),
+            ),
+            (
+                r#"{"header":{"reqMsgId":"a"},"body":{"code":1,"orderAmount":5,"status":1}}"#,
+                Error::WrongMessage("respTime"),
+            ),
+            (
+                r#"{"header":{"respTime":null,"reqMsgId":"a"},"body":{"code":30}}"#,
+                Error::WrongMessage("respTime"),
+            ),
+        ] {
+            let msg = sign_as("response", response, &mut buf);
+            assert_eq!(verify_response(&creds(), msg, "a").unwrap_err(), err);
+            assert_eq!(decode_refund(&creds(), msg, "a").unwrap_err(), err);
+            assert_eq!(decode_order_query(&creds(), msg, "a").unwrap_err(), err);
+        }
+        // A `null` request marker is absent.
+        let msg = sign_as(
+            "response",
+            r#"{"header":{"reqTime":null,"respTime":"t","reqMsgId":"a"},"body":{"code":30}}"#,
             &mut buf,
         );
-        let r = decode_refund(&creds(), &buf[..n], Some("x"))
-            .unwrap()
-            .refused()
-            .unwrap();
-        assert_eq!(r.code, ResultCode::RefundExceedsRefundable);
-        assert_eq!(r.message.unwrap(), "too much");
-        let n = signed_reply(r#"{"header":{},"body":{"code":77}}"#, &mut buf);
-        let r = decode_order_query(&creds(), &buf[..n], None)
-            .unwrap()
-            .refused()
-            .unwrap();
-        assert_eq!(r.code, ResultCode::Other("77"));
-        assert_eq!(r.message, None);
+        assert!(decode_refund(&creds(), msg, "a").is_ok());
+        // And a reply renamed `request` is not a request.
+        let msg = sign_as(
+            "request",
+            r#"{"header":{"requestTime":"t","respTime":"t","partnerNo":"1","reqMsgId":"a"},"body":{}}"#,
+            &mut buf,
+        );
+        assert_eq!(
+            verify_request(&creds(), msg).unwrap_err(),
+            Error::WrongMessage("respTime")
+        );
     }
 
     #[test]
-    fn binds_the_request_id() {
-        let mut buf = [0u8; 512];
-        let n = signed_reply(
-            r#"{"header":{"reqMsgId":"a"},"body":{"code":1,"orderAmount":5,"status":0}}"#,
-            &mut buf,
-        );
+    fn refund_and_order_query_replies_are_told_apart() {
+        let mut buf = [0u8; 1024];
+        // A signed order query reply (order status 3, refunded) is no refund reply …
+        let msg = reply(ACCEPTED_QUERY, &mut buf);
         assert_eq!(
-            decode_refund(&creds(), &buf[..n], Some("b")).unwrap_err(),
-            Error::RequestIdMismatch
+            decode_refund(&creds(), msg, ID).unwrap_err(),
+            Error::WrongMessage("orderNo")
         );
-        let ok = decode_refund(&creds(), &buf[..n], Some("a"))
+        let q = decode_order_query(&creds(), msg, ID)
             .unwrap()
             .accepted()
             .unwrap();
-        assert_eq!(ok.status(), RefundStatus::Pending);
-        assert_eq!(ok.amount().unwrap_err(), Error::MissingField("currency"));
-        let n = signed_reply(r#"{"header":{},"body":{"code":1}}"#, &mut buf);
+        assert_eq!(q.status(), RefundStatus::Succeeded);
+        assert_eq!(q.partner_order_no, "p1");
+        assert_eq!(q.wallet.unwrap(), "Alipay");
+        // … whichever of its members it carries.
+        for member in ORDER_QUERY_REPLY_ONLY {
+            let mut body = [0u8; 128];
+            let mut c = Cursor::new(&mut body);
+            c.write(b"{\"code\":1,\"orderAmount\":5,\"status\":1,\"")
+                .unwrap();
+            c.write(member.as_bytes()).unwrap();
+            c.write(b"\":\"x\"}").unwrap();
+            let body = core::str::from_utf8(c.finish()).unwrap();
+            let msg = reply(body, &mut buf);
+            assert_eq!(
+                decode_refund(&creds(), msg, ID).unwrap_err(),
+                Error::WrongMessage(member),
+                "{member}"
+            );
+        }
+        // A refusal carrying one is refused too; `null` counts as absent.
+        let msg = reply(r#"{"code":30,"wallet":"Alipay"}"#, &mut buf);
         assert_eq!(
-            decode_refund(&creds(), &buf[..n], Some("a")).unwrap_err(),
-            Error::MissingField("reqMsgId")
+            decode_refund(&creds(), msg, ID).unwrap_err(),
+            Error::WrongMessage("wallet")
         );
+        let msg = reply(
+            r#"{"code":1,"orderAmount":5,"status":1,"wallet":null,"orderNo":null}"#,
+            &mut buf,
+        );
+        assert!(decode_refund(&creds(), msg, ID).is_ok());
+
+        // A signed refund reply is no order query reply: it lacks `partnerOrderNo` …
+        let msg = reply(ACCEPTED_REFUND, &mut buf);
+        assert_eq!(
+            decode_order_query(&creds(), msg, ID).unwrap_err(),
+            Error::WrongMessage("partnerOrderNo")
+        );
+        let msg = reply(
+            r#"{"code":1,"orderAmount":5,"status":1,"partnerOrderNo":null}"#,
+            &mut buf,
+        );
+        assert_eq!(
+            decode_order_query(&creds(), msg, ID).unwrap_err(),
+            Error::WrongMessage("partnerOrderNo")
+        );
+        // … and one echoing `refundNo` is refused even with it, or as a refusal.
+        for body in [
+            r#"{"code":1,"orderAmount":5,"status":1,"partnerOrderNo":"p1","refundNo":"r1"}"#,
+            r#"{"code":30,"refundNo":"r1"}"#,
+        ] {
+            let msg = reply(body, &mut buf);
+            assert_eq!(
+                decode_order_query(&creds(), msg, ID).unwrap_err(),
+                Error::WrongMessage("refundNo"),
+                "{body}"
+            );
+        }
+        // A bare refusal names no operation: both decoders read it, each by its own rules.
+        let msg = reply(r#"{"code":35,"msg":"too much"}"#, &mut buf);
+        let r = decode_refund(&creds(), msg, ID).unwrap().refused().unwrap();
+        assert_eq!(r.code, ResultCode::RefundExceedsRefundable);
+        assert_eq!(r.message.unwrap(), "too much");
+        let q = decode_order_query(&creds(), msg, ID)
+            .unwrap()
+            .refused()
+            .unwrap();
+        assert_eq!(q.code, OrderQueryCode(ResultCode::RefundExceedsRefundable));
+        assert_eq!(q.code.as_wire(), "35");
+        // The refund reply's `refundNo` is read.
+        let msg = reply(
+            r#"{"code":1,"orderAmount":5,"status":2,"refundNo":"r1"}"#,
+            &mut buf,
+        );
+        let r = decode_refund(&creds(), msg, ID)
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.refund_no.unwrap(), "r1");
+        assert_eq!(r.status(), RefundStatus::Failed);
+    }
+
+    #[test]
+    fn binding_decides_whether_a_status_is_definite() {
+        let mut buf = [0u8; 1024];
+        let bound = Trust::signed(true);
+        let unbound = Trust::signed(false);
+        for (id, expected, trust) in [
+            (r#""a""#, "a", Ok(bound)),
+            // Compared after unescaping.
+            (r#""\u0061""#, "a", Ok(bound)),
+            (r#""a""#, "", Ok(unbound)),
+            (r#"null"#, "a", Ok(unbound)),
+            (r#""b""#, "a", Err(Error::RequestIdMismatch)),
+            (r#""\u0062""#, "a", Err(Error::RequestIdMismatch)),
+            (r#""A""#, "a", Err(Error::RequestIdMismatch)),
+            (r#""""#, "a", Err(Error::RequestIdMismatch)),
+        ] {
+            for body in [r#"{"code":1,"orderAmount":5,"status":1}"#, r#"{"code":30}"#] {
+                let mut text = [0u8; 256];
+                let mut c = Cursor::new(&mut text);
+                c.write(b"{\"header\":{\"respTime\":\"t\",\"reqMsgId\":")
+                    .unwrap();
+                c.write(id.as_bytes()).unwrap();
+                c.write(b"},\"body\":").unwrap();
+                c.write(body.as_bytes()).unwrap();
+                c.write(b"}").unwrap();
+                let text = core::str::from_utf8(c.finish()).unwrap();
+                let msg = sign_as("response", text, &mut buf);
+                let got = decode_refund(&creds(), msg, expected).map(|r| r.trust());
+                assert_eq!(got, trust, "{id} {expected} {body}");
+                let got = verify_response(&creds(), msg, expected).map(|r| r.trust);
+                assert_eq!(got, trust, "{id} {expected}");
+                if let Ok(trust) = trust {
+                    let r = decode_refund(&creds(), msg, expected).unwrap();
+                    let definite = trust == bound;
+                    let claimed = r.claimed_status();
+                    assert_ne!(claimed, RefundStatus::Unknown);
+                    let want = if definite {
+                        claimed
+                    } else {
+                        RefundStatus::Unknown
+                    };
+                    assert_eq!(r.status(), want);
+                }
+            }
+        }
+        // No `reqMsgId` member at all binds nothing either.
+        let msg = sign_as(
+            "response",
+            r#"{"header":{"respTime":"t"},"body":{"code":1,"partnerOrderNo":"p","orderAmount":5,"status":3}}"#,
+            &mut buf,
+        );
+        let q = decode_order_query(&creds(), msg, ID).unwrap();
+        assert_eq!(q.trust(), unbound);
+        assert_eq!(q.claimed_status(), RefundStatus::Succeeded);
+        assert_eq!(q.status(), RefundStatus::Unknown);
+        // A non-string `reqMsgId` is malformed, not unbound.
+        let msg = sign_as(
+            "response",
+            r#"{"header":{"respTime":"t","reqMsgId":7},"body":{"code":30}}"#,
+            &mut buf,
+        );
+        assert_eq!(
+            decode_refund(&creds(), msg, ID).unwrap_err(),
+            Error::InvalidField("reqMsgId")
+        );
+    }
+
+    /// Decodes a refund reply with `body`, bound and unbound, and returns (claimed status,
+    /// status when bound, status when unbound).
+    fn refund_statuses(body: &str) -> (RefundStatus, RefundStatus, RefundStatus) {
+        let mut buf = [0u8; 1024];
+        let msg = reply(body, &mut buf);
+        let bound = decode_refund(&creds(), msg, ID).unwrap();
+        let unbound = decode_refund(&creds(), msg, "").unwrap();
+        assert_eq!(bound.trust(), Trust::signed(true));
+        assert_eq!(unbound.trust(), Trust::signed(false));
+        assert_eq!(bound.claimed_status(), unbound.claimed_status());
+        (bound.claimed_status(), bound.status(), unbound.status())
+    }
+
+    fn order_query_statuses(body: &str) -> (RefundStatus, RefundStatus, RefundStatus) {
+        let mut buf = [0u8; 1024];
+        let msg = reply(body, &mut buf);
+        let bound = decode_order_query(&creds(), msg, ID).unwrap();
+        let unbound = decode_order_query(&creds(), msg, "").unwrap();
+        assert_eq!(bound.trust(), Trust::signed(true));
+        assert_eq!(unbound.trust(), Trust::signed(false));
+        (bound.claimed_status(), bound.status(), unbound.status())
+    }
+
+    use RefundStatus::{Failed, Pending, Succeeded, Unknown};
+
+    #[test]
+    fn refund_states_arm_by_arm() {
+        for (state, claimed) in [
+            ("0", Pending),
+            ("1", Succeeded),
+            ("2", Failed),
+            ("3", Unknown),
+            ("-1", Unknown),
+            ("1.0", Unknown),
+        ] {
+            assert_eq!(RefundState::from_wire(state).claimed_status(), claimed);
+            let mut body = [0u8; 128];
+            let mut c = Cursor::new(&mut body);
+            c.write(b"{\"code\":1,\"orderAmount\":5,\"status\":")
+                .unwrap();
+            c.write(state.as_bytes()).unwrap();
+            c.write(b"}").unwrap();
+            let body = core::str::from_utf8(c.finish()).unwrap();
+            assert_eq!(
+                refund_statuses(body),
+                (claimed, claimed, Unknown),
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn order_states_arm_by_arm() {
+        for (state, claimed) in [
+            ("0", Failed),
+            ("1", Unknown),
+            ("2", Failed),
+            ("3", Succeeded),
+            ("4", Unknown),
+        ] {
+            assert_eq!(OrderState::from_wire(state).claimed_status(), claimed);
+            let mut body = [0u8; 128];
+            let mut c = Cursor::new(&mut body);
+            c.write(b"{\"code\":1,\"partnerOrderNo\":\"p\",\"orderAmount\":5,\"status\":")
+                .unwrap();
+            c.write(state.as_bytes()).unwrap();
+            c.write(b"}").unwrap();
+            let body = core::str::from_utf8(c.finish()).unwrap();
+            assert_eq!(
+                order_query_statuses(body),
+                (claimed, claimed, Unknown),
+                "{state}"
+            );
+        }
+    }
+
+    /// Every code of the Errorcode page, with what a refund reply and an order query reply
+    /// carrying it claim.
+    const CODES: [(&str, ResultCode<'static>, RefundStatus, RefundStatus); 25] = [
+        ("1", ResultCode::Success, Succeeded, Unknown),
+        ("2", ResultCode::Failure, Failed, Unknown),
+        ("3", ResultCode::NotAuthorized, Failed, Unknown),
+        ("4", ResultCode::ParameterEmpty, Failed, Unknown),
+        ("5", ResultCode::ParameterIllegal, Failed, Unknown),
+        ("6", ResultCode::InvalidJson, Failed, Unknown),
+        ("7", ResultCode::OrderNumbersEmpty, Failed, Unknown),
+        ("8", ResultCode::SignatureInvalid, Failed, Unknown),
+        ("9", ResultCode::SystemError, Unknown, Unknown),
+        ("20", ResultCode::AgencySignatureFailed, Unknown, Unknown),
+        ("21", ResultCode::ResultTimedOut, Unknown, Unknown),
+        ("22", ResultCode::ReceiptUnitFailed, Unknown, Unknown),
+        ("30", ResultCode::OrderNotFound, Failed, Failed),
+        ("31", ResultCode::OrderDuplicate, Unknown, Unknown),
+        ("32", ResultCode::IllegalOrderStatus, Unknown, Unknown),
+        ("33", ResultCode::OrderClosed, Unknown, Unknown),
+        ("34", ResultCode::CancelNotAllowed, Failed, Unknown),
+        ("35", ResultCode::RefundExceedsRefundable, Unknown, Unknown),
+        ("40", ResultCode::WalletNotOpened, Failed, Unknown),
+        ("41", ResultCode::PayWithAlipay, Failed, Unknown),
+        ("42", ResultCode::PayWithWechat, Failed, Unknown),
+        ("43", ResultCode::AccountNotOpened, Failed, Unknown),
+        ("44", ResultCode::PaymentTypeNotOpened, Failed, Unknown),
+        ("99", ResultCode::Other("99"), Unknown, Unknown),
+        ("100", ResultCode::Other("100"), Unknown, Unknown),
+    ];
+
+    #[test]
+    fn result_codes_arm_by_arm() {
+        for (wire, code, refund, query) in CODES {
+            assert_eq!(ResultCode::from_wire(wire), code, "{wire}");
+            assert_eq!(code.as_wire(), wire);
+            assert_eq!(code.claimed_status(), refund, "refund {wire}");
+            assert_eq!(OrderQueryCode(code).claimed_status(), query, "query {wire}");
+            assert_eq!(OrderQueryCode::from_wire(wire), OrderQueryCode(code));
+            let mut shown = [0u8; 8];
+            let mut c = Cursor::new(&mut shown);
+            core::fmt::Write::write_fmt(
+                &mut crate::io::FmtSink::new(&mut c),
+                format_args!("{}", OrderQueryCode(code)),
+            )
+            .unwrap();
+            assert_eq!(c.finish(), wire.as_bytes());
+            if code == ResultCode::Success {
+                continue;
+            }
+            // As a signed refusal: claimed as above, definite only when bound.
+            let mut body = [0u8; 64];
+            let mut c = Cursor::new(&mut body);
+            c.write(b"{\"code\":").unwrap();
+            c.write(wire.as_bytes()).unwrap();
+            c.write(b",\"msg\":\"m\"}").unwrap();
+            let body = core::str::from_utf8(c.finish()).unwrap();
+            assert_eq!(refund_statuses(body), (refund, refund, Unknown), "{wire}");
+            assert_eq!(
+                order_query_statuses(body),
+                (query, query, Unknown),
+                "{wire}"
+            );
+        }
     }
 
     #[test]
     fn finds_the_signed_span_anywhere() {
         // `signature` first, `response` spaced oddly: the raw bytes are what is hashed.
-        let response =
-            "{ \"body\" :{\"code\":1,\"orderAmount\":7,\"status\":2},\r\n\t\"header\":{}}";
-        let sig: [u8; 64] = hex_array(&digest(response.as_bytes(), creds().sign_key()), true);
-        let mut buf = [0u8; 512];
-        let mut c = Cursor::new(&mut buf);
+        let response = "{ \"body\" :{\"code\":1,\"orderAmount\":7,\"status\":2},\r\n\t\"header\":{\"reqMsgId\":\"a\",\"respTime\":\"t\"}}";
+        let signed = {
+            let mut buf = [0u8; 512];
+            let n = sign_as("response", response, &mut buf).len();
+            (buf, n)
+        };
+        let (buf, n) = signed;
+        let text = core::str::from_utf8(&buf[..n]).unwrap();
+        let sig = &text[text.len() - 66..text.len() - 2];
+        let mut upper = [0u8; 64];
+        upper.copy_from_slice(sig.as_bytes());
+        upper.make_ascii_uppercase();
+        let mut msg = [0u8; 512];
+        let mut c = Cursor::new(&mut msg);
         c.write(b" {\"signature\" : \"").unwrap();
-        c.write(&sig).unwrap();
+        c.write(&upper).unwrap();
         c.write(b"\", \"response\":").unwrap();
         c.write(response.as_bytes()).unwrap();
         c.write(b"}\n").unwrap();
         let msg = c.finish();
-        let ok = decode_refund(&creds(), msg, None)
+        let ok = decode_refund(&creds(), msg, "a")
             .unwrap()
             .accepted()
             .unwrap();
         assert_eq!(ok.status(), RefundStatus::Failed);
         assert_eq!(ok.order_amount, 7);
+        assert_eq!(ok.amount().unwrap_err(), Error::MissingField("currency"));
     }
 
     #[test]
     fn rejects_malformed_replies_with_named_errors() {
-        let mut buf = [0u8; 512];
+        let mut buf = [0u8; 1024];
         let cases: [(&str, Error); 6] = [
             (
-                r#"{"header":{},"body":{"code":1,"status":1}}"#,
+                r#"{"code":1,"status":1}"#,
                 Error::MissingField("orderAmount"),
             ),
             (
-                r#"{"header":{},"body":{"code":1,"orderAmount":-5,"status":1}}"#,
+                r#"{"code":1,"orderAmount":-5,"status":1}"#,
                 Error::InvalidField("orderAmount"),
             ),
             (
-                r#"{"header":{},"body":{"code":1,"orderAmount":5}}"#,
+                r#"{"code":1,"orderAmount":5}"#,
                 Error::MissingField("status"),
             ),
-            (
-                r#"{"header":{},"body":{"code":"1"}}"#,
-                Error::InvalidField("code"),
-            ),
-            (r#"{"header":{}}"#, Error::MissingField("body")),
-            (
-                r#"{"header":{},"body":{"code":1,"code":2}}"#,
-                Error::DuplicateMember,
-            ),
+            (r#"{"code":"1"}"#, Error::InvalidField("code")),
+            (r#"{"msg":"no code"}"#, Error::MissingField("code")),
+            (r#"{"code":1,"code":2}"#, Error::DuplicateMember),
         ];
-        for (response, err) in cases {
-            let n = signed_reply(response, &mut buf);
-            assert_eq!(
-                decode_refund(&creds(), &buf[..n], None).unwrap_err(),
-                err,
-                "{response}"
-            );
+        for (body, err) in cases {
+            let msg = reply(body, &mut buf);
+            assert_eq!(decode_refund(&creds(), msg, ID).unwrap_err(), err, "{body}");
         }
+        let msg = sign_as("response", r#"{"header":{"respTime":"t"}}"#, &mut buf);
+        assert_eq!(
+            decode_refund(&creds(), msg, ID).unwrap_err(),
+            Error::MissingField("body")
+        );
+        let msg = sign_as("response", r#"{"body":{"code":1}}"#, &mut buf);
+        assert_eq!(
+            decode_refund(&creds(), msg, ID).unwrap_err(),
+            Error::MissingField("header")
+        );
+        let msg = sign_as("response", r#"[1]"#, &mut buf);
+        assert_eq!(
+            decode_refund(&creds(), msg, ID).unwrap_err(),
+            Error::InvalidField("response")
+        );
         for (msg, err) in [
             (
                 &br#"{"response":{}}"#[..],
+                Error::SignatureMissing("signature"),
+            ),
+            (
+                br#"{"response":{},"signature":null}"#,
                 Error::SignatureMissing("signature"),
             ),
             (br#"{"signature":"00"}"#, Error::MissingField("response")),
@@ -1096,38 +1925,34 @@ mod tests {
                 Error::DuplicateMember,
             ),
         ] {
-            assert_eq!(decode_refund(&creds(), msg, None).unwrap_err(), err);
+            assert_eq!(decode_refund(&creds(), msg, ID).unwrap_err(), err);
         }
         let bad_hex = "{\"response\":{},\"signature\":\"g000000000000000000000000000000000000000000000000000000000000000\"}";
         assert_eq!(
-            decode_refund(&creds(), bad_hex.as_bytes(), None).unwrap_err(),
+            decode_refund(&creds(), bad_hex.as_bytes(), ID).unwrap_err(),
             Error::Hex("signature")
         );
-    }
-
-    #[test]
-    fn maps_statuses() {
+        // 63 and 65 hex digits: the length is checked.
+        let zeros = [b'0'; 65];
+        for len in [63, 65] {
+            let mut msg = [0u8; 128];
+            let mut c = Cursor::new(&mut msg);
+            c.write(b"{\"response\":{},\"signature\":\"").unwrap();
+            c.write(&zeros[..len]).unwrap();
+            c.write(b"\"}").unwrap();
+            assert_eq!(
+                decode_refund(&creds(), c.finish(), ID).unwrap_err(),
+                Error::Hex("signature")
+            );
+        }
+        // One flipped bit of the signature.
+        let mut good = [0u8; 1024];
+        let n = reply(ACCEPTED_REFUND, &mut good).len();
+        let at = n - 3;
+        good[at] = if good[at] == b'0' { b'1' } else { b'0' };
         assert_eq!(
-            RefundState::from_wire("1").status(),
-            RefundStatus::Succeeded
+            decode_refund(&creds(), &good[..n], ID).unwrap_err(),
+            Error::SignatureMismatch("signature")
         );
-        assert_eq!(RefundState::from_wire("9").status(), RefundStatus::Unknown);
-        assert_eq!(
-            OrderState::from_wire("3").refund_status(),
-            RefundStatus::Succeeded
-        );
-        assert_eq!(
-            OrderState::from_wire("1").refund_status(),
-            RefundStatus::Unknown
-        );
-        assert_eq!(
-            OrderState::from_wire("0").refund_status(),
-            RefundStatus::Failed
-        );
-        assert_eq!(ResultCode::from_wire("30"), ResultCode::OrderNotFound);
-        assert_eq!(ResultCode::OrderNotFound.status(), RefundStatus::Failed);
-        assert_eq!(ResultCode::ResultTimedOut.status(), RefundStatus::Unknown);
-        assert_eq!(ResultCode::from_wire("99").status(), RefundStatus::Unknown);
-        assert_eq!(ResultCode::OrderNotFound.as_wire(), "30");
     }
 }

@@ -6,14 +6,20 @@
 //! `platform_public_key_b64`; optional `version` (`1.1`), `key_version` (`1`) and
 //! `environment` (`production`, `uat`, or a base URL). Only the keys an operation needs are
 //! loaded.
+//!
+//! `decode` and `explain --response` bind a reply to `--expect-req-msg-id`, the `outRefundNo`
+//! it must be about (the core decoders do it; without the option a reply still decodes, with
+//! `bound: false` and status `unknown`). A notification is bound to the merchant by its
+//! `appId`/`merchantNo`; with the option, its `data.outRefundNo` must be that refund too.
 
 use super::common::{self, CliError, Context, Decoded, Explanation};
 use refundwire::encoding::hex_encode;
 use refundwire::gateway::payermax::{self as wire, Credentials, Envelope, RefundRequest};
 use refundwire::io::{Cursor, Sha256Sink, Sink as _};
+use refundwire::json::JsonStr;
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
-use refundwire::{RefundStatus, Reply};
+use refundwire::{RefundStatus, Reply, Verdict};
 use refundwire_std::payermax as std_payermax;
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 use refundwire_std::{Environment, HttpRequest, Outcome};
@@ -45,6 +51,8 @@ fn step(e: &refundwire::Error) -> &'static str {
         E::Json { .. } | E::JsonTooDeep | E::DuplicateMember | E::TooManyMembers => "parse",
         E::Amount(_) | E::UnknownCurrency => "amount",
         E::Time => "time",
+        E::RequestIdMismatch => "--expect-req-msg-id",
+        E::WrongMessage(_) => "kind",
         _ => "fields",
     }
 }
@@ -195,73 +203,93 @@ pub fn encode(ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
     Ok(HttpRequest::post_json(built.url, built.body).with_header(wire::SIGN_HEADER, &built.sign))
 }
 
-/// What an accepted view shows: status, the raw verified `data`, and the amount if any.
-type Shown<'a> = (RefundStatus, &'a str, Option<Money>);
+/// What `explain` adds to the printed outcome: what the message claims, the verified amount
+/// and the refund it names (accepted messages only).
+struct Facts {
+    claimed: RefundStatus,
+    amount: Option<Money>,
+    out_refund_no: Option<String>,
+}
 
-/// A reply as `decode` prints it, with the verified amount (for `explain`).
-fn decoded<'a, T>(
+/// A reply as `decode` prints it: the gated status and the trust it rests on, for
+/// acceptances and refusals alike, with the facts `explain` shows.
+fn decoded<'a, T: Verdict>(
     reply: Reply<'a, T, wire::Code<'a>>,
-    view: impl Fn(&T) -> Shown<'a>,
-) -> Result<(Decoded, Option<Money>), CliError> {
+    view: impl Fn(&T) -> (&'a str, Option<Money>, JsonStr<'a>),
+) -> Result<(Decoded, Facts), CliError> {
+    let claimed = reply.claimed_status();
     Ok(match reply {
         Reply::Accepted(v) => {
-            let (status, data, amount) = view(&v);
-            let fields = common::raw_fields(data)?;
+            let (data, amount, out_refund_no) = view(&v);
             (
                 Decoded::Ok {
-                    status,
-                    trust: refundwire::Trust::default(),
-                    fields,
+                    status: v.status(),
+                    trust: v.trust(),
+                    fields: common::raw_fields(data)?,
                 },
-                amount,
+                Facts {
+                    claimed,
+                    amount,
+                    out_refund_no: Some(out_refund_no.to_string()),
+                },
             )
         }
         Reply::Refused(r) => (
             Decoded::GatewayError {
                 code: r.code.as_wire().to_owned(),
                 message: r.message.map(|m| m.to_string()).unwrap_or_default(),
-                status: refundwire::Verdict::status(&r),
+                status: r.status(),
                 trust: r.trust,
             },
-            None,
+            Facts {
+                claimed,
+                amount: None,
+                out_refund_no: None,
+            },
         ),
     })
 }
 
+/// Decodes `body` as `op`'s message. `expected` (`--expect-req-msg-id`, or empty) is the
+/// `outRefundNo` a reply is bound to; a notification is bound to the merchant by the codec,
+/// and `expected`, when given, must be the refund it names.
 fn decode_with(
     op: Operation,
     setup: &Setup,
     key: &RsaPublicKey,
     sign: Option<&str>,
     body: &[u8],
-) -> Result<(Decoded, Option<Money>), CliError> {
+    expected: &str,
+) -> Result<(Decoded, Facts), CliError> {
     let sign = sign.map(str::as_bytes);
     match op {
-        Operation::Refund => decoded(wire::decode_refund(key, sign, body).map_err(codec)?, |v| {
-            (v.status(), v.verified.data.raw(), None)
-        }),
+        Operation::Refund => decoded(
+            wire::decode_refund(key, sign, body, expected).map_err(codec)?,
+            |v| (v.verified.data.raw(), None, v.out_refund_no),
+        ),
         Operation::RefundQuery => decoded(
-            wire::decode_refund_query(key, sign, body).map_err(codec)?,
+            wire::decode_refund_query(key, sign, body, expected).map_err(codec)?,
             |v| {
                 (
-                    v.status(),
                     v.verified.data.raw(),
                     Some(v.refund.refund_amount),
+                    v.refund.out_refund_no,
                 )
             },
         ),
         Operation::Notification => {
             let creds = setup.credentials().map_err(codec)?;
-            decoded(
-                wire::decode_refund_notification(&creds, key, sign, body).map_err(codec)?,
-                |v| {
-                    (
-                        v.status(),
-                        v.verified.data.raw(),
-                        Some(v.refund.refund_amount),
-                    )
-                },
-            )
+            let reply = wire::decode_refund_notification(&creds, key, sign, body).map_err(codec)?;
+            if let Reply::Accepted(n) = &reply {
+                n.is_for(expected).map_err(codec)?;
+            }
+            decoded(reply, |v| {
+                (
+                    v.verified.data.raw(),
+                    Some(v.refund.refund_amount),
+                    v.refund.out_refund_no,
+                )
+            })
         }
     }
 }
@@ -270,7 +298,8 @@ pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
     let op = operation(ctx)?;
     let setup = Setup::load(ctx)?;
     let key = ctx.credentials.platform_public_key()?;
-    decode_with(op, &setup, &key, ctx.header(wire::SIGN_HEADER), body).map(|(d, _)| d)
+    let sign = ctx.header(wire::SIGN_HEADER);
+    decode_with(op, &setup, &key, sign, body, ctx.expected_id()).map(|(d, _)| d)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -364,6 +393,8 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
     let setup = Setup::load(ctx)?;
     let key = ctx.credentials.platform_public_key()?;
     let sign = ctx.header(wire::SIGN_HEADER);
+    let signed = sign.is_some_and(|s| !s.trim().is_empty());
+    let expected = ctx.expected_id();
     let mut x = Explanation::default();
     x.step(
         &format!(
@@ -374,15 +405,21 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
     );
     x.step("SHA-256 of the body (hex)", sha256_hex(body));
     x.step(
-        "header `sign` (Base64 RSASSA-PKCS1-v1_5 SHA-256 by PayerMax)",
-        sign.unwrap_or("(absent)"),
+        "header `sign` (Base64 RSASSA-PKCS1-v1_5 SHA-256 by PayerMax, as received)",
+        match sign {
+            Some(s) if signed => s,
+            Some(_) => "(empty: UNSIGNED)",
+            None => "(absent: UNSIGNED)",
+        },
     );
     x.step("PayerMax public key", key_line(&key.spki_der()?));
-    let signature = match sign.filter(|s| !s.trim().is_empty()) {
-        None => {
-            "absent: acceptable only for an error reply (never for a success or a notification)"
-                .to_owned()
+    let signature = match sign.filter(|_| signed) {
+        None if op == Operation::Notification => {
+            "absent: UNSIGNED, so it is refused (a notification must always be signed)".to_owned()
         }
+        None => "absent: UNSIGNED — acceptable only for an error reply, which then proves \
+                 nothing (never for a success)"
+            .to_owned(),
         Some(s) => match refundwire::crypto::rsa_verify_base64(&key, body, s.as_bytes(), "sign") {
             Ok(()) => "valid".to_owned(),
             Err(e) => format!("FAILED: {e}"),
@@ -404,9 +441,34 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
             ),
         );
     }
-    match decode_with(op, &setup, &key, sign, body) {
-        Ok((Decoded::Ok { status, fields, .. }, amount)) => {
-            if let Some(money) = amount {
+    x.step(
+        "binding",
+        match (op, expected) {
+            (Operation::Notification, "") => {
+                "a notification is bound to the merchant: appId (and merchantNo) must be this \
+                 app's; it names its refund in data.outRefundNo, which you look up"
+                    .to_owned()
+            }
+            (Operation::Notification, id) => format!(
+                "a notification is bound to the merchant (appId, merchantNo); \
+                 data.outRefundNo must also be {id} (--expect-req-msg-id)"
+            ),
+            (_, "") => "no --expect-req-msg-id given: the reply is decoded but bound to no \
+                        refund, so its status is unknown"
+                .to_owned(),
+            (_, id) => format!("the signed data.outRefundNo must be {id} (--expect-req-msg-id)"),
+        },
+    );
+    match decode_with(op, &setup, &key, sign, body, expected) {
+        Ok((
+            Decoded::Ok {
+                status,
+                trust,
+                fields,
+            },
+            facts,
+        )) => {
+            if let Some(money) = facts.amount {
                 x.step(
                     "amount (read exactly, by the currency's ISO 4217 exponent)",
                     format!(
@@ -417,9 +479,24 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
                     ),
                 );
             }
+            let refund = facts.out_refund_no.unwrap_or_default();
+            let bound = match (op, trust.bound) {
+                (Operation::Notification, _) => {
+                    format!("bound to this merchant app; about refund {refund}")
+                }
+                (_, true) => format!("bound: its outRefundNo {refund} is the one expected"),
+                (_, false) => format!(
+                    "NOT bound: it is about {refund}, and no --expect-req-msg-id named a refund"
+                ),
+            };
             x.step(
                 "outcome",
-                format!("accepted and verified; refund status {}", status.as_str()),
+                format!(
+                    "accepted and verified (signed by PayerMax); {bound}; refund status {} \
+                     (PayerMax claims {})",
+                    status.as_str(),
+                    facts.claimed.as_str()
+                ),
             );
             x.step("data", fields);
             if op == Operation::Notification {
@@ -429,15 +506,27 @@ fn explain_reply(ctx: &Context, body: &[u8], op: Operation) -> Result<String, Cl
                 );
             }
         }
-        Ok((Decoded::GatewayError { code, message, .. }, _)) => x.step(
+        Ok((
+            Decoded::GatewayError {
+                code,
+                message,
+                status,
+                trust,
+            },
+            facts,
+        )) => x.step(
             "outcome",
             format!(
-                "PayerMax refused the request: {code} ({message}){}",
-                if sign.is_none() {
-                    "; unsigned, so unauthenticated: confirm with a signed refund-query"
+                "PayerMax refused the request: {code} ({message}); {}; refund status {} \
+                 (the code claims {}): confirm with a signed refund-query",
+                if trust.authenticated {
+                    "signed, but an error reply names no refund (it could be replayed \
+                     against any), so it is not bound"
                 } else {
-                    ""
-                }
+                    "UNSIGNED, so unauthenticated: anyone could have sent it"
+                },
+                status.as_str(),
+                facts.claimed.as_str()
             ),
         ),
         Err(e) => x.step("outcome", format!("REJECTED at step {e}")),
@@ -468,6 +557,8 @@ const DEMO_APP_ID: &str = "2f429ce59ff3078fcc1b0c3e1c07724e";
 const DEMO_MERCHANT_NO: &str = "054122482447577";
 const DEMO_MERCHANT_KEY: &str = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCsRXbHIDGLbsh+pgh5B/PwbZ2S44rC9dpv7rDQkrAtufFrYBqCqX++FKdNgvFC/qriVyipoKPRyjb0f6YkGBmIrjzrMzYzSHNB9LanPqVRigzRyKwysCRz3fDc/Ku7wpt/98gjM2To0dTGEDScbN83CE+fadxCp8nEV9DhXDDkCJXzbpV5oowJv9x4zQoMKQImzBON3BwWbG8972GlunYkhE+AYYL3AyGQspQjdbki3N59N/CvyAs2CtMCw3rp5RraYeGDmJcRQ/abZxkGvGnqebJKba76apPHVMK15QslmNxiqqWatWhH7V14IB/r49NuCflT9/Eul0L7T4hjoWEdAgMBAAECggEACUS7fT8oKz5MnzPDpO9emoLrRWnkn1Sm6frHnJEn1W35pTNIedswukNWNP9kh5w4CXFzCJ1R8wmUJ1du0uZRCV+Ge4kH036EZPoLkbf3IQnyYp8PVLLRY0J/oQQfITz5LMtiAzLSrQwNDJL2oavh3o4d6o/Bf/yTCHNJE7boEnylBd5c/oOZtmMphkHGEEFrQ9wQJLh77XKvkZRAfI1nBAH21BOrfrVxzrpEZwGNBrxH/URguXz1VqcZ0DcKUVTetcT3S83jYdHh/U0URzUbMrsqAoQJAuQDO0Gg5qcZn3xLtvcVMdTkz5EpaC3DlNy8UorCYKiDr+8NZ55OvDb7aQKBgQDrc9y87Yv99LU0COGPnqlQbsC98Uk3CeRZZttLUz9o7XG5EExyzQdbvBO3IUG8Fys1GJj9KeU5uFC3qTyKb6XfBKJpZlUAgyNk9531bM6R54mbLPw8VSdc04YtFfSrk1W4srE44G7wBArukL1BlXatDj6OGyG+Tqjkn+eMmYiNHwKBgQC7ThlC65dWUtYZc0+Aq2UCy/yF6J3iJlV6vWPNFFcSVxeb8+Tir8vRJOokyyxKRmhsurO3asFcVlgO6V2ERXNcK3GPlPlNGgPU7g3aQDxfENn3DCkGG9KGbwZ6Ti/0OIe8NVyW6p9vX8Qo0RWiwdtGqaBe6/UaTV0QejYBtHtOQwKBgGzsJpvIENElGYa+7QoxzgYFlmjIbKRnkRnCuYQ5OMZjwg5o+dTKALNxaHV5jx1iYnynqm7DqOVw3PZ59iXczJFFZZT44C3ifMdCvfJBqbZZtJDy2KVYh2Mr/5Bv7cZJ3IgbMl0rhmbGmAAROVxTtpkMU+gNqSiO3xcU2lty03blAoGAR70g5cWwIAr4H6VPpPuAY7LXVD6FAhImmS0ipXCN7ONYko22c7BbQw59c3wxyXzwD/zuSmjkCEa10XhGLhwflAS7qP+pAIPfRdWrjpUdyld89Cc/KyzK1Fx/waZirYpdSpOxk8fnKtQmIG/8dmsDXiwn1VNQfDN3WpFEUCDdPVsCgYEA37uJAoZugTFu8ayMrJzlCZbekDYy0mwlTv6Jo1V3p6VTpuexzBVBUQkQBT16D7d/w4VjsU8yNeOEC5P3CIKnck0xfXRt8TzRyO5ZJ1pK79ME657w0hp6atQ34/3W8PlIjEEfeieiSYaH8agiJE1vh0WJCe8ou7hKwY+vKST5Kt8=";
 const DEMO_PLATFORM_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAs4BX9Be3C0P4kxDI31qRyKCKy8SdVuQPJ1njlPR8d8pQK0tbJHBUw6kMcgUO6DYbIvkFpui3o2KFvhFTaGRQJzoi3KH3Bp/S4BJcjmZf7JtlKZhdiuD4/BRHW3a7xND/IP7c7+acuzs6SXAsVUad/VXSIJ0WprPRKpC0ER1IXpcjMdeMPMvTscUXpk1PbgPjpFDRy35thj7laTyeAuk/DZM/fISAVtR6dyv3ciSLiGfZHosJM2zCI5xNN9A8DwhHizsmm+yTK4PbAGs/GP7bRjaG59xoZBgb8M0JmHIqG//AETj8IBeEinAKSO+Y9/sZ5CGUtPLPNVeG93YO3EJSxQIDAQAB";
+/// The refund the demo's reply is about.
+const DEMO_QUERIED: &str = "R1642411016202";
 /// Case `refund_query_response`.
 const DEMO_REPLY: &str = r#"{"code":"APPLY_SUCCESS","msg":"Success.","data":{"outRefundNo":"R1642411016202","refundTradeNo":"20220117091657TI790000055087","refundAmount":10000,"refundCurrency":"IDR","outTradeNo":"P1642410680681","status":"REFUND_SUCCESS"}}"#;
 const DEMO_REPLY_SIGN: &str = "egW6tQppQDh2TIoxNFMxr0YlXY0NMbNEvcxHwMCnsWL8R/+Vskk0yfzNqWWg2cCE6ABAkIj/89ctIW1PO+pwQe5VyY/U2A9jGQKZStXeMQ87GqDjPyNhoKGXMORtaPAu0ASSxG96XS2Ei5Rq1HZWCNYtNaukLe2fYVH/oULoaR5CfGo4L8onLOFHls21fVu0T+LNkKFbn4DTijQk1OjB2su8Tpf2iaDMDnUNpxphGMf2a8tbGg9+Bmj8nH1/9aOIO7Jvx7E93DJOG5Za0tD4vmOWRrVHuwtarTfVgKitNEl/uMo5bID9T2pVD2p/uPvaTRG8UBAqMYK8syDjTztmfA==";
@@ -499,11 +590,12 @@ pub fn demo() -> Result<String, CliError> {
         request.header(wire::SIGN_HEADER).unwrap_or_default(),
         request.body_text().unwrap_or_default(),
     ));
-    let reply = gateway.decode_refund_query(Some(DEMO_REPLY_SIGN), DEMO_REPLY.as_bytes())?;
+    let reply =
+        gateway.decode_refund_query(Some(DEMO_REPLY_SIGN), DEMO_REPLY.as_bytes(), DEMO_QUERIED)?;
     match reply {
         Outcome::Accepted(v) => out.push_str(&format!(
-            "refundQuery reply, signature verified:\n  body: {DEMO_REPLY}\n  \
-             {} is {}: {} {} = {} minor units\n",
+            "refundQuery reply for {DEMO_QUERIED}, signature verified and bound to it:\n  \
+             body: {DEMO_REPLY}\n  {} is {}: {} {} = {} minor units\n",
             v.out_refund_no,
             v.status.as_str(),
             v.refund_amount.currency.code(),
@@ -513,12 +605,26 @@ pub fn demo() -> Result<String, CliError> {
         Outcome::Refused(r) => out.push_str(&format!("refundQuery reply refused: {}\n", r.code)),
     }
     let tampered = DEMO_REPLY.replace("REFUND_SUCCESS", "REFUND_FAILED");
-    let verdict = match gateway.decode_refund_query(Some(DEMO_REPLY_SIGN), tampered.as_bytes()) {
+    let verdict =
+        match gateway.decode_refund_query(Some(DEMO_REPLY_SIGN), tampered.as_bytes(), DEMO_QUERIED)
+        {
+            Ok(_) => "ACCEPTED (this would be a bug)".to_owned(),
+            Err(e) => format!("rejected: {e}"),
+        };
+    out.push_str(&format!(
+        "the same reply with status changed to REFUND_FAILED: {verdict}\n"
+    ));
+    let replayed = match gateway.decode_refund_query(
+        Some(DEMO_REPLY_SIGN),
+        DEMO_REPLY.as_bytes(),
+        refund.out_refund_no,
+    ) {
         Ok(_) => "ACCEPTED (this would be a bug)".to_owned(),
         Err(e) => format!("rejected: {e}"),
     };
     out.push_str(&format!(
-        "the same reply with status changed to REFUND_FAILED: {verdict}\n"
+        "the same reply replayed as the answer about {}: {replayed}\n",
+        refund.out_refund_no
     ));
     Ok(out)
 }

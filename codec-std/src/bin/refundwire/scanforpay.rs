@@ -82,6 +82,7 @@ fn failed(step: &'static str, e: refundwire_std::Error) -> CliError {
         refundwire_std::Error::Codec(c) => match c {
             E::SignatureMismatch(_) | E::SignatureMissing(_) | E::Hex(_) => "verify signature",
             E::RequestIdMismatch => "check reqMsgId",
+            E::WrongMessage(_) => "check message kind",
             E::Json { .. } | E::JsonTooDeep | E::DuplicateMember | E::TooManyMembers => {
                 "parse JSON"
             }
@@ -134,48 +135,45 @@ fn refused(r: refundwire_std::GatewayRefusal) -> Decoded {
     r.into()
 }
 
+/// Decodes a reply bound to `expected` (`""`: not bound, status unknown). Status and trust
+/// come from the library as they are, refusals included.
 fn decode_with(
     m: &ScanForPay,
     op: Operation,
     body: &[u8],
-    expect_req_msg_id: Option<&str>,
+    expected: &str,
 ) -> Result<Decoded, CliError> {
     let step = |e| failed("decode", e);
     Ok(match op {
-        Operation::Refund => match m.decode_refund(body, expect_req_msg_id).map_err(step)? {
+        Operation::Refund => match m.decode_refund(body, expected).map_err(step)? {
             Outcome::Accepted(r) => Decoded::Ok {
                 status: r.status,
-                trust: refundwire::Trust::default(),
+                trust: r.trust,
                 fields: r.fields.into(),
             },
             Outcome::Refused(r) => refused(r),
         },
-        Operation::OrderQuery => {
-            match m
-                .decode_order_query(body, expect_req_msg_id)
-                .map_err(step)?
-            {
-                Outcome::Accepted(r) => Decoded::Ok {
-                    status: r.status,
-                    trust: refundwire::Trust::default(),
-                    fields: r.fields.into(),
-                },
-                Outcome::Refused(r) => refused(r),
-            }
-        }
+        Operation::OrderQuery => match m.decode_order_query(body, expected).map_err(step)? {
+            Outcome::Accepted(r) => Decoded::Ok {
+                status: r.status,
+                trust: r.trust,
+                fields: r.fields.into(),
+            },
+            Outcome::Refused(r) => refused(r),
+        },
     })
 }
 
 pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
     let op = Operation::parse(ctx)?;
-    decode_with(&merchant(ctx)?, op, body, ctx.expect_req_msg_id.as_deref())
+    decode_with(&merchant(ctx)?, op, body, ctx.expected_id())
 }
 
 pub fn explain(ctx: &Context, input: &[u8], response: bool) -> Result<String, CliError> {
     let op = Operation::parse(ctx)?;
     let m = merchant(ctx)?;
     if response {
-        explain_reply(&m, op, input, ctx.expect_req_msg_id.as_deref())
+        explain_reply(&m, op, input, ctx.expected_id())
     } else {
         explain_request(ctx, &m, op, input)
     }
@@ -260,11 +258,31 @@ fn explain_request(
     Ok(x.finish())
 }
 
+/// A short fingerprint of a 32-byte digest: the first 8 hex digits of its SHA-256. Enough to
+/// compare two values by eye; useless for rebuilding either.
+fn fingerprint(bytes: &[u8; 32]) -> String {
+    let mut sha = refundwire::io::Sha256Sink::new();
+    // Writing into a digest cannot fail.
+    let _ = refundwire::io::Sink::write(&mut sha, bytes);
+    let hex: [u8; 64] = refundwire::encoding::hex_array(&sha.finish(), false);
+    String::from_utf8_lossy(hex.get(..8).unwrap_or_default()).into_owned()
+}
+
+/// A signature's 32 bytes, when `text` is 64 hex digits (either case).
+fn hex_digest(text: &str) -> Option<[u8; 32]> {
+    if text.len() != core::SIGNATURE_HEX_LEN {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    refundwire::encoding::hex_decode(text.as_bytes(), &mut bytes, "signature").ok()?;
+    Some(bytes)
+}
+
 fn explain_reply(
     m: &ScanForPay,
     op: Operation,
     input: &[u8],
-    expect_req_msg_id: Option<&str>,
+    expected: &str,
 ) -> Result<String, CliError> {
     let top = Object::parse(input).map_err(|e| CliError::new("parse JSON", e))?;
     let response = top
@@ -272,19 +290,22 @@ fn explain_reply(
         .ok_or_else(|| CliError::new("locate response", "no `response` member"))?;
     let raw = response.raw();
     let span = response.span();
-    let received = match top.get("signature") {
-        Some(v) => match v.as_str() {
-            Some(s) => s.raw().to_string(),
-            None => format!("not a string: {}", v.raw()),
-        },
-        None => "absent".to_string(),
-    };
     let creds = m
         .credentials()
         .map_err(|e| CliError::new("credentials", e))?;
-    let digest: [u8; 64] =
-        refundwire::encoding::hex_array(&core::digest(raw.as_bytes(), creds.sign_key()), false);
-    let computed = String::from_utf8_lossy(&digest).into_owned();
+    let computed = core::digest(raw.as_bytes(), creds.sign_key());
+    // What was received, decoded from hex when it is 64 hex digits (either case).
+    // Absent, `null` or empty: unsigned.
+    let received_text = top
+        .get("signature")
+        .filter(|v| !v.is_null())
+        .map(|v| match v.as_str() {
+            Some(s) => s.raw().to_string(),
+            None => v.raw().to_string(),
+        })
+        .filter(|t| !t.is_empty());
+    let received = received_text.as_deref().and_then(hex_digest);
+    let unsigned = received_text.is_none();
 
     let mut x = Explanation::default();
     x.step(
@@ -297,53 +318,65 @@ fn explain_reply(
         ),
         raw,
     );
-    x.step("`signature` received", &received);
+    x.step(
+        "`signature` received",
+        match (&received_text, received) {
+            (None, _) => {
+                "UNSIGNED: no signature; nothing this reply says can be trusted".to_string()
+            }
+            (Some(text), Some(bytes)) => format!("{text} (fingerprint {})", fingerprint(&bytes)),
+            (Some(text), None) => format!("{text} (not 64 hex digits)"),
+        },
+    );
     x.step(
         "String hashed",
         format!("the {} bytes above, {}", raw.len(), key_note(m)),
     );
-    // The expected signature of bytes that did not verify is never shown: printed for a
-    // reply someone else wrote, it would be a valid signature for them to use.
-    let matches = received.eq_ignore_ascii_case(&computed);
+    // Only a fingerprint of the expected signature is shown: in full, for a reply someone
+    // else wrote, it would be a valid signature for them to use.
     x.step(
-        "SHA-256 of it, lower-case hex",
-        if matches {
-            computed.as_str()
-        } else {
-            "(withheld: it did not match, and showing it would sign these bytes)"
-        },
+        "SHA-256 of it: the signature these bytes need (fingerprint only: first 8 hex digits of its SHA-256)",
+        fingerprint(&computed),
     );
+    let matches = received.is_some_and(|r| refundwire::crypto::ct_eq(&r, &computed));
     x.step(
         "Signature check (hex decoded, either case; bytes compared in constant time)",
         if matches {
             "match"
+        } else if unsigned {
+            "UNSIGNED: rejected"
         } else {
             "MISMATCH: the bytes are not what was signed, or the sign key is not the one ScanForPay used"
         },
     );
-    let reply_id = Object::parse_str(raw)
-        .and_then(|r| r.object("header"))
-        .and_then(|h| h.opt_str("reqMsgId"))
-        .ok()
-        .flatten()
-        .map(|s| s.to_string());
+    let kind_and_binding = match core::verify_response(&creds, input, expected) {
+        Ok(v) => {
+            let answers = v
+                .header
+                .req_msg_id
+                .map(|id| id.to_string())
+                .unwrap_or_else(|| "(no reqMsgId)".to_string());
+            if expected.is_empty() {
+                format!(
+                    "a response; it answers {answers}; NOT BOUND: pass --expect-req-msg-id to bind it to your request (until then its status is unknown)"
+                )
+            } else if v.trust.bound {
+                format!("a response; it answers {answers}, as expected: bound")
+            } else {
+                format!(
+                    "a response without a reqMsgId; expected {expected}: NOT BOUND (status unknown)"
+                )
+            }
+        }
+        Err(e) => format!("rejected: {}", failed("verify", e.into())),
+    };
     x.step(
-        "reqMsgId",
-        match (reply_id.as_deref(), expect_req_msg_id) {
-            (got, Some(want)) => format!(
-                "reply answers {}; expected {want}: {}",
-                got.unwrap_or("(none)"),
-                if got == Some(want) { "ok" } else { "MISMATCH" }
-            ),
-            (got, None) => format!(
-                "reply answers {} (pass --expect-req-msg-id to bind it to your request)",
-                got.unwrap_or("(none)")
-            ),
-        },
+        "Kind of message and the request it answers (reqMsgId), as the library checks them",
+        kind_and_binding,
     );
-    let verdict = match decode_with(m, op, input, expect_req_msg_id) {
+    let verdict = match decode_with(m, op, input, expected) {
         Ok(decoded) => format!(
-            "{} (code 1 is success; refund status 0 → pending, 1 → succeeded, 2 → failed; order status 3 → refunded)",
+            "{} (code 1 is success; refund status 0 → pending, 1 → succeeded, 2 → failed; order status 3 → refunded; definite only when authenticated and bound)",
             decoded.to_json()
         ),
         Err(e) => format!("rejected: {e}"),
@@ -380,13 +413,17 @@ pub fn demo() -> Result<String, CliError> {
         .map_err(|e| failed("encode", e))?;
     let body = request.body_text().map_err(|e| CliError::new("body", e))?;
     let decode = |reply: &str| {
-        decode_with(
-            &m,
-            Operation::Refund,
-            reply.as_bytes(),
-            Some(DEMO_REQ_MSG_ID),
-        )
-        .map(|d| d.to_json())
+        decode_with(&m, Operation::Refund, reply.as_bytes(), DEMO_REQ_MSG_ID).map(|d| d.to_json())
+    };
+    let unbound = decode_with(&m, Operation::Refund, DEMO_REPLY.as_bytes(), "")?.to_json();
+    let as_query = match decode_with(
+        &m,
+        Operation::OrderQuery,
+        DEMO_REPLY.as_bytes(),
+        DEMO_REQ_MSG_ID,
+    ) {
+        Ok(d) => format!("accepted?! {}", d.to_json()),
+        Err(e) => format!("rejected: {e}"),
     };
     let tampered = DEMO_REPLY.replace("\"orderAmount\":30095", "\"orderAmount\":30096");
     let rejected = match decode(&tampered) {
@@ -398,7 +435,9 @@ pub fn demo() -> Result<String, CliError> {
          {} {}\n{body}\n\n\
          reply:\n{DEMO_REPLY}\n→ {}\n\n\
          refusal (code 30, order does not exist):\n→ {}\n\n\
-         the same reply with orderAmount changed to 30096:\n→ {rejected}\n",
+         the same reply with orderAmount changed to 30096:\n→ {rejected}\n\n\
+         the reply not bound to a request (no expected reqMsgId):\n→ {unbound}\n\n\
+         the refund reply read as an order query reply:\n→ {as_query}\n",
         request.method,
         request.url,
         decode(DEMO_REPLY)?,
@@ -414,9 +453,11 @@ mod tests {
         assert!(text.contains(
             r#""signature":"2a9c033a844d03443c3af95dce5dcea7a71b4fb5e96919acd1a42f7f9426978d"}"#
         ));
-        assert!(text.contains(r#"{"outcome":"ok","status":"succeeded","fields":{"code":1,"msg":"success","orderAmount":30095,"status":1,"currency":"JPY"}}"#));
-        assert!(text.contains(r#"{"outcome":"gateway_error","code":"30","message":"订单不存在"}"#));
+        assert!(text.contains(r#"{"outcome":"ok","status":"succeeded","authenticated":true,"bound":true,"fields":{"code":1,"msg":"success","orderAmount":30095,"status":1,"currency":"JPY"}}"#));
+        assert!(text.contains(r#"{"outcome":"gateway_error","code":"30","message":"订单不存在","status":"failed","authenticated":true,"bound":true}"#));
         assert!(text.contains("rejected: verify signature"));
+        assert!(text.contains(r#"{"outcome":"ok","status":"unknown","authenticated":true,"bound":false,"fields":{"code":1"#));
+        assert!(text.contains("rejected: check message kind: not the expected kind of message (given away by `partnerOrderNo`)"));
         assert!(!text.contains(super::DEMO_SIGN_KEY));
     }
 }
