@@ -378,6 +378,7 @@ fn scanforpay(v: &Value, code: &mut String) {
             .unwrap();
         }
     }
+    order_query_reply(v, code);
     writeln!(
         code,
         "pub const SCANFORPAY_REQUESTS: &[ScanforpayRequest] = &[\n{requests}];"
@@ -386,6 +387,46 @@ fn scanforpay(v: &Value, code: &mut String) {
     writeln!(
         code,
         "pub const SCANFORPAY_RESPONSES: &[ScanforpayResponse] = &[\n{responses}];"
+    )
+    .unwrap();
+}
+
+/// An accepted order query reply (members of ScanForPay's PayQuery page, order state 3
+/// "refunded"), bound to the refund request's `reqMsgId` and signed with the vector key as the
+/// protocol says: SHA-256 of the `response` value's bytes, then the key. No vector has an
+/// order query reply; the firmware measures `decode_order_query` on this one (and requires it
+/// to be accepted, so that the figure is the full path), and compares nothing against it.
+fn order_query_reply(v: &Value, code: &mut String) {
+    use sha2::Digest as _;
+    let creds = &v["credentials"];
+    let request = v["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c.get("body_fields").is_some()))
+        .expect("a refund request case");
+    let req_msg_id = request["header"]["reqMsgId"].as_str().expect("reqMsgId");
+    let partner_order_no = request["body_fields"]["partnerOrderNo"]
+        .as_str()
+        .expect("partnerOrderNo");
+    let value = format!(
+        r#"{{"header":{{"partnerNo":"{}","respTime":"2024-03-05T18:10:00+08:00","signType":"SHA256","version":"1.0","reqMsgId":"{req_msg_id}"}},"body":{{"code":1,"msg":"success","orderNo":"2024030518060757","partnerOrderNo":"{partner_order_no}","orderAmount":{},"wallet":"Alipay","status":3,"payTime":"2024-03-05T17:54:00+08:00","currency":"JPY"}}}}"#,
+        creds["partner_no"].as_str().expect("partner_no"),
+        request["body_fields"]["orderAmount"]
+            .as_u64()
+            .expect("orderAmount"),
+    );
+    let mut sha = sha2::Sha256::new();
+    sha.update(value.as_bytes());
+    sha.update(creds["sign_key"].as_str().expect("sign_key").as_bytes());
+    let hex: String = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    writeln!(
+        code,
+        "/// A signed order query reply to measure `decode_order_query` on (see build.rs).\n\
+         pub const SCANFORPAY_ORDER_QUERY_REPLY: &str = {};\n\
+         pub const SCANFORPAY_ORDER_QUERY_REQ_MSG_ID: &str = {};\n\
+         pub const SCANFORPAY_ORDER_QUERY_PARTNER_ORDER_NO: &str = {};",
+        lit(&format!(r#"{{"response":{value},"signature":"{hex}"}}"#)),
+        lit(req_msg_id),
+        lit(partner_order_no),
     )
     .unwrap();
 }

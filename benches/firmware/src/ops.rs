@@ -2,8 +2,7 @@
 //! absorbed here (a few lines) and not in the harness.
 //!
 //! Reply decoders take the id the reply must be bound to (`expected`: the OTTPay refund order
-//! id, the ScanForPay `reqMsgId`); statuses are the trust-gated ones ([`Verdict::status`];
-//! where a view still has an inherent `status()`, that one is called, with the same name).
+//! id, the ScanForPay `reqMsgId`); statuses are the trust-gated ones ([`Verdict::status`]).
 
 use refundwire::gateway::{ottpay, scanforpay};
 use refundwire::{Claim, RefundStatus, Refusal, Reply, Result, Verdict};
@@ -69,7 +68,7 @@ pub type ScanforpayRefundReply<'a> =
     Reply<'a, scanforpay::RefundResponse<'a>, scanforpay::ResultCode<'a>>;
 /// A decoded ScanForPay order query reply.
 pub type ScanforpayOrderQueryReply<'a> =
-    Reply<'a, scanforpay::OrderQueryResponse<'a>, scanforpay::ResultCode<'a>>;
+    Reply<'a, scanforpay::OrderQueryResponse<'a>, scanforpay::OrderQueryCode<'a>>;
 
 /// A ScanForPay refund reply, bound to the request's `reqMsgId`.
 pub fn scanforpay_decode_refund<'a>(
@@ -77,7 +76,7 @@ pub fn scanforpay_decode_refund<'a>(
     body: &'a [u8],
     expected: &str,
 ) -> Result<ScanforpayRefundReply<'a>> {
-    scanforpay::decode_refund(creds, body, Some(expected))
+    scanforpay::decode_refund(creds, body, expected)
 }
 
 /// A ScanForPay order query reply, bound to the request's `reqMsgId`.
@@ -86,7 +85,7 @@ pub fn scanforpay_decode_order_query<'a>(
     body: &'a [u8],
     expected: &str,
 ) -> Result<ScanforpayOrderQueryReply<'a>> {
-    scanforpay::decode_order_query(creds, body, Some(expected))
+    scanforpay::decode_order_query(creds, body, expected)
 }
 
 /// The neutral status of an accepted OTTPay `REFUND` reply.

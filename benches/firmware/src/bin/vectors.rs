@@ -271,7 +271,9 @@ fn ottpay_responses(report: &mut Report, buf: &mut [u8]) {
                             && ops::ottpay_refund_status(&r) == RefundStatus::Unknown
                     }
                     (Expect::GatewayError, Ok(Reply::Refused(r))) => {
+                        // A refusal carries no `data`: unsigned, never definite.
                         Some(r.code.as_wire()) == case.rsp_code
+                            && ops::refusal_status(&r) == RefundStatus::Unknown
                     }
                     (Expect::Error, Err(_)) => true,
                     _ => false,
@@ -336,9 +338,15 @@ fn scanforpay_requests(report: &mut Report, out: &mut [u8]) {
             partner_order_no: Some(case.partner_order_no),
             ..Default::default()
         };
-        let _ = report.measure("scanforpay/encode_order_query", || {
+        let encoded = report.measure("scanforpay/encode_order_query", || {
             ops::scanforpay_encode_order_query(&creds, &header, &query, out).map(|b| b.len())
         });
+        if encoded.is_err() {
+            report.unmeasured(
+                "scanforpay/encode_order_query",
+                "was measured on a query it refused",
+            );
+        }
     }
 }
 
@@ -378,12 +386,23 @@ fn scanforpay_responses(report: &mut Report) {
             _ => false,
         };
         report.check("scanforpay", case.name, ok);
+    }
 
-        // No vector has an order query reply: the stack of its decoder is measured on this
-        // signed reply (verification and parsing run in full on the accepted ones); its
-        // outcome is not a vector and is not checked.
-        let _ = report.measure("scanforpay/decode_order_query", || {
-            ops::scanforpay_decode_order_query(&creds, body, case.req_msg_id).is_ok()
-        });
+    // No vector has an order query reply: its decoder is measured on one that build.rs signs
+    // with the vector key. It must be accepted, or the figure would be an error path's.
+    let got = report.measure("scanforpay/decode_order_query", || {
+        ops::scanforpay_decode_order_query(
+            &creds,
+            SCANFORPAY_ORDER_QUERY_REPLY.as_bytes(),
+            SCANFORPAY_ORDER_QUERY_REQ_MSG_ID,
+        )
+    });
+    let accepted = matches!(got, Ok(Reply::Accepted(r))
+        if r.partner_order_no.eq_str(SCANFORPAY_ORDER_QUERY_PARTNER_ORDER_NO));
+    if !accepted {
+        report.unmeasured(
+            "scanforpay/decode_order_query",
+            "was measured on a reply it did not accept",
+        );
     }
 }
