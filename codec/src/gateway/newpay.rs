@@ -62,6 +62,13 @@
 //! boolean, and whose text `true`/`false` means the same either way). NewPay's replies carry
 //! no URLs and no free text with `&…=`, so nothing real is refused.
 //!
+//! What no receiver can tell is which object NewPay *meant* if NewPay itself signed a value
+//! holding `&<name>=`: its string then has exactly one reading that passes, the split one.
+//! Nobody on the merchant's side can plant such a value: the values NewPay echoes from our
+//! requests (`orderNo`, `refundOrderNo`) may hold neither `&` nor `=`, `refundDesc` and
+//! `callBackUrl` are echoed by no response or callback table (and may not hold `&<member>=`
+//! either), and NewPay's own numbers are digits in every sample.
+//!
 //! **Our requests** (callback URLs carry query strings, so rule 2 would be too strict):
 //! `refundDesc` and `callBackUrl` may not contain `&<name>=` for any `<name>` of
 //! [`SIGNED_MEMBER_NAMES`] (every member NewPay signs in a request, a response's `data` or a
@@ -76,15 +83,17 @@
 //!   Each member is therefore cut at the first `&<next name>=`; two different requests this
 //!   encoder accepts never share a string, and refund and inquiry strings differ at their
 //!   second member (`callBackUrl` vs `merchantId`).
-//! - *Residual, and why it is harmless.* Anyone holding a signed request can read its
-//!   string as another object in two ways only: (a) cut `refundDesc` or `callBackUrl` at an
-//!   `&` into a member whose name NewPay does not use and that sorts right after it
-//!   (`refundDesc` `"x&refundDescY=1"` → `"x"` plus `refundDescY`) — the refund, its number,
-//!   order and amount stay the same, only the free text is shortened; or (b) fold a whole
-//!   member into its neighbour's value, so that the member disappears and the neighbour's
-//!   value holds `&<member>=` — a body this encoder never sends (it always sends every
-//!   member) that NewPay itself should refuse, as this codec refuses such values on receipt.
-//!   Neither can change the amount, the order or the refund number into other values.
+//! - *Residual, and why it is harmless.* Since every `&<protocol name>=` of our string is a
+//!   separator, anyone holding a signed request can read its string as another object in two
+//!   ways only: (a) cut `refundDesc` or `callBackUrl` at an `&` into members whose names
+//!   NewPay does not use and that sort between it and the next member (`refundDesc`
+//!   `"x&refundDescY=1"` → `"x"` plus `refundDescY`) — the refund, its number, order and
+//!   amount stay the same, only the free text is shortened at an `&`; or (b) fold whole
+//!   members into a neighbour's value or name, so that they disappear and that value or name
+//!   holds `&<member>=` — a body this encoder never sends (it always sends every member) and
+//!   that NewPay itself should refuse, as this codec refuses such objects on receipt.
+//!   The amount, the order number and the refund number are never cut (they hold no `&`),
+//!   and a fold into one of them leaves `&<member>=` inside it: no valid amount or number.
 //!
 //! # What a status can prove
 //!
