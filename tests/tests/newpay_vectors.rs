@@ -381,11 +381,16 @@ fn fields_deserialize_under_wire_names() {
         )
         .is_err()
     );
+    let e = serde_json::from_str::<RefundRequest<'_>>(
+        r#"{"refundOrderAmt":"5.00","orderNo":"O","refundOrderNo":"R"}"#,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
-        serde_json::from_str::<RefundRequest<'_>>(
-            r#"{"refundOrderAmt":"5.00","orderNo":"O","refundOrderNo":"R"}"#
-        )
-        .is_err()
+        e.contains(
+            r#"invalid value: string "5.00", expected a whole amount as a string of digits"#
+        ),
+        "{e}"
     );
     assert!(
         serde_json::from_str::<InquiryRefundRequest<'_>>(r#"{"refundOrderNo":"R","x":1}"#).is_err()

@@ -672,8 +672,9 @@ fn verify_in<V: RsaVerifier + ?Sized>(
                 needed: message_len,
             })?;
     let text_len = sign.unescape_into(rest)?.len();
+    // Just written, so always there; `verify` reports the size that suffices.
     let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
-        needed: message_len + text_len,
+        needed: message_len,
     })?;
     let signature = encoding::base64_decode_lenient_in_place(text, field)?;
     verifier
@@ -1624,7 +1625,12 @@ mod tests {
         ] {
             assert_eq!(Credentials::new(app, mch).unwrap_err(), err, "{app} {mch}");
         }
-        assert!(Credentials::new(&id, &id).is_ok());
+        let at_limit = Credentials::new(&id, "m").unwrap();
+        assert_eq!(
+            (at_limit.app_id(), at_limit.merchant_id()),
+            (id.as_str(), "m")
+        );
+        assert_eq!((creds().app_id(), creds().merchant_id()), ("app", "mch"));
         let mut buf = [0u8; INQUIRY_REFUND_BODY_MAX];
         for (no, err) in [
             ("", Error::InvalidField("refundOrderNo")),
@@ -1648,6 +1654,19 @@ mod tests {
             refund_order_no: &id,
         };
         assert!(encode_inquiry_refund(&creds(), &Echo, &q, 1, &mut buf).is_ok());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn amounts_deserialize_from_digits_only() {
+        use serde::de::value::{Error as DeError, StrDeserializer, U64Deserializer};
+        let amount = |text: &str| deserialize_amount(StrDeserializer::<DeError>::new(text));
+        assert_eq!(amount("50000"), Ok(50000));
+        assert_eq!(amount("1"), Ok(1));
+        for bad in ["5.00", "", "-1", "1e3", "x"] {
+            assert!(amount(bad).is_err(), "{bad}");
+        }
+        assert!(deserialize_amount(U64Deserializer::<DeError>::new(5)).is_err());
     }
 
     #[test]
