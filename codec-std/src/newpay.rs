@@ -13,26 +13,31 @@
 //! use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 //! use refundwire_std::{Environment, Outcome, RefundStatus};
 //!
-//! let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/keys");
-//! let read = |name: &str| std::fs::read(format!("{keys}/{name}")).unwrap();
+//! # // The test keys of `tests/vectors/keys` (made for the vectors, never used elsewhere).
+//! # const MERCHANT_KEY: &str = "MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQDFjYjj7dLCJsD/4gb/r0QczdidlkTWwXkvjmB5tRyI8dgCz4/I8scQyHblvLuGPZiPFhdL30wB2JaqvyLK7CrfaeUdj7JnQJ0jXfc/D4iFUMOrW9ps31FAjyP9LN/gGTLU/G+9l0m4JGsgsZZ6laRKGLpqQSua8n2ySDgzfZT1v9+CkLiRik1a8DY5pI5pCCbNjTopWZ8yqbCGtgIpxjpUjuRXrR34rnOSxBxU9ClHbEFGgsLTEPYOMcKbyBiHPOwR6jUbEJ1e8xlnr7qu9VpO5G8s+44aLnNbEJV1Ti+DpP7EAv816OBBvUJX6FC3+1c1HgW0FngJ5EhKnoCDj1dVAgMBAAECggEAEBhx6rIrLbGMdXyuryEnm++DN9mxAPdRSULg0OG6R10USVcBwxtRWpMeqXqjo7Jmjjfm94H5YR11Wcg0tz2f2O/kNdufQI2G5VqypOMThNskShSehVLPkwKRPyorZl3fN/Ow+KHiz3uQyos1ibDMqn3Scwryw3nWLGhObew22VZ0cv6TBs9kl+/VD1G0KGLlA5012AKcfwBkl/nFfk0KSqkAk/hjKBlsLZc8iZ6IUzLXpuFi4M/2tw2DuJiTVIwaynP9EBdvn/ZCR6FfSWnWQtxFVoHZB9Sa6HlL0XwGftSmfOIxghcBqpY2BUEFji39/nGVYQvnzCLslzrC0dX7cQKBgQD5E2ZBtt30fO0vzr/tvGclaUHeQxfBpa/oUtBENrdHsmE68UdsJhpYOU89dXa+miN05YPAEfJawgHrAgqbLicEqDSYa+MbGarkQBro70VPf1gnJIUDQKdkci1dfOVOwCdMtDtlZJYyvn6ktejzY3944AJl1LFzeKULuy9NloghcQKBgQDLC3YqoxYTa7ioCGt5hyNq2g24otzHkzSrIInhDoxuqqJku9jGDztOOqswVBcD8C2Nr4fABuvdYiRi75r3NAtJxVk/XaU21f+AUNuPdvmVazhSftXebV4ooby1sYxYaxdytdMMcyH0X4dA5CNS1i58oUlziMtfljHQOlVNi8miJQKBgQC1wrtffyQPs06fEaAry831lg80M//VF6T7w9spvEgZcQnVKpe1S0T0VrYFon+J7g+r0YVIl5AlPOiLZ8z3m0Fr+5eOF0T+1MdJk6JPk7QfpE1fGx5Z1keRXGTQkUEBK+ZB6lBh2HpnA26Foh4h5tzyB36YcxMfsc23dty5IP2scQKBgQCjO7io+GmT/WL7e6FjlxgLG/gx+oSB0b9i4ArYqsiNY5KgZ0ATokUsVBAyDzhdiyYkJPx+jVHrra3Q+A3eNLHqgcSJI7Dhz9LThq2svZpS3FrwP1WSttwe0EAU1gMdRiMYrkJYXOrsOixTJ9WaD+RZf5S8VDojw2ySmYLgj8PvHQKBgQCKSazIO4+yPnDeWrLKC+/ZWo+BVi21m13ixvz9juJEwUYhDVzAY0TZYr6B8lEpvDI/x7BL+8xI2wmmlhtoV/QFepd3AkCA25DsP0NcAs3zT8VV4sTjbedFnm1mEhxOg9rDBFvoQRIppDgSlw9mlseeTciQYn1WYPklHD2xa9sG7A==";
+//! # const PLATFORM_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwWVMXvEg3a/k8kNnQ5W7KMBg4GZKKRSCrk/aJiUPkqOMYUsUiMPr7J35o5K0Tmsf9Oww2PiyV/4/0VfBB63RfZ2CdV/kv7UccjIaoCC6klU09vgn6Bx09yIIvGZzTIz751h6hfpCaG8wvdTHB0Qj+yN1/EoNXSEkf1SVS3fB7rZc0yFzP7uGs8Xw0JU6gyj06S7kSu9aXiJ2T0yFbvDTkJIZ5Tez1fSVDXdnv//86lI9KQlWLCyRZxtOwMrgOkw9+TCPoJeq+h981j20oz0MUa8+P/HZK/Up9f3C7og/RWSOceK8fZUtJtLGnQWD4G2K3cETw4ouKCGsJy1McHCKYQIDAQAB";
+//! # let (merchant_key, platform_key) = (MERCHANT_KEY.as_bytes(), PLATFORM_KEY.as_bytes());
+//! // The merchant's private key and NewPay's platform key: PEM, DER or bare Base64.
 //! let merchant = NewPay::new(
 //!     "e585552fac954ab592c9357d34accd78",
 //!     "7e0ab2ed31b1c27e976699cc6ed5d1bf",
 //!     Environment::Production,
 //! )?
-//! .with_private_key(RsaPrivateKey::from_any(&read("newpay_merchant.pem"))?)
-//! .with_platform_public_key(RsaPublicKey::from_any(&read("newpay_platform.pub.pem"))?);
+//! .with_private_key(RsaPrivateKey::from_any(merchant_key)?)
+//! .with_platform_public_key(RsaPublicKey::from_any(platform_key)?);
 //!
 //! let query = InquiryRefund { refund_order_no: "ORDERNORFD6487059640235".into() };
 //! let request = merchant.inquiry_refund_request(1709614015581, &query)?;
 //! assert_eq!(request.url, merchant.url(Operation::InquiryRefund)?);
 //! assert_eq!(request.header("version"), Some("1.0"));
-//! // Send `request` with any HTTP client, then:
-//! // match merchant.decode_inquiry_refund(&reply_body, Some(&query.refund_order_no))? {
-//! //     Outcome::Accepted(r) if r.status == RefundStatus::Succeeded => …,
-//! //     …
-//! // }
-//! # let _ = (Outcome::<()>::accepted, RefundStatus::Unknown);
+//! // Send `request` with any HTTP client, then decode the reply bound to the refund number:
+//! # let reply_body = br#"{"success":false,"message":"order information is not existed","code":"Z00051"}"#;
+//! match merchant.decode_inquiry_refund(reply_body, &query.refund_order_no)? {
+//!     Outcome::Accepted(r) if r.status == RefundStatus::Succeeded => { /* done */ }
+//!     // NewPay signs no refusal: its status is unknown, whatever the code claims.
+//!     Outcome::Refused(refusal) => assert_eq!(refusal.status, RefundStatus::Unknown),
+//!     Outcome::Accepted(_) => { /* pending, failed or unknown: see `status` */ }
+//! }
 //! # Ok::<(), refundwire_std::Error>(())
 //! ```
 
@@ -40,12 +45,15 @@ use crate::error::{Error, Result};
 use crate::http::{Environment, HttpRequest};
 use crate::outcome::{Outcome, members};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire::RefundStatus;
 use refundwire::gateway::newpay as core;
 use refundwire::json::JsonStr;
+use refundwire::{RefundStatus, Trust, Verdict};
 use serde_json::{Map, Value};
 
-pub use refundwire::gateway::newpay::{CALLBACK_ACK, Code, PayMethod, TranStatus, VERSION_HEADER};
+pub use refundwire::gateway::newpay::{
+    CALLBACK_ACK, Code, INQUIRY_REFUND_BODY_MAX, InquiryCode, PayMethod, REFUND_BODY_MAX,
+    TranStatus, VERSION_HEADER,
+};
 
 /// NewPay's production API host.
 pub const PRODUCTION_BASE: &str = "https://prod-openapi.newpay.la";
@@ -157,13 +165,6 @@ impl Refund {
             call_back_url: &self.call_back_url,
         }
     }
-
-    fn text_len(&self) -> usize {
-        self.order_no.len()
-            + self.refund_order_no.len()
-            + self.refund_desc.len()
-            + self.call_back_url.len()
-    }
 }
 
 /// Business fields of an inquiry refund, owned: `{"refundOrderNo":…}`.
@@ -197,8 +198,14 @@ pub fn inquiry_refund_fields(json: &[u8]) -> Result<InquiryRefund> {
 /// An accepted refund or inquiry-refund reply (`success:true`, `data` verified), owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundResult {
-    /// Neutral status (see [`core::RefundResult::status`]).
+    /// Neutral status under the trust rule: [`claimed_status`](Self::claimed_status) when the
+    /// reply is bound to the expected refund number, otherwise unknown.
     pub status: RefundStatus,
+    /// What `data` claims (see the core [`Verdict`] of [`core::RefundResult`]).
+    pub claimed_status: RefundStatus,
+    /// Authenticated (always: `data.sign` verified) and bound (`refundOrderNo` equals the
+    /// expected one).
+    pub trust: Trust,
     /// `tranStatus` as sent (`1` success, `0` failure), if sent.
     pub tran_status: Option<String>,
     /// `refundOrderAmt` exactly as sent.
@@ -216,11 +223,17 @@ pub struct RefundResult {
 /// A verified refund callback, owned. Answer [`CALLBACK_ACK`] once it is stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundCallback {
-    /// Neutral status, from `transStatus` together with `transInfo` (see
-    /// [`core::RefundCallback::status`] for why).
+    /// Neutral status, from `transStatus` together with `transInfo` (see the core [`Verdict`]
+    /// of [`core::RefundCallback`] for why). A callback is bound to the merchant, so this is
+    /// its claimed status.
     pub status: RefundStatus,
-    /// `transStatus` as sent, if sent.
-    pub trans_status: Option<String>,
+    /// What the callback claims.
+    pub claimed_status: RefundStatus,
+    /// Authenticated (the top-level `sign` verified) and bound (its `appId` is the
+    /// merchant's): always both.
+    pub trust: Trust,
+    /// `transStatus` as sent.
+    pub trans_status: String,
     /// `transInfo`, if sent.
     pub trans_info: Option<String>,
     /// `refundOrderAmt` exactly as sent.
@@ -240,13 +253,6 @@ fn owned(s: Option<JsonStr<'_>>) -> Option<String> {
 /// The verified object's members, exactly as sent (`sign` included: nothing is dropped).
 fn signed_members(object_json: &str) -> Result<Map<String, Value>> {
     members(object_json)
-}
-
-fn check_refund_order_no(got: &JsonStr<'_>, expected: Option<&str>) -> Result<()> {
-    match expected {
-        Some(e) if !got.eq_str(e) => Err(Error::Codec(refundwire::Error::RequestIdMismatch)),
-        _ => Ok(()),
-    }
 }
 
 /// A NewPay merchant: `appId` and `merchantId`, the merchant's private key (to sign requests),
@@ -335,13 +341,6 @@ impl NewPay {
         })
     }
 
-    /// A buffer surely large enough for a body whose texts total `text_len` bytes: JSON
-    /// escaping grows a byte to at most 6 (`\u00XX`), plus names, digits and the signature.
-    fn body_buffer(&self, text_len: usize) -> Vec<u8> {
-        let texts = text_len + self.app_id.len() + self.merchant_id.len();
-        vec![0u8; 512 + core::SIGN_MAX + 6 * texts]
-    }
-
     fn post(&self, operation: Operation, body: Vec<u8>) -> Result<HttpRequest> {
         let (name, value) = VERSION_HEADER;
         Ok(HttpRequest::post_json(self.url(operation)?, body).with_header(name, value))
@@ -349,7 +348,7 @@ impl NewPay {
 
     /// The exact refund body at `timestamp_ms` (milliseconds since the epoch).
     pub fn encode_refund(&self, timestamp_ms: u64, refund: &Refund) -> Result<Vec<u8>> {
-        let mut out = self.body_buffer(refund.text_len());
+        let mut out = vec![0u8; REFUND_BODY_MAX];
         let n = core::encode_refund(
             &self.credentials()?,
             self.signer()?,
@@ -368,7 +367,7 @@ impl NewPay {
         timestamp_ms: u64,
         query: &InquiryRefund,
     ) -> Result<Vec<u8>> {
-        let mut out = self.body_buffer(query.refund_order_no.len());
+        let mut out = vec![0u8; INQUIRY_REFUND_BODY_MAX];
         let n = core::encode_inquiry_refund(
             &self.credentials()?,
             self.signer()?,
@@ -398,56 +397,46 @@ impl NewPay {
         )
     }
 
-    fn decode_reply(
-        &self,
-        body: &[u8],
-        expect_refund_order_no: Option<&str>,
-        operation: Operation,
-    ) -> Result<Outcome<RefundResult>> {
-        let mut scratch = vec![0u8; body.len()];
-        let (creds, verifier) = (self.credentials()?, self.verifier()?);
-        let reply = match operation {
-            Operation::Refund => core::decode_refund(&creds, verifier, body, &mut scratch)?,
-            Operation::InquiryRefund => {
-                core::decode_inquiry_refund(&creds, verifier, body, &mut scratch)?
-            }
-        };
-        Outcome::from_reply(reply, |r| {
-            check_refund_order_no(&r.refund_order_no, expect_refund_order_no)?;
-            Ok(RefundResult {
-                status: r.status(),
-                tran_status: r.tran_status.map(|t| t.as_wire().to_string()),
-                refund_order_amt: r.refund_order_amt.to_string(),
-                currency: owned(r.currency),
-                refund_order_no: r.refund_order_no.to_string(),
-                newpay_refund_order_no: owned(r.newpay_refund_order_no),
-                fields: signed_members(r.data.raw())?,
-            })
+    fn accept(r: core::RefundResult<'_>) -> Result<RefundResult> {
+        Ok(RefundResult {
+            status: r.status(),
+            claimed_status: r.claimed_status(),
+            trust: r.trust,
+            tran_status: r.tran_status.map(|t| t.as_wire().to_string()),
+            refund_order_amt: r.refund_order_amt.to_string(),
+            currency: owned(r.currency),
+            refund_order_no: r.refund_order_no.to_string(),
+            newpay_refund_order_no: owned(r.newpay_refund_order_no),
+            fields: signed_members(r.data.raw())?,
         })
     }
 
-    /// Verifies (platform key) and decodes a refund reply body; given the request's
-    /// `refundOrderNo`, a reply about another refund is an error.
-    pub fn decode_refund(
-        &self,
-        body: &[u8],
-        expect_refund_order_no: Option<&str>,
-    ) -> Result<Outcome<RefundResult>> {
-        self.decode_reply(body, expect_refund_order_no, Operation::Refund)
+    /// Verifies (platform key) and decodes a refund reply body, bound to `expected`, the
+    /// `refundOrderNo` the request carried: a reply about another refund is an error, and
+    /// with `""` nothing is bound (the status is then unknown). Another kind of message (an
+    /// inquiry reply, a callback, a request) is an error.
+    pub fn decode_refund(&self, body: &[u8], expected: &str) -> Result<Outcome<RefundResult>> {
+        let mut scratch = vec![0u8; body.len()];
+        let (creds, verifier) = (self.credentials()?, self.verifier()?);
+        let reply = core::decode_refund(&creds, verifier, body, expected, &mut scratch)?;
+        Outcome::from_reply(reply, Self::accept)
     }
 
     /// Verifies and decodes an inquiry-refund reply body (same rules as
-    /// [`decode_refund`](Self::decode_refund)).
+    /// [`decode_refund`](Self::decode_refund); `expected` is the `refundOrderNo` asked about).
     pub fn decode_inquiry_refund(
         &self,
         body: &[u8],
-        expect_refund_order_no: Option<&str>,
+        expected: &str,
     ) -> Result<Outcome<RefundResult>> {
-        self.decode_reply(body, expect_refund_order_no, Operation::InquiryRefund)
+        let mut scratch = vec![0u8; body.len()];
+        let (creds, verifier) = (self.credentials()?, self.verifier()?);
+        let reply = core::decode_inquiry_refund(&creds, verifier, body, expected, &mut scratch)?;
+        Outcome::from_reply(reply, Self::accept)
     }
 
-    /// Verifies (platform key) and decodes a refund callback body. Answer [`CALLBACK_ACK`]
-    /// once it is stored.
+    /// Verifies (platform key) and decodes a refund callback body, bound to this merchant's
+    /// `appId`. Answer [`CALLBACK_ACK`] once it is stored.
     pub fn decode_refund_callback(&self, body: &[u8]) -> Result<RefundCallback> {
         let mut scratch = vec![0u8; body.len()];
         let cb = core::decode_refund_callback(
@@ -458,7 +447,9 @@ impl NewPay {
         )?;
         Ok(RefundCallback {
             status: cb.status(),
-            trans_status: cb.trans_status.map(str::to_string),
+            claimed_status: cb.claimed_status(),
+            trust: cb.trust,
+            trans_status: cb.trans_status.to_string(),
             trans_info: owned(cb.trans_info),
             refund_order_amt: cb.refund_order_amt.to_string(),
             refund_order_no: cb.refund_order_no.to_string(),
@@ -561,21 +552,48 @@ mod tests {
         let m = merchant();
         let body = body("inquiry_refund_response_unknown_fields");
         let r = m
-            .decode_inquiry_refund(&body, Some("ORDERNORFD000000000A104"))
+            .decode_inquiry_refund(&body, "ORDERNORFD000000000A104")
             .unwrap()
             .accepted()
             .unwrap();
         assert_eq!(r.status, RefundStatus::Succeeded);
+        assert_eq!(r.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(r.trust, Trust::signed(true));
         assert_eq!(r.refund_order_amt, "50000");
+        assert_eq!(r.refund_order_no, "ORDERNORFD000000000A104");
+        assert_eq!(r.tran_status.as_deref(), Some("1"));
+        assert_eq!(r.currency.as_deref(), Some("LAK"));
+        assert_eq!(
+            r.newpay_refund_order_no.as_deref(),
+            Some("202209078000000702")
+        );
         assert_eq!(r.fields["settleDate"], "20240305");
         assert!(r.fields.contains_key("sign"));
+        // Unbound: decoded, but the status is not definite.
+        let r = m
+            .decode_inquiry_refund(&body, "")
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.status, RefundStatus::Unknown);
+        assert_eq!(r.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(r.trust, Trust::signed(false));
         assert_eq!(
-            m.decode_inquiry_refund(&body, Some("ORDERNORFD-other"))
+            m.decode_inquiry_refund(&body, "ORDERNORFD-other")
                 .unwrap_err(),
             Error::Codec(refundwire::Error::RequestIdMismatch)
         );
+        // An inquiry reply is not a refund reply.
+        assert_eq!(
+            m.decode_refund(&body, "ORDERNORFD000000000A104")
+                .unwrap_err(),
+            Error::Codec(refundwire::Error::WrongMessage("tranNo"))
+        );
         let Outcome::Refused(refusal) = m
-            .decode_inquiry_refund(&self::body("inquiry_refund_error"), None)
+            .decode_inquiry_refund(
+                &self::body("inquiry_refund_error"),
+                "ORDERNORFD000000000A104",
+            )
             .unwrap()
         else {
             panic!("not refused")
@@ -583,18 +601,36 @@ mod tests {
         assert_eq!(refusal.code, "Z00051");
         assert_eq!(refusal.message, "order information is not existed");
         // Sent unsigned: it may not be the gateway's, so it proves nothing about the refund.
-        assert!(!refusal.trust.authenticated);
+        assert_eq!(refusal.trust, Trust::UNSIGNED);
+        assert_eq!(refusal.claimed_status, RefundStatus::Failed);
         assert_eq!(refusal.status, RefundStatus::Unknown);
         assert_eq!(
-            m.decode_refund(&self::body("inquiry_refund_response_tampered"), None)
+            m.decode_inquiry_refund(&self::body("inquiry_refund_response_tampered"), "")
                 .unwrap_err(),
             Error::Codec(refundwire::Error::SignatureMismatch("data.sign"))
         );
         let callback = self::body("refund_callback");
         let cb = m.decode_refund_callback(&callback).unwrap();
         assert_eq!(cb.status, RefundStatus::Succeeded);
-        assert_eq!(cb.trans_status.as_deref(), Some("1"));
+        assert_eq!(cb.claimed_status, RefundStatus::Succeeded);
+        assert_eq!(cb.trust, Trust::signed(true));
+        assert_eq!(cb.trans_status, "1");
+        assert_eq!(cb.trans_info.as_deref(), Some("Transaction Success"));
+        assert_eq!(cb.refund_order_amt, "50000");
+        assert_eq!(cb.refund_order_no, "ORDERNORFD000000000A104");
+        assert_eq!(
+            cb.newpay_refund_order_no.as_deref(),
+            Some("202209078000000702")
+        );
         assert_eq!(cb.fields.len(), 12); // every member, `sign` included
+        // Another merchant's callback is refused.
+        let other = NewPay::new("other-app", "m", Environment::Production)
+            .unwrap()
+            .with_platform_public_key(m.verifier().unwrap().clone());
+        assert_eq!(
+            other.decode_refund_callback(&callback).unwrap_err(),
+            Error::Codec(refundwire::Error::InvalidField("appId"))
+        );
     }
 
     #[test]
@@ -607,15 +643,12 @@ mod tests {
             ids.inquiry_refund_request(1, &q),
             Err(Error::Input(_))
         ));
-        assert!(matches!(
-            ids.decode_refund(b"{}", None),
-            Err(Error::Input(_))
-        ));
+        assert!(matches!(ids.decode_refund(b"{}", ""), Err(Error::Input(_))));
         assert!(NewPay::new("", "m", Environment::Production).is_err());
     }
 
     #[test]
-    fn long_escaped_fields_fit_the_computed_buffer() {
+    fn worst_case_fields_fit_the_constant_buffer() {
         let refund = Refund {
             refund_order_amt: u64::MAX,
             order_no: "\u{1}".repeat(64),
@@ -626,5 +659,23 @@ mod tests {
         let body = merchant().encode_refund(u64::MAX, &refund).unwrap();
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["refundDesc"].as_str().unwrap(), refund.refund_desc);
+        assert!(body.len() <= REFUND_BODY_MAX);
+        let query = InquiryRefund {
+            refund_order_no: "\u{1}".repeat(64),
+        };
+        let body = merchant().encode_inquiry_refund(u64::MAX, &query).unwrap();
+        assert!(body.len() <= INQUIRY_REFUND_BODY_MAX);
+        // Free text that would re-split the signed string is refused, naming the field.
+        let resplit = Refund {
+            refund_order_amt: 1,
+            order_no: "O".into(),
+            refund_order_no: "R".into(),
+            refund_desc: "x&refundOrderAmt=99999999&refundOrderNo=R2".into(),
+            call_back_url: "https://shop.example/cb?a=1&b=2".into(),
+        };
+        assert_eq!(
+            merchant().encode_refund(1, &resplit).unwrap_err(),
+            Error::Codec(refundwire::Error::InvalidField("refundDesc"))
+        );
     }
 }

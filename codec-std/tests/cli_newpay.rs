@@ -178,6 +178,14 @@ fn signed_members(body: &str, callback: bool) -> Value {
     if callback { v } else { v["data"].clone() }
 }
 
+/// The `refundOrderNo` a vector body is about (read with serde_json).
+fn refund_order_no(body: &str, callback: bool) -> String {
+    signed_members(body, callback)["refundOrderNo"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn decode_every_response_case() {
     let creds = credentials(false);
@@ -186,43 +194,72 @@ fn decode_every_response_case() {
             continue;
         };
         let name = c["case"].as_str().unwrap();
+        let callback = kind == "refund_callback";
         let op = match kind {
             "inquiry_refund" => "refund-query",
             "refund_callback" => "refund-callback",
             other => panic!("unknown kind {other}"),
         };
         let body = c["body"].as_str().unwrap();
-        let r = run(
-            &with_creds(&["decode", "newpay", op], &creds),
-            body.as_bytes(),
-        );
+        let decode = |extra: &[&str]| {
+            let mut args = vec!["decode", "newpay", op];
+            args.extend_from_slice(extra);
+            run(&with_creds(&args, &creds), body.as_bytes())
+        };
         match c["expect"].as_str().unwrap() {
             "ok" => {
+                // Bound: a callback to the merchant, a reply to --expect-req-msg-id.
+                let id = refund_order_no(body, callback);
+                let r = if callback {
+                    decode(&[])
+                } else {
+                    decode(&["--expect-req-msg-id", &id])
+                };
                 assert_eq!(r.code, 0, "{name}: {}", r.stderr);
                 let out = json(&r.stdout);
                 assert_eq!(out["outcome"], "ok", "{name}");
                 assert_eq!(out["status"], "succeeded", "{name}");
-                assert_eq!(
-                    out["fields"],
-                    signed_members(body, kind == "refund_callback"),
-                    "{name}"
-                );
+                assert_eq!(out["authenticated"], true, "{name}");
+                assert_eq!(out["bound"], true, "{name}");
+                assert_eq!(out["fields"], signed_members(body, callback), "{name}");
                 // Numbers as sent: `tranStatus`/`payMethod` stay JSON numbers.
                 assert!(r.stdout.contains("\"payMethod\":1"), "{name}");
+                if !callback {
+                    // Without a refund number to bind it to: decoded, status unknown.
+                    let r = decode(&[]);
+                    assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+                    let out = json(&r.stdout);
+                    assert_eq!(out["status"], "unknown", "{name}");
+                    assert_eq!(out["authenticated"], true, "{name}");
+                    assert_eq!(out["bound"], false, "{name}");
+                } else {
+                    // A callback is bound to the merchant, not to a refund number.
+                    let r = decode(&["--expect-req-msg-id", &id]);
+                    assert_eq!(r.code, 1, "{name}");
+                    assert!(r.stderr.starts_with("refundwire: --expect-req-msg-id: "));
+                }
             }
             "gateway_error" => {
-                assert_eq!(r.code, 0, "{name}: {}", r.stderr);
                 let sent = json(body);
-                assert_eq!(
-                    json(&r.stdout),
-                    serde_json::json!({
-                        "outcome": "gateway_error",
-                        "code": sent["code"],
-                        "message": sent["message"],
-                    })
-                );
+                for extra in [&[][..], &["--expect-req-msg-id", "ORDERNORFD000000000A104"]] {
+                    let r = decode(extra);
+                    assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+                    // Unsigned: never definite, with or without a refund number.
+                    assert_eq!(
+                        json(&r.stdout),
+                        serde_json::json!({
+                            "outcome": "gateway_error",
+                            "code": sent["code"],
+                            "message": sent["message"],
+                            "status": "unknown",
+                            "authenticated": false,
+                            "bound": false,
+                        })
+                    );
+                }
             }
             "error" => {
+                let r = decode(&[]);
                 assert_eq!(r.code, 1, "{name}: {}", r.stdout);
                 assert!(r.stdout.is_empty());
                 assert_eq!(r.stderr.lines().count(), 1);
@@ -234,20 +271,33 @@ fn decode_every_response_case() {
 }
 
 #[test]
-fn decode_refund_takes_the_same_shape() {
+fn decode_refund_refuses_an_inquiry_reply() {
     let creds = credentials(true);
     let r = run(
-        &with_creds(&["decode", "newpay", "refund"], &creds),
+        &with_creds(
+            &[
+                "decode",
+                "newpay",
+                "refund",
+                "--expect-req-msg-id",
+                "ORDERNORFD000000000A104",
+            ],
+            &creds,
+        ),
         body("inquiry_refund_response").as_bytes(),
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(json(&r.stdout)["status"], "succeeded");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(
+        r.stderr.trim_end(),
+        "refundwire: message: not the expected kind of message (given away by `tranNo`)"
+    );
 }
 
 #[test]
 fn decode_rejects_with_the_failing_step() {
     let creds = credentials(false);
     let good = body("inquiry_refund_response");
+    let request = body("refund_request");
     for (args, stdin, step) in [
         (
             vec!["decode", "newpay", "refund-query"],
@@ -281,9 +331,40 @@ fn decode_rejects_with_the_failing_step() {
             "--expect-req-msg-id",
         ),
         (
+            vec![
+                "decode",
+                "newpay",
+                "refund-callback",
+                "--expect-req-msg-id",
+                "ORDERNORFD000000000A104",
+            ],
+            body("refund_callback"),
+            "--expect-req-msg-id",
+        ),
+        (
             vec!["decode", "newpay", "refund-query", "--header", "sign=abc"],
             good.clone(),
             "--header",
+        ),
+        // The merchant's own request reflected back, as a reply and as a callback.
+        (
+            vec!["decode", "newpay", "refund"],
+            request.clone(),
+            "message",
+        ),
+        (
+            vec!["decode", "newpay", "refund-callback"],
+            request.clone(),
+            "verify",
+        ),
+        // tranStatus folded into tranNo: the string-to-sign is unchanged, and refused.
+        (
+            vec!["decode", "newpay", "refund-query"],
+            good.replace(
+                "\"tranNo\":\"00012022090700000037\",\"tranStatus\":1,",
+                "\"tranNo\":\"00012022090700000037&tranStatus=1\",",
+            ),
+            "fields",
         ),
     ] {
         let r = run(&with_creds(&args, &creds), stdin.as_bytes());
@@ -295,21 +376,6 @@ fn decode_rejects_with_the_failing_step() {
             r.stderr
         );
     }
-    // The expected refund number, when right, passes.
-    let r = run(
-        &with_creds(
-            &[
-                "decode",
-                "newpay",
-                "refund-query",
-                "--expect-req-msg-id",
-                "ORDERNORFD000000000A104",
-            ],
-            &creds,
-        ),
-        good.as_bytes(),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
@@ -347,6 +413,98 @@ fn explain_shows_the_steps_and_no_secret() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains(ok["canonical"].as_str().unwrap()));
     assert!(r.stdout.contains("OK (2048-bit signature)"));
+    // Without --expect-req-msg-id the reply is not bound: its status is unknown …
+    assert!(
+        r.stdout
+            .contains("Binding\n   none (no --expect-req-msg-id)")
+    );
+    assert!(
+        r.stdout
+            .contains(r#""status":"unknown","authenticated":true,"bound":false"#)
+    );
+    // … with it, bound and definite; with another number, rejected.
+    let r = run(
+        &with_creds(
+            &[
+                "explain",
+                "newpay",
+                "refund-query",
+                "--response",
+                "--expect-req-msg-id",
+                "ORDERNORFD000000000A104",
+            ],
+            &creds,
+        ),
+        ok["body"].as_str().unwrap().as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("data.refundOrderNo must be ORDERNORFD000000000A104")
+    );
+    assert!(
+        r.stdout
+            .contains(r#""status":"succeeded","authenticated":true,"bound":true"#)
+    );
+    let r = run(
+        &with_creds(
+            &[
+                "explain",
+                "newpay",
+                "refund-query",
+                "--response",
+                "--expect-req-msg-id",
+                "ORDERNORFD-other",
+            ],
+            &creds,
+        ),
+        ok["body"].as_str().unwrap().as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Result: rejected"));
+    assert!(
+        r.stdout
+            .contains("--expect-req-msg-id: reply answers another request id")
+    );
+    // A refusal is marked unsigned.
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund-query", "--response"], &creds),
+        body("inquiry_refund_error").as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("UNSIGNED"));
+    assert!(
+        r.stdout
+            .contains(r#""status":"unknown","authenticated":false"#)
+    );
+    // A reply without data.sign too.
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund-query", "--response"], &creds),
+        ok["body"]
+            .as_str()
+            .unwrap()
+            .replace(",\"sign\":", ",\"sig\":")
+            .as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("UNSIGNED"));
+    // A re-split value: the string to verify is refused, and says why.
+    let r = run(
+        &with_creds(&["explain", "newpay", "refund-query", "--response"], &creds),
+        ok["body"]
+            .as_str()
+            .unwrap()
+            .replace(
+                "\"tranNo\":\"00012022090700000037\",\"tranStatus\":1,",
+                "\"tranNo\":\"00012022090700000037&tranStatus=1\",",
+            )
+            .as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("refused: invalid value for field `tranNo`")
+    );
     let r = run(
         &with_creds(&["explain", "newpay", "refund-query", "--response"], &creds),
         body("inquiry_refund_response_tampered").as_bytes(),
@@ -398,4 +556,16 @@ fn demo_shows_newpay() {
             .contains(case("refund_request")["body"].as_str().unwrap())
     );
     assert!(r.stdout.contains("rejected: verify"));
+    assert!(
+        r.stdout
+            .contains("rejected: fields: invalid value for field `tranNo`")
+    );
+    assert!(
+        r.stdout
+            .contains(r#""status":"succeeded","authenticated":true,"bound":true"#)
+    );
+    assert!(
+        r.stdout
+            .contains(r#""status":"unknown","authenticated":true,"bound":false"#)
+    );
 }

@@ -40,7 +40,8 @@ impl RefundStatus {
 ///
 /// Otherwise the status is [`RefundStatus::Unknown`], while the gateway's raw code and the
 /// status it *claims* stay readable ([`Verdict::claimed_status`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+// No `Default`: trust is always stated, never assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Trust {
     /// Covered by the gateway's signature or digest.
     pub authenticated: bool,

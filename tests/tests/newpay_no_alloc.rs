@@ -7,7 +7,7 @@
 
 use refundwire::crypto::{RsaSigner, RsaVerifier};
 use refundwire::gateway::newpay::{self, Credentials, InquiryRefundRequest, RefundRequest};
-use refundwire::{Error, RefundStatus};
+use refundwire::{Error, RefundStatus, Verdict};
 use refundwire_std::rsa::RsaPublicKey;
 use refundwire_tests::{CountingAllocator, case, count_allocations, s, vectors, vectors_dir};
 
@@ -66,18 +66,20 @@ fn run_all<S: RsaSigner, V: RsaVerifier>(signer: &S, verifier: &V) {
         newpay::encode_inquiry_refund(&creds, signer, &req, 1709614015581, &mut out).unwrap();
 
         let mut scratch = [0u8; 2048];
-        let r = newpay::decode_inquiry_refund(&creds, verifier, &inquiry, &mut scratch)
+        let id = "ORDERNORFD000000000A104";
+        let r = newpay::decode_inquiry_refund(&creds, verifier, &inquiry, id, &mut scratch)
             .unwrap()
             .accepted()
             .unwrap();
         assert_eq!(r.status(), RefundStatus::Succeeded);
-        let r = newpay::decode_refund(&creds, verifier, &inquiry, &mut scratch)
-            .unwrap()
-            .accepted()
-            .unwrap();
         assert_eq!(r.amount_units(), Ok(50000));
+        // A refund reply is an inquiry reply without `tranNo`: refused, without allocating.
+        assert_eq!(
+            newpay::decode_refund(&creds, verifier, &inquiry, id, &mut scratch).unwrap_err(),
+            Error::WrongMessage("tranNo")
+        );
         assert!(
-            newpay::decode_inquiry_refund(&creds, verifier, &refusal, &mut scratch)
+            newpay::decode_inquiry_refund(&creds, verifier, &refusal, id, &mut scratch)
                 .unwrap()
                 .refused()
                 .is_some()

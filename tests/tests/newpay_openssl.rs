@@ -9,11 +9,16 @@
 //! - responses and callbacks: `openssl dgst -sha256 -sign` signs the expected string with the
 //!   platform key, the codec must accept the message, and must reject it once a signed value
 //!   is changed.
+//!
+//! The rules that keep the string unambiguous are written here again from their statement
+//! (module docs of `refundwire::gateway::newpay`), not taken from the codec: a received value
+//! with an `=` after an `&` is refused, naming the member; request free text holding
+//! `&<member>=` for a member NewPay signs is refused, naming the field.
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use refundwire::gateway::newpay::{self, Credentials, RefundRequest};
-use refundwire::{Error, Reply};
+use refundwire::{Error, RefundStatus, Reply, Trust, Verdict};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 use refundwire_tests::{key_path, openssl_rsa_sign_b64, openssl_rsa_verifies};
 use serde_json::Value;
@@ -97,6 +102,55 @@ fn expected_canonical(members: &[(String, Val)]) -> String {
         .join("&")
 }
 
+/// Every member NewPay signs somewhere: the request, response and callback tables of the
+/// protocol pages.
+const PROTOCOL_NAMES: [&str; 19] = [
+    "appId",
+    "merchantId",
+    "timestamp",
+    "refundOrderAmt",
+    "orderNo",
+    "refundOrderNo",
+    "refundDesc",
+    "callBackUrl",
+    "tranAbbr",
+    "tranNo",
+    "tranStatus",
+    "tranInfo",
+    "payMethod",
+    "currency",
+    "newpayOrderNo",
+    "newpayRefundOrderNo",
+    "refundSuccess",
+    "transStatus",
+    "transInfo",
+];
+
+/// The request-side rule: free text may not hold `&<protocol name>=`.
+fn resplits_request(text: &str) -> bool {
+    PROTOCOL_NAMES
+        .iter()
+        .any(|name| text.contains(&format!("&{name}=")))
+}
+
+/// The received-side rule: the first member (document order) whose string value has an `=`
+/// after an `&`, named as the codec names it.
+fn first_ambiguous(members: &[(String, Val)]) -> Option<&'static str> {
+    members.iter().find_map(|(k, v)| match v {
+        Val::Str(s) if k != "sign" => {
+            let after_amp = s.find('&').map(|i| &s[i..])?;
+            after_amp.contains('=').then(|| {
+                PROTOCOL_NAMES
+                    .iter()
+                    .find(|n| **n == k.as_str())
+                    .copied()
+                    .unwrap_or("unknown member")
+            })
+        }
+        _ => None,
+    })
+}
+
 /// Text with the characters that break naive canonicalizers.
 fn text(max_chars: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(
@@ -130,6 +184,17 @@ fn request_id(max_chars: usize) -> impl Strategy<Value = String> {
     non_empty_text(max_chars).prop_map(|s| s.replace(['&', '='], "-"))
 }
 
+/// Text that holds `&<member>=` for a member NewPay signs, or almost (no `=`, another name).
+fn resplitting_text() -> impl Strategy<Value = String> {
+    (
+        text(6),
+        prop::sample::select(PROTOCOL_NAMES.to_vec()),
+        prop_oneof![Just("="), Just(""), Just("x="), Just("=1&b=2")],
+        text(6),
+    )
+        .prop_map(|(a, name, tail, b)| format!("{a}&{name}{tail}{b}"))
+}
+
 fn value() -> impl Strategy<Value = Val> {
     prop_oneof![
         4 => text(12).prop_map(Val::Str),
@@ -141,11 +206,13 @@ fn value() -> impl Strategy<Value = Val> {
     ]
 }
 
+/// Names of unknown members (never a protocol name: those decide the kind of message).
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => "[a-zA-Z][a-zA-Z0-9_]{0,10}",
         1 => "[a-z]{1,3}[éລ张]{1,2}",
     ]
+    .prop_filter("unknown", |n| !PROTOCOL_NAMES.contains(&n.as_str()))
 }
 
 /// A signed object: the required members, then unknown ones, shuffled.
@@ -167,15 +234,48 @@ fn signed_members(
     (members, any::<bool>())
 }
 
+/// What an inquiry response's `data` must carry (`tranNo` says it is one).
 fn data_required() -> impl Strategy<Value = Vec<(String, Val)>> {
-    (non_empty_text(12), 1u64..10_000_000_000).prop_map(|(refund_order_no, amount)| {
+    (request_id(12), 1u64..10_000_000_000, text(12)).prop_map(
+        |(refund_order_no, amount, tran_no)| {
+            vec![
+                ("appId".to_string(), Val::Str(APP_ID.into())),
+                ("refundOrderNo".to_string(), Val::Str(refund_order_no)),
+                ("refundOrderAmt".to_string(), Val::Str(amount.to_string())),
+                ("tranStatus".to_string(), Val::Num("1".into())),
+                ("tranNo".to_string(), Val::Str(tran_no)),
+            ]
+        },
+    )
+}
+
+/// What a refund callback must carry (`transStatus` says it is one).
+fn callback_required() -> impl Strategy<Value = Vec<(String, Val)>> {
+    (request_id(12), 1u64..10_000_000_000).prop_map(|(refund_order_no, amount)| {
         vec![
             ("appId".to_string(), Val::Str(APP_ID.into())),
             ("refundOrderNo".to_string(), Val::Str(refund_order_no)),
             ("refundOrderAmt".to_string(), Val::Str(amount.to_string())),
-            ("tranStatus".to_string(), Val::Num("1".into())),
+            ("transStatus".to_string(), Val::Num("1".into())),
+            (
+                "transInfo".to_string(),
+                Val::Str("Transaction Success".into()),
+            ),
         ]
     })
+}
+
+/// The refund number of generated members.
+fn refund_order_no(members: &[(String, Val)]) -> String {
+    match &members
+        .iter()
+        .find(|(k, _)| k == "refundOrderNo")
+        .unwrap()
+        .1
+    {
+        Val::Str(s) => s.clone(),
+        other => panic!("{other:?}"),
+    }
 }
 
 fn config() -> Config {
@@ -196,8 +296,8 @@ proptest! {
         amount in 1u64..=u64::MAX,
         order_no in request_id(16),
         refund_order_no in request_id(16),
-        refund_desc in text(24),
-        call_back_url in prop_oneof![Just(String::new()), text(24)],
+        refund_desc in prop_oneof![3 => text(24), 1 => resplitting_text()],
+        call_back_url in prop_oneof![Just(String::new()), text(24), resplitting_text()],
         timestamp in 0u64..10_000_000_000_000,
     ) {
         let merchant = RsaPrivateKey::from_any(
@@ -212,7 +312,16 @@ proptest! {
             call_back_url: &call_back_url,
         };
         let mut out = [0u8; 2048];
-        let body = newpay::encode_refund(&creds, &merchant, &req, timestamp, &mut out).unwrap();
+        let encoded = newpay::encode_refund(&creds, &merchant, &req, timestamp, &mut out);
+        if resplits_request(&refund_desc) {
+            prop_assert_eq!(encoded.unwrap_err(), Error::InvalidField("refundDesc"));
+            return Ok(());
+        }
+        if resplits_request(&call_back_url) {
+            prop_assert_eq!(encoded.unwrap_err(), Error::InvalidField("callBackUrl"));
+            return Ok(());
+        }
+        let body = encoded.unwrap();
 
         // The body, read by serde_json: the page's member order and the values given.
         let sent: serde_json::Map<String, Value> = serde_json::from_slice(body).unwrap();
@@ -263,10 +372,17 @@ proptest! {
             json_object(&data, escape_more)
         );
         let mut scratch = vec![0u8; body.len()];
-        let reply = newpay::decode_inquiry_refund(&creds, &platform, body.as_bytes(), &mut scratch);
+        let id = refund_order_no(&members);
+        let reply = newpay::decode_inquiry_refund(&creds, &platform, body.as_bytes(), &id, &mut scratch);
+        if let Some(member) = first_ambiguous(&members) {
+            prop_assert_eq!(reply.unwrap_err(), Error::InvalidField(member), "{}", message);
+            return Ok(());
+        }
         let Ok(Reply::Accepted(result)) = reply else {
             return Err(TestCaseError::fail(format!("{reply:?}\n{body}\n{message}")));
         };
+        prop_assert_eq!(result.trust, Trust::signed(true));
+        prop_assert_eq!(result.status(), RefundStatus::Succeeded);
         let mut buf = vec![0u8; body.len()];
         prop_assert_eq!(newpay::signed_string(&result.data, &mut buf).unwrap(), message.as_str());
 
@@ -275,7 +391,7 @@ proptest! {
         prop_assert_ne!(&tampered, &body);
         let mut scratch = vec![0u8; tampered.len()];
         prop_assert_eq!(
-            newpay::decode_inquiry_refund(&creds, &platform, tampered.as_bytes(), &mut scratch)
+            newpay::decode_inquiry_refund(&creds, &platform, tampered.as_bytes(), &id, &mut scratch)
                 .unwrap_err(),
             Error::SignatureMismatch("data.sign")
         );
@@ -284,7 +400,7 @@ proptest! {
     /// Refund callbacks signed by OpenSSL at the top level verify, and fail once changed.
     #[test]
     fn callbacks_signed_by_openssl_verify(
-        (members, escape_more) in data_required().prop_flat_map(signed_members),
+        (members, escape_more) in callback_required().prop_flat_map(signed_members),
     ) {
         let platform = RsaPublicKey::from_any(
             &std::fs::read(key_path("newpay_platform.pub.pem")).unwrap(),
@@ -296,7 +412,16 @@ proptest! {
         let body = json_object(&object, escape_more);
         let mut scratch = vec![0u8; body.len()];
         let callback = newpay::decode_refund_callback(&creds, &platform, body.as_bytes(), &mut scratch);
-        prop_assert!(callback.is_ok(), "{:?}\n{}\n{}", callback, body, message);
+        if let Some(member) = first_ambiguous(&members) {
+            prop_assert_eq!(callback.unwrap_err(), Error::InvalidField(member));
+            return Ok(());
+        }
+        let callback = match callback {
+            Ok(callback) => callback,
+            Err(e) => return Err(TestCaseError::fail(format!("{e:?}\n{body}\n{message}"))),
+        };
+        prop_assert_eq!(callback.trust, Trust::signed(true));
+        prop_assert_eq!(callback.status(), RefundStatus::Succeeded);
 
         let tampered = body.replacen("\"refundOrderAmt\":\"", "\"refundOrderAmt\":\"9", 1);
         let mut scratch = vec![0u8; tampered.len()];

@@ -2,10 +2,11 @@
 //! OpenSSL, never with this code) through the core codec, keys over aws-lc-rs.
 
 use refundwire::gateway::newpay::{
-    self, Code, Credentials, InquiryRefundRequest, PayMethod, RefundRequest, TranStatus,
+    self, Code, Credentials, InquiryCode, InquiryRefundRequest, PayMethod, RefundRequest,
+    TranStatus,
 };
 use refundwire::json::Object;
-use refundwire::{Error, RefundStatus, Reply};
+use refundwire::{Error, RefundStatus, Reply, Trust, Verdict};
 use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
 use refundwire_tests::{case, cases, s, vectors, vectors_dir};
 use serde_json::Value;
@@ -137,9 +138,17 @@ fn check_inquiry_ok(name: &str) {
     let c = case(GATEWAY, name);
     assert_eq!(s(&c, "expect"), "ok");
     let body = s(&c, "body").as_bytes();
+    let data = expected_data(s(&c, "body"));
+    let refund_order_no = data["refundOrderNo"].as_str().unwrap();
     let mut scratch = vec![0u8; body.len()];
-    let reply =
-        newpay::decode_inquiry_refund(&keys.creds(), &keys.platform, body, &mut scratch).unwrap();
+    let reply = newpay::decode_inquiry_refund(
+        &keys.creds(),
+        &keys.platform,
+        body,
+        refund_order_no,
+        &mut scratch,
+    )
+    .unwrap();
     let Reply::Accepted(r) = reply else {
         panic!("{name}: not accepted")
     };
@@ -149,7 +158,6 @@ fn check_inquiry_ok(name: &str) {
         s(&c, "canonical"),
         "{name}: string-to-verify"
     );
-    let data = expected_data(s(&c, "body"));
     assert_eq!(r.app_id, data["appId"].as_str().unwrap());
     assert_eq!(r.refund_order_no, data["refundOrderNo"].as_str().unwrap());
     assert_eq!(
@@ -162,19 +170,46 @@ fn check_inquiry_ok(name: &str) {
     assert_eq!(r.pay_method, Some(PayMethod::NewPay));
     assert_eq!(r.currency.unwrap(), "LAK");
     assert_eq!(r.tran_abbr, None, "tranAbbr is null");
+    assert_eq!(r.tran_no.unwrap(), data["tranNo"].as_str().unwrap());
+    assert_eq!(r.trust, Trust::signed(true));
+    assert_eq!(r.claimed_status(), RefundStatus::Succeeded);
     assert_eq!(r.status(), RefundStatus::Succeeded);
     // Every member of `data` (unknown ones included) is in the verified object, as sent.
     for (key, value) in &data {
         let got = r.data.get(key).unwrap_or_else(|| panic!("{name}: {key}"));
         assert_eq!(got.raw(), value.to_string(), "{name}: {key}");
     }
-    // The refund response has the same shape: the same body decodes as one.
-    let mut scratch = vec![0u8; body.len()];
-    let refund = newpay::decode_refund(&keys.creds(), &keys.platform, body, &mut scratch)
+    // Not bound to a refund number: decoded, but not definite.
+    let r = newpay::decode_inquiry_refund(&keys.creds(), &keys.platform, body, "", &mut scratch)
         .unwrap()
         .accepted()
         .unwrap();
-    assert_eq!(refund.status(), RefundStatus::Succeeded);
+    assert_eq!(r.trust, Trust::signed(false));
+    assert_eq!(r.status(), RefundStatus::Unknown);
+    // Bound to another refund number: refused.
+    assert_eq!(
+        newpay::decode_inquiry_refund(
+            &keys.creds(),
+            &keys.platform,
+            body,
+            "ORDERNORFD-other",
+            &mut scratch
+        )
+        .unwrap_err(),
+        Error::RequestIdMismatch
+    );
+    // A refund response has no `tranNo`: an inquiry response does not pass as one.
+    assert_eq!(
+        newpay::decode_refund(
+            &keys.creds(),
+            &keys.platform,
+            body,
+            refund_order_no,
+            &mut scratch
+        )
+        .unwrap_err(),
+        Error::WrongMessage("tranNo")
+    );
 }
 
 #[test]
@@ -189,10 +224,16 @@ fn inquiry_refund_response_with_unknown_signed_members() {
     let c = case(GATEWAY, "inquiry_refund_response_unknown_fields");
     let body = s(&c, "body").as_bytes();
     let mut scratch = vec![0u8; body.len()];
-    let r = newpay::decode_inquiry_refund(&keys.creds(), &keys.platform, body, &mut scratch)
-        .unwrap()
-        .accepted()
-        .unwrap();
+    let r = newpay::decode_inquiry_refund(
+        &keys.creds(),
+        &keys.platform,
+        body,
+        "ORDERNORFD000000000A104",
+        &mut scratch,
+    )
+    .unwrap()
+    .accepted()
+    .unwrap();
     assert_eq!(r.refund_success, Some(true));
     assert_eq!(r.data.get("settleDate").unwrap().raw(), "\"20240305\"");
 }
@@ -204,9 +245,22 @@ fn inquiry_refund_response_tampered_is_rejected() {
     assert_eq!(s(&c, "expect"), "error");
     let body = s(&c, "body").as_bytes();
     let mut scratch = vec![0u8; body.len()];
-    for decode in [newpay::decode_inquiry_refund, newpay::decode_refund] {
+    // Verified first: whatever the decoder and the expected number, the signature fails.
+    for expected in ["ORDERNORFD000000000A104", "", "other"] {
         assert_eq!(
-            decode(&keys.creds(), &keys.platform, body, &mut scratch).unwrap_err(),
+            newpay::decode_inquiry_refund(
+                &keys.creds(),
+                &keys.platform,
+                body,
+                expected,
+                &mut scratch
+            )
+            .unwrap_err(),
+            Error::SignatureMismatch("data.sign")
+        );
+        assert_eq!(
+            newpay::decode_refund(&keys.creds(), &keys.platform, body, expected, &mut scratch)
+                .unwrap_err(),
             Error::SignatureMismatch("data.sign")
         );
     }
@@ -220,16 +274,32 @@ fn inquiry_refund_error_is_the_gateways_refusal() {
     let body = s(&c, "body").as_bytes();
     let expected: Value = serde_json::from_str(s(&c, "body")).unwrap();
     let mut scratch = vec![0u8; body.len()];
-    let refusal = newpay::decode_inquiry_refund(&keys.creds(), &keys.platform, body, &mut scratch)
-        .unwrap()
-        .refused()
-        .unwrap();
-    assert_eq!(refusal.code, Code::OrderInfoNotFound);
+    let refusal = newpay::decode_inquiry_refund(
+        &keys.creds(),
+        &keys.platform,
+        body,
+        "ORDERNORFD000000000A104",
+        &mut scratch,
+    )
+    .unwrap()
+    .refused()
+    .unwrap();
+    assert_eq!(refusal.code, InquiryCode(Code::OrderInfoNotFound));
     assert_eq!(refusal.code.as_wire(), expected["code"].as_str().unwrap());
     assert_eq!(
         refusal.message.unwrap(),
         expected["message"].as_str().unwrap()
     );
+    // Unsigned: what it claims is not definite.
+    assert_eq!(refusal.trust, Trust::UNSIGNED);
+    assert_eq!(refusal.claimed_status(), RefundStatus::Failed);
+    assert_eq!(refusal.status(), RefundStatus::Unknown);
+    let refusal = newpay::decode_refund(&keys.creds(), &keys.platform, body, "", &mut scratch)
+        .unwrap()
+        .refused()
+        .unwrap();
+    assert_eq!(refusal.code, Code::OrderInfoNotFound);
+    assert_eq!(refusal.status(), RefundStatus::Unknown);
 }
 
 #[test]
@@ -248,9 +318,10 @@ fn refund_callback() {
     );
     let sent: Value = serde_json::from_str(s(&c, "body")).unwrap();
     assert_eq!(cb.refund_order_no, sent["refundOrderNo"].as_str().unwrap());
-    assert_eq!(cb.trans_status, Some("1"));
+    assert_eq!(cb.trans_status, "1");
     assert_eq!(cb.trans_info.unwrap(), "Transaction Success");
     assert_eq!(cb.timestamp, Some("1709614016481"));
+    assert_eq!(cb.trust, Trust::signed(true));
     assert_eq!(cb.status(), RefundStatus::Succeeded);
     assert_eq!(newpay::CALLBACK_ACK, br#"{"transResult":"SUCCESS"}"#);
 
@@ -310,11 +381,16 @@ fn fields_deserialize_under_wire_names() {
         )
         .is_err()
     );
+    let e = serde_json::from_str::<RefundRequest<'_>>(
+        r#"{"refundOrderAmt":"5.00","orderNo":"O","refundOrderNo":"R"}"#,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
-        serde_json::from_str::<RefundRequest<'_>>(
-            r#"{"refundOrderAmt":"5.00","orderNo":"O","refundOrderNo":"R"}"#
-        )
-        .is_err()
+        e.contains(
+            r#"invalid value: string "5.00", expected a whole amount as a string of digits"#
+        ),
+        "{e}"
     );
     assert!(
         serde_json::from_str::<InquiryRefundRequest<'_>>(r#"{"refundOrderNo":"R","x":1}"#).is_err()

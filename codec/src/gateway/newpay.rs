@@ -1,7 +1,7 @@
 //! NewPay (Laos), API v1: refund, inquiry refund, and the refund callback.
 //!
-//! Protocol: `shared/protocols/newpay.md`, after NewPay's v1 refund, inquiry-refund and
-//! refund-callback pages and its "Signature and verification" page.
+//! After NewPay's v1 refund, inquiry-refund and refund-callback pages, its "Signature and
+//! verification" page and its business-code page.
 //!
 //! - **Requests** are compact JSON, `POST`ed with `Content-Type: application/json` and
 //!   [`VERSION_HEADER`] (`version: 1.0`). Members go out in the page's order, `sign` right
@@ -11,23 +11,134 @@
 //!   (byte order) and joined as `name=value&…` — raw UTF-8, no URL-encoding, empty strings
 //!   kept (`callBackUrl=`), numbers as sent — then SHA256WithRSA (RSASSA-PKCS1-v1_5) with the
 //!   merchant key, Base64. The rule is [`canonical::sorted_pairs`] (raw objects) and
-//!   [`canonical::sorted_pairs_typed`] (our own requests).
+//!   [`canonical::sorted_pairs_typed`] (our own requests); this module adds what makes the
+//!   string unambiguous (below).
 //! - **Responses** are `{"success","message","code","timestamp","data":{…,"sign"}}`.
 //!   `data.sign` covers every member of `data` actually present — including members no field
 //!   table lists, such as the `refundSuccess` of the inquiry page's own sample — and is verified
 //!   with NewPay's platform key **before** anything in `data` is read. The top-level members
 //!   are not signed. `success:false` is the gateway's refusal ([`Reply::Refused`]); the
-//!   protocol signs no refusal, so take it as "not done", never as proof of a final failure.
+//!   protocol signs no refusal, so its status is always unknown.
 //! - **Refund callback**: NewPay `POST`s the refund's final result to `callBackUrl`, signed at
 //!   the top level by the same rule. Answer [`CALLBACK_ACK`] once it is verified and stored;
 //!   otherwise NewPay retries every 5 minutes, 3 times.
 //!
 //! RSA goes through the [`RsaSigner`] / [`RsaVerifier`] seam (core ships no RSA).
 //!
-//! Buffers: encoders use `out` as scratch for the string-to-sign (the signer needs the whole
-//! message) and then write the body over it. Decoders need a `scratch` buffer for the
-//! string-to-verify and the decoded signature; **a scratch as long as the body is always
-//! enough** (the canonical string of an object is never longer than its JSON text).
+//! # The string-to-sign is unambiguous
+//!
+//! `name=value&name=value…` has no escaping: a value holding `&tranStatus=1`, or a name
+//! holding `&` or `=`, reads as other members under the same signature (fold a member into its
+//! neighbour's value — `"tranNo":"0001&tranStatus=1"` — and the status, the amount or the
+//! binding id change while the signature still verifies). The codec therefore refuses, with
+//! an error naming the field, whatever could be read back differently:
+//!
+//! **Received objects** (`data` of a response, a refund callback; [`signed_string`] applies
+//! the rule to every member present except `sign` and `null`s, known or not):
+//! 1. a member name that is empty or contains `&` or `=` → [`Error::InvalidField`]`("member
+//!    name")`;
+//! 2. a value in which an `=` follows an `&` (that is, an `&` followed by `=` before the next
+//!    `&` or the end of the value) → [`Error::InvalidField`] naming the member (its protocol
+//!    name, or `"unknown member"` for one no field table lists).
+//!
+//! *Proof that the string then determines the members.* Let `S = n₁=v₁&…&nₖ=vₖ` with every
+//! `nᵢ` non-empty and free of `&` and `=`, and no `vᵢ` holding an `=` after an `&`. Call an
+//! `&` of `S` *marked* when an `=` follows it before the next `&` (or the end of `S`).
+//! - The `&` in front of `nᵢ₊₁` is marked: `nᵢ₊₁` holds neither `&` nor `=`, and `=`
+//!   follows it.
+//! - An `&` inside `vᵢ` is not marked: up to the end of `vᵢ` no `=` follows it (rule 2); if
+//!   another `&` of `vᵢ` comes first, that one is the next `&`; otherwise the end of `vᵢ` is
+//!   followed by the end of `S` or by the `&` in front of `nᵢ₊₁`, again before any `=`.
+//! - Names hold no `&`, so there is no other `&`.
+//!
+//! So the separators are exactly the marked `&`s, a property of `S` alone; each piece
+//! between them splits at its first `=` (names hold none) into `nᵢ` and `vᵢ`; and `S` is
+//! empty exactly when there is no member (every pair holds an `=`). Two objects that pass the
+//! rule and have the same string therefore have the same set of (name, text) pairs: the
+//! signature covers exactly the members the decoder reads. What it does not fix is left
+//! outside on purpose: `null` members (treated as absent everywhere), JSON escapes (values
+//! are read unescaped) and the JSON type of a scalar (`1` and `"1"` give the same pair; every
+//! member this codec reads is read by its text, except `refundSuccess`, which must be a JSON
+//! boolean, and whose text `true`/`false` means the same either way). NewPay's replies carry
+//! no URLs and no free text with `&…=`, so nothing real is refused.
+//!
+//! What no receiver can tell is which object NewPay *meant* if NewPay itself signed a value
+//! holding `&<name>=`: its string then has exactly one reading that passes, the split one.
+//! Nobody on the merchant's side can plant such a value: the values NewPay echoes from our
+//! requests (`orderNo`, `refundOrderNo`) may hold neither `&` nor `=`, `refundDesc` and
+//! `callBackUrl` are echoed by no response or callback table (and may not hold `&<member>=`
+//! either), and NewPay's own numbers are digits in every sample.
+//!
+//! **Our requests** (callback URLs carry query strings, so rule 2 would be too strict):
+//! `refundDesc` and `callBackUrl` may not contain `&<name>=` for any `<name>` of
+//! [`SIGNED_MEMBER_NAMES`] (every member NewPay signs in a request, a response's `data` or a
+//! callback) → [`Error::InvalidField`] naming the field; ids (`appId`, `merchantId`,
+//! `orderNo`, `refundOrderNo`) may not contain `&` or `=` at all; amounts and timestamps
+//! are digits. `https://shop.example/cb?a=1&b=2` passes; `x&refundOrderAmt=99999999&…` and
+//! `https://shop.example/cb?id=1&orderNo=2` do not (use another parameter name).
+//! - *Injective.* In our strings, `&<name>=` with `<name>` a protocol name occurs only at
+//!   the separators: no value holds it, an occurrence cannot straddle a value's end (the
+//!   pattern's only `&` is its first byte and the next byte after a value is the separator
+//!   `&`), and the `&` in front of a name is followed by that very name (names hold no `=`).
+//!   Each member is therefore cut at the first `&<next name>=`; two different requests this
+//!   encoder accepts never share a string, and refund and inquiry strings differ at their
+//!   second member (`callBackUrl` vs `merchantId`).
+//! - *Residual, and why it is harmless.* Since every `&<protocol name>=` of our string is a
+//!   separator, anyone holding a signed request can read its string as another object in two
+//!   ways only: (a) cut `refundDesc` or `callBackUrl` at an `&` into members whose names
+//!   NewPay does not use and that sort between it and the next member (`refundDesc`
+//!   `"x&refundDescY=1"` → `"x"` plus `refundDescY`) — the refund, its number, order and
+//!   amount stay the same, only the free text is shortened at an `&`; or (b) fold whole
+//!   members into a neighbour's value or name, so that they disappear and that value or name
+//!   holds `&<member>=` — a body this encoder never sends (it always sends every member) and
+//!   that NewPay itself should refuse, as this codec refuses such objects on receipt.
+//!   The amount, the order number and the refund number are never cut (they hold no `&`),
+//!   and a fold into one of them leaves `&<member>=` inside it: no valid amount or number.
+//!
+//! # What a status can prove
+//!
+//! Every decoded view carries [`Trust`] and implements [`Verdict`]: the status the message
+//! claims ([`Verdict::claimed_status`]) and the neutral [`Verdict::status`], which is
+//! definite only when the message is authenticated *and* bound.
+//! - **Refund and inquiry-refund responses** are authenticated when `data.sign` verifies
+//!   (always, or the decoder fails) and bound when the signed `data.refundOrderNo` equals the
+//!   `expected` refund number the caller passes (a different one is
+//!   [`Error::RequestIdMismatch`]; an empty `expected` binds nothing). Then `tranStatus` 1 →
+//!   succeeded, 0 → failed (the field table; `refundSuccess` of the inquiry sample is read too,
+//!   see [`RefundResult`]), and an accepted refund without either → pending.
+//! - **Refusals** (`success:false`) are never signed by NewPay: their status is always
+//!   unknown. The code still says what NewPay claims ([`Code`], [`InquiryCode`]); codes after
+//!   which an earlier attempt may have gone through (`Z01020`, `Z01026`, `E9999`, unknown
+//!   codes) claim unknown even then.
+//! - **Refund callbacks** are authenticated by the top-level `sign` and bound to the
+//!   merchant: the signed `appId` must be the credentials' own (absent or different is an
+//!   error). Their claimed status needs `transStatus` *and* a `transInfo` that says success or
+//!   failure, because NewPay's pages disagree on `transStatus` ([`RefundCallback`]).
+//!
+//! # Which message is which
+//!
+//! NewPay signs its responses and callbacks with one platform key, by one rule, so a signed
+//! message of one kind must not pass as another. Decided on signed, non-`null` members
+//! (a `null` is not signed), with [`Error::WrongMessage`] naming the member:
+//! - a response whose envelope carries `sign`, `merchantId` or `transStatus` is a request or
+//!   a callback, not a response;
+//! - a response's `data` may not carry request members (`merchantId`, `refundDesc`,
+//!   `callBackUrl`, `timestamp`) nor callback members (`transStatus`, `transInfo`);
+//! - a **refund** response's `data` has no `tranNo`/`tranAbbr` (the refund page's table); an
+//!   **inquiry-refund** response's `data` must carry `tranNo` (the inquiry page's table and
+//!   sample);
+//! - a **refund callback** must carry `transStatus` and may carry neither request members
+//!   (`merchantId`, `refundDesc`, `callBackUrl`) nor response members (`tranStatus`,
+//!   `tranInfo`, `tranNo`, `tranAbbr`).
+//!
+//! # Buffers
+//!
+//! Encoders use `out` as scratch for the string-to-sign (the signer needs the whole message)
+//! and then write the body over it; [`REFUND_BODY_MAX`] and [`INQUIRY_REFUND_BODY_MAX`] are
+//! always enough, and [`Error::BufferTooSmall`] from an encoder reports them. Decoders need a
+//! `scratch` buffer for the string-to-verify and the decoded signature; **a scratch as long
+//! as the body is always enough** (the canonical string of an object is never longer than its
+//! JSON text).
 //!
 //! ```
 //! use refundwire::crypto::RsaSigner;
@@ -42,7 +153,7 @@
 //! # }
 //! let creds = Credentials::new("e585552fac954ab592c9357d34accd78", "7e0ab2ed31b1c27e976699cc6ed5d1bf")?;
 //! let req = InquiryRefundRequest { refund_order_no: "ORDERNORFD6487059640235" };
-//! let mut buf = [0u8; 1024];
+//! let mut buf = [0u8; newpay::INQUIRY_REFUND_BODY_MAX];
 //! let body = newpay::encode_inquiry_refund(&creds, &SecureElement, &req, 1709614015581, &mut buf)?;
 //! assert!(body.starts_with(br#"{"appId":"e585552fac954ab592c9357d34accd78","merchantId":"#));
 //! # Ok::<(), refundwire::Error>(())
@@ -54,7 +165,7 @@ use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
-use crate::{RefundStatus, Refusal, Reply};
+use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
 pub const ID_MAX: usize = 64;
@@ -69,6 +180,85 @@ pub const VERSION_HEADER: (&str, &str) = ("version", "1.0");
 /// The body a merchant answers to a refund callback it has verified and stored.
 pub const CALLBACK_ACK: &[u8] = br#"{"transResult":"SUCCESS"}"#;
 
+/// Every member name NewPay signs in one of its messages: the refund and inquiry-refund
+/// requests, the `data` of their responses (with `refundSuccess`, which the inquiry page's
+/// sample carries) and the refund callback. A request's free text may not contain
+/// `&<name>=` for any of them (see the module docs).
+///
+/// `sign` is not among them: it never takes part in a string-to-sign, so a string cannot be
+/// re-read as carrying it. Neither are the response envelope's `success`, `message`, `code`
+/// and `timestamp`, which are never signed.
+pub const SIGNED_MEMBER_NAMES: [&str; 19] = [
+    // Requests.
+    "appId",
+    "merchantId",
+    "timestamp",
+    "refundOrderAmt",
+    "orderNo",
+    "refundOrderNo",
+    "refundDesc",
+    "callBackUrl",
+    // Responses' `data`.
+    "tranAbbr",
+    "tranNo",
+    "tranStatus",
+    "tranInfo",
+    "payMethod",
+    "currency",
+    "newpayOrderNo",
+    "newpayRefundOrderNo",
+    "refundSuccess",
+    // Refund callback.
+    "transStatus",
+    "transInfo",
+];
+
+/// JSON escaping writes at most this many bytes per byte of text (`\u00XX`).
+const ESCAPED_MAX: usize = 6;
+/// Digits of the largest `u64`.
+const U64_DIGITS_MAX: usize = 20;
+
+/// Bytes of a string member at its longest: `"name":"` + escaped text + `"`.
+const fn string_member(name: &str, text_max: usize) -> usize {
+    name.len() + 5 + ESCAPED_MAX * text_max
+}
+
+/// Bytes of a member whose text never needs escaping (digits, Base64): `"name":"` + text + `"`.
+const fn plain_member(name: &str, text_max: usize) -> usize {
+    name.len() + 5 + text_max
+}
+
+/// Bytes of a JSON number member at its longest (a `u64`): `"name":` + digits.
+const fn number_member(name: &str) -> usize {
+    name.len() + 3 + U64_DIGITS_MAX
+}
+
+/// The longest refund body [`encode_refund`] writes — and so a size of `out` that always
+/// suffices: every id [`ID_MAX`] bytes, `refundDesc` [`REFUND_DESC_MAX`], `callBackUrl`
+/// [`CALL_BACK_URL_MAX`], each byte escaped as `\u00XX`; `timestamp` and `refundOrderAmt`
+/// 20 digits; `sign` [`SIGN_MAX`] (an RSA-4096 signature). 7004 bytes.
+pub const REFUND_BODY_MAX: usize = 2 // braces
+    + 8 // commas between the nine members
+    + string_member("appId", ID_MAX)
+    + string_member("merchantId", ID_MAX)
+    + number_member("timestamp")
+    + plain_member("sign", SIGN_MAX)
+    + plain_member("refundOrderAmt", U64_DIGITS_MAX)
+    + string_member("orderNo", ID_MAX)
+    + string_member("refundOrderNo", ID_MAX)
+    + string_member("refundDesc", REFUND_DESC_MAX)
+    + string_member("callBackUrl", CALL_BACK_URL_MAX);
+
+/// The longest inquiry-refund body [`encode_inquiry_refund`] writes, by the same reckoning as
+/// [`REFUND_BODY_MAX`]. 1926 bytes.
+pub const INQUIRY_REFUND_BODY_MAX: usize = 2 // braces
+    + 4 // commas between the five members
+    + string_member("appId", ID_MAX)
+    + string_member("merchantId", ID_MAX)
+    + number_member("timestamp")
+    + plain_member("sign", SIGN_MAX)
+    + string_member("refundOrderNo", ID_MAX);
+
 // ---------------------------------------------------------------------------------------------
 // Credentials
 
@@ -81,7 +271,8 @@ pub struct Credentials<'a> {
 }
 
 impl<'a> Credentials<'a> {
-    /// `appId` and `merchantId` as NewPay assigned them (non-empty, at most [`ID_MAX`] bytes).
+    /// `appId` and `merchantId` as NewPay assigned them (non-empty, at most [`ID_MAX`] bytes,
+    /// without `&` or `=`).
     pub fn new(app_id: &'a str, merchant_id: &'a str) -> Result<Self> {
         check_id(app_id, "appId")?;
         check_id(merchant_id, "merchantId")?;
@@ -109,13 +300,74 @@ fn check_len(value: &str, max: usize, name: &'static str) -> Result<()> {
     Ok(())
 }
 
-/// Ids are echoed back inside signed replies; `&` or `=` in one would let the same
-/// `name=value&…` string read as other members, so ids may not contain them.
+/// Ids are echoed back inside signed replies and bind them; `&` or `=` in one would let the
+/// same `name=value&…` string read as other members, so ids may not contain them.
 fn check_id(value: &str, name: &'static str) -> Result<()> {
     if value.is_empty() || value.contains(['&', '=']) {
         return Err(Error::InvalidField(name));
     }
     check_len(value, ID_MAX, name)
+}
+
+/// The request-side rule on free text (`refundDesc`, `callBackUrl`): no `&<name>=` for a
+/// name of [`SIGNED_MEMBER_NAMES`]. Query strings with other parameter names pass.
+fn check_free_text(value: &str, field: &'static str) -> Result<()> {
+    for (at, _) in value.match_indices('&') {
+        let after = value.get(at + 1..).unwrap_or_default();
+        let splits = SIGNED_MEMBER_NAMES.iter().any(|name| {
+            after
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        });
+        if splits {
+            return Err(Error::InvalidField(field));
+        }
+    }
+    Ok(())
+}
+
+/// The received-side rule on one value: `true` when an `=` follows an `&`.
+fn value_splits(text: impl IntoIterator<Item = char>) -> bool {
+    let mut after_amp = false;
+    for c in text {
+        match c {
+            '&' => after_amp = true,
+            '=' if after_amp => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The protocol name `name` stands for, for errors; `"unknown member"` for others.
+fn member_label(name: &JsonStr<'_>) -> &'static str {
+    SIGNED_MEMBER_NAMES
+        .iter()
+        .find(|known| name.eq_str(known))
+        .copied()
+        .unwrap_or("unknown member")
+}
+
+/// The received-side rule (module docs, "The string-to-sign is unambiguous") over every
+/// member of `obj` that takes part in its string-to-sign: names non-empty without `&` or
+/// `=`, and no value with an `=` after an `&`.
+pub fn check_unambiguous(obj: &Object<'_>) -> Result<()> {
+    for member in obj.members() {
+        let member = member?;
+        if member.value.is_null() || member.name.eq_str("sign") {
+            continue;
+        }
+        let name = member.name;
+        if name.chars().next().is_none() || name.chars().any(|c| c == '&' || c == '=') {
+            return Err(Error::InvalidField("member name"));
+        }
+        if let Some(text) = member.value.as_str() {
+            if value_splits(text.chars()) {
+                return Err(Error::InvalidField(member_label(&name)));
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,11 +395,13 @@ pub struct RefundRequest<'a> {
     /// `refundOrderNo`: the merchant's new, unique refund number (NewPay refuses a reused one
     /// with `Z01026`, which makes resending a timed-out refund safe).
     pub refund_order_no: &'a str,
-    /// `refundDesc`: the reason (may be empty; sent and signed even then).
+    /// `refundDesc`: the reason (may be empty; sent and signed even then). At most
+    /// [`REFUND_DESC_MAX`] bytes, without `&<name>=` for a name of [`SIGNED_MEMBER_NAMES`].
     #[cfg_attr(feature = "serde", serde(default))]
     pub refund_desc: &'a str,
     /// `callBackUrl`: where NewPay posts the refund callback (may be empty; signed as
-    /// `callBackUrl=` then).
+    /// `callBackUrl=` then). At most [`CALL_BACK_URL_MAX`] bytes; a query string may use any
+    /// parameter name except those of [`SIGNED_MEMBER_NAMES`] after an `&`.
     #[cfg_attr(feature = "serde", serde(default))]
     pub call_back_url: &'a str,
 }
@@ -160,7 +414,9 @@ impl RefundRequest<'_> {
         check_id(self.order_no, "orderNo")?;
         check_id(self.refund_order_no, "refundOrderNo")?;
         check_len(self.refund_desc, REFUND_DESC_MAX, "refundDesc")?;
-        check_len(self.call_back_url, CALL_BACK_URL_MAX, "callBackUrl")
+        check_free_text(self.refund_desc, "refundDesc")?;
+        check_len(self.call_back_url, CALL_BACK_URL_MAX, "callBackUrl")?;
+        check_free_text(self.call_back_url, "callBackUrl")
     }
 }
 
@@ -242,18 +498,31 @@ fn signed_string_of<'s>(fields: &[(&str, Scalar<'_>)], scratch: &'s mut [u8]) ->
 }
 
 /// Writes `fields` with `sign` after the first [`BEFORE_SIGN`] of them, using `out` first as
-/// the scratch of the string-to-sign.
+/// the scratch of the string-to-sign. `out` too small is [`Error::BufferTooSmall`] with
+/// `body_max`, the encoder's documented worst case.
 fn sign_and_write<'o, S: RsaSigner + ?Sized>(
     fields: &[(&'static str, Scalar<'_>)],
     signer: &S,
     out: &'o mut [u8],
+    body_max: usize,
 ) -> Result<&'o [u8]> {
+    let worst_case = |e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body_max },
+        other => other,
+    };
     let mut text = [0u8; SIGN_MAX];
     let sign = {
-        let message = signed_string_of(fields, &mut *out)?;
+        let message = signed_string_of(fields, &mut *out).map_err(worst_case)?;
         crypto::rsa_sign_base64(signer, message.as_bytes(), &mut text)?
     };
+    write_body(fields, sign, out).map_err(worst_case)
+}
 
+fn write_body<'o>(
+    fields: &[(&'static str, Scalar<'_>)],
+    sign: &str,
+    out: &'o mut [u8],
+) -> Result<&'o [u8]> {
     let (head, tail) = fields.split_at(BEFORE_SIGN.min(fields.len()));
     let mut w = JsonWriter::new(Cursor::new(out));
     w.begin_object()?;
@@ -278,7 +547,8 @@ fn write_member<S: Sink>(w: &mut JsonWriter<S>, (name, value): &(&str, Scalar<'_
 }
 
 /// The string NewPay signs for a refund request (what [`encode_refund`] hands the signer),
-/// written into `scratch`. For explaining and debugging signatures.
+/// written into `scratch` ([`REFUND_BODY_MAX`] bytes always suffice). For explaining and
+/// debugging signatures.
 pub fn refund_signed_string<'s>(
     creds: &Credentials<'_>,
     req: &RefundRequest<'_>,
@@ -305,8 +575,10 @@ pub fn inquiry_refund_signed_string<'s>(
 /// `timestamp` (`timestamp_ms`, milliseconds since the epoch), `sign`, `refundOrderAmt`,
 /// `orderNo`, `refundOrderNo`, `refundDesc`, `callBackUrl`.
 ///
-/// `out` also holds the string-to-sign while the signer runs; 1 KiB is enough for short
-/// fields and an RSA-2048 key. Too small a buffer is [`Error::BufferTooSmall`](Error::BufferTooSmall).
+/// `out` also holds the string-to-sign while the signer runs; [`REFUND_BODY_MAX`] bytes
+/// always suffice (1 KiB does for short fields and an RSA-2048 key). Too small a buffer is
+/// [`Error::BufferTooSmall`]`{ needed: REFUND_BODY_MAX }`. Free text that could re-split the
+/// signed string (module docs) is [`Error::InvalidField`] naming the field.
 pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
     creds: &Credentials<'_>,
     signer: &S,
@@ -321,11 +593,13 @@ pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
         &refund_fields(creds, req, timestamp_ms, amount),
         signer,
         out,
+        REFUND_BODY_MAX,
     )
 }
 
 /// Writes the inquiry-refund request body into `out` and returns it: `appId`, `merchantId`,
-/// `timestamp`, `sign`, `refundOrderNo`.
+/// `timestamp`, `sign`, `refundOrderNo`. [`INQUIRY_REFUND_BODY_MAX`] bytes of `out` always
+/// suffice; too few is [`Error::BufferTooSmall`]`{ needed: INQUIRY_REFUND_BODY_MAX }`.
 pub fn encode_inquiry_refund<'o, S: RsaSigner + ?Sized>(
     creds: &Credentials<'_>,
     signer: &S,
@@ -337,6 +611,7 @@ pub fn encode_inquiry_refund<'o, S: RsaSigner + ?Sized>(
         &inquiry_refund_fields(creds, req, timestamp_ms)?,
         signer,
         out,
+        INQUIRY_REFUND_BODY_MAX,
     )
 }
 
@@ -344,8 +619,12 @@ pub fn encode_inquiry_refund<'o, S: RsaSigner + ?Sized>(
 // Verification
 
 /// The string NewPay signs for a received object (`data` of a response, or a callback):
-/// every member except `sign`, by the same rule. Written into `scratch`.
+/// every member except `sign`, by the same rule, written into `scratch`.
+///
+/// Refuses first what would make the string ambiguous ([`check_unambiguous`]): a member name
+/// that is empty or holds `&` or `=`, a value with an `=` after an `&`.
 pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s str> {
+    check_unambiguous(obj)?;
     let mut out = Cursor::new(scratch);
     canonical::sorted_pairs(obj, "sign", &mut out)?;
     // Names and values are unescaped JSON strings or JSON literals: UTF-8 by construction.
@@ -353,7 +632,22 @@ pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s 
 }
 
 /// Verifies `obj`'s `sign` member over every other member; `field` names it in errors.
+/// A `scratch` too small is [`Error::BufferTooSmall`] with the length of `body`, which
+/// always suffices.
 fn verify<V: RsaVerifier + ?Sized>(
+    obj: &Object<'_>,
+    verifier: &V,
+    field: &'static str,
+    body: &[u8],
+    scratch: &mut [u8],
+) -> Result<()> {
+    verify_in(obj, verifier, field, scratch).map_err(|e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body.len() },
+        other => other,
+    })
+}
+
+fn verify_in<V: RsaVerifier + ?Sized>(
     obj: &Object<'_>,
     verifier: &V,
     field: &'static str,
@@ -378,8 +672,9 @@ fn verify<V: RsaVerifier + ?Sized>(
                 needed: message_len,
             })?;
     let text_len = sign.unescape_into(rest)?.len();
+    // Just written, so always there; `verify` reports the size that suffices.
     let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
-        needed: message_len + text_len,
+        needed: message_len,
     })?;
     let signature = encoding::base64_decode_lenient_in_place(text, field)?;
     verifier
@@ -390,11 +685,79 @@ fn verify<V: RsaVerifier + ?Sized>(
         })
 }
 
+/// Whether `obj` carries member `name` with a value other than `null` (a `null` is not
+/// signed, so only a non-`null` member can tell what a message is).
+fn carries(obj: &Object<'_>, name: &str) -> bool {
+    obj.get(name).is_some_and(|v| !v.is_null())
+}
+
+/// [`Error::WrongMessage`] naming the first member of `forbidden` that `obj` carries, or the
+/// first of `required` it lacks.
+fn check_kind(
+    obj: &Object<'_>,
+    forbidden: &[&'static str],
+    required: &[&'static str],
+) -> Result<()> {
+    if let Some(name) = forbidden.iter().find(|name| carries(obj, name)) {
+        return Err(Error::WrongMessage(name));
+    }
+    if let Some(name) = required.iter().find(|name| !carries(obj, name)) {
+        return Err(Error::WrongMessage(name));
+    }
+    Ok(())
+}
+
+/// Members of a request or a callback that a response envelope never carries (a request and
+/// a callback are signed at the top level).
+const NOT_IN_RESPONSE_ENVELOPE: [&str; 3] = ["sign", "merchantId", "transStatus"];
+/// Members of a request (`merchantId`, `refundDesc`, `callBackUrl`, `timestamp`) or of a
+/// callback (`transStatus`, `transInfo`) that a response's `data` never carries.
+const NOT_IN_RESPONSE_DATA: [&str; 6] = [
+    "merchantId",
+    "refundDesc",
+    "callBackUrl",
+    "timestamp",
+    "transStatus",
+    "transInfo",
+];
+/// Members of an inquiry-refund response's `data` that a refund response's lacks.
+const INQUIRY_ONLY: [&str; 2] = ["tranNo", "tranAbbr"];
+/// What an inquiry-refund response's `data` always carries (its table and its sample).
+const INQUIRY_REQUIRED: [&str; 1] = ["tranNo"];
+/// Members of a request or a response's `data` that a refund callback never carries.
+const NOT_IN_CALLBACK: [&str; 7] = [
+    "merchantId",
+    "refundDesc",
+    "callBackUrl",
+    "tranStatus",
+    "tranInfo",
+    "tranNo",
+    "tranAbbr",
+];
+/// What says a message is a refund callback.
+const CALLBACK_REQUIRED: [&str; 1] = ["transStatus"];
+
+/// `crate::bind` over a signed string member, compared unescaped.
+fn bind_member(expected: &str, member: &JsonStr<'_>) -> Result<bool> {
+    // `bind` compares plain text: hand it `expected` itself when the unescaped member equals
+    // it, and otherwise a text that differs from any non-empty `expected`.
+    let text = if member.eq_str(expected) {
+        expected
+    } else {
+        ""
+    };
+    crate::bind(expected, Some(text))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Responses
 
 crate::wire_enum! {
     /// NewPay's business code (top-level `code`), from its business-code page.
+    ///
+    /// As a [`Claim`] it says what a refused **refund** means for that refund (see
+    /// [`InquiryCode`] for a refused inquiry). NewPay signs no refusal, so the neutral status
+    /// of a refusal is unknown whatever the code claims.
     pub enum Code {
         /// `0`: success.
         Success = "0",
@@ -443,32 +806,70 @@ crate::wire_enum! {
     }
 }
 
-impl crate::Claim for Code<'_> {
+impl Claim for Code<'_> {
+    /// What this code in a **refund** response claims about the refund:
+    /// - `0` → pending: the request was accepted, what became of it is in `data` (the code
+    ///   never stands in a refusal);
+    /// - `Z01026` (the `refundOrderNo` exists already), `Z01020` (the refund exceeds what is
+    ///   left of the paid amount — which is what a retry of a refund that went through sees
+    ///   if NewPay checks the amount first), `E9999` (NewPay's own unknown error) and codes
+    ///   this codec does not know → unknown: an earlier attempt may have gone through, so
+    ///   query before doing anything else;
+    /// - every other code → failed: the request was refused before anything was done
+    ///   (malformed or unauthorized request, no such order, refunds not allowed).
     fn claimed_status(&self) -> RefundStatus {
-        self.status()
+        match self {
+            Code::Success => RefundStatus::Pending,
+            Code::UnknownError
+            | Code::RefundExceedsPaid
+            | Code::RefundOrderNoExists
+            | Code::Other(_) => RefundStatus::Unknown,
+            Code::OrderNotFound
+            | Code::OrderInfoNotFound
+            | Code::IllegalRequest
+            | Code::AppIdIllegal
+            | Code::AppIdWrong
+            | Code::TimestampIllegal
+            | Code::SignIllegal
+            | Code::SignVerificationFailed
+            | Code::MerchantIdIllegal
+            | Code::MerchantIdWrong
+            | Code::WhitelistFailed
+            | Code::PayMethodNoRefund
+            | Code::RefundOrderNoIllegal
+            | Code::RefundOrderAmtIllegal
+            | Code::LakDecimalsNotAllowed
+            | Code::AppOrMerchantInvalid
+            | Code::BilledOrderNoRefund
+            | Code::PartialRefundNotSupported => RefundStatus::Failed,
+        }
     }
 }
 
-impl Code<'_> {
-    /// What this code in a refused **refund** means for the refund: `E9999` (NewPay's own
-    /// unknown error), `Z01026` (the `refundOrderNo` exists already: an earlier attempt may
-    /// have gone through) and codes this codec does not know → unknown (query before
-    /// resending); every other refusal → failed (this request was not carried out).
-    pub fn status(&self) -> RefundStatus {
-        match self {
-            Code::Success => RefundStatus::Succeeded,
-            Code::UnknownError | Code::RefundOrderNoExists | Code::Other(_) => {
-                RefundStatus::Unknown
-            }
-            _ => RefundStatus::Failed,
-        }
-    }
+/// The code of a refused **inquiry refund**: the same [`Code`]s, read for what they say about
+/// the refund asked about rather than about the inquiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InquiryCode<'a>(pub Code<'a>);
 
-    /// What this code in a refused **inquiry refund** means for the refund: the order or
-    /// refund does not exist (`E9008`, `Z00051`) → failed (no such refund); anything else
-    /// refused the inquiry itself and tells nothing about the refund → unknown.
-    pub fn inquiry_status(&self) -> RefundStatus {
-        match self {
+impl<'a> InquiryCode<'a> {
+    /// The value as it appears on the wire.
+    pub fn as_wire(&self) -> &'a str {
+        self.0.as_wire()
+    }
+}
+
+impl core::fmt::Display for InquiryCode<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Claim for InquiryCode<'_> {
+    /// The order or refund does not exist (`E9008`, `Z00051`) → failed: there is no such
+    /// refund. Anything else refused the inquiry itself and says nothing about the refund →
+    /// unknown.
+    fn claimed_status(&self) -> RefundStatus {
+        match self.0 {
             Code::OrderNotFound | Code::OrderInfoNotFound => RefundStatus::Failed,
             _ => RefundStatus::Unknown,
         }
@@ -483,6 +884,17 @@ crate::wire_enum! {
         Success = "1",
         /// `0`: the refund failed.
         Failure = "0",
+    }
+}
+
+impl Claim for TranStatus<'_> {
+    /// `1` → succeeded, `0` → failed, anything else → unknown.
+    fn claimed_status(&self) -> RefundStatus {
+        match self {
+            TranStatus::Success => RefundStatus::Succeeded,
+            TranStatus::Failure => RefundStatus::Failed,
+            TranStatus::Other(_) => RefundStatus::Unknown,
+        }
     }
 }
 
@@ -579,14 +991,14 @@ fn check_app_id(app_id: &JsonStr<'_>, creds: &Credentials<'_>) -> Result<()> {
 /// The verified `data` of a refund or inquiry-refund response.
 ///
 /// Members are those of the field tables; [`data`](Self::data) is the whole verified object,
-/// for members the codec does not know.
+/// for members the codec does not know. Its [`Verdict`] gives the status.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundResult<'a> {
     /// `appId` (checked equal to the credentials' own).
     pub app_id: JsonStr<'a>,
     /// `tranAbbr`: transaction type (inquiry only).
     pub tran_abbr: Option<JsonStr<'a>>,
-    /// `tranNo`: transaction number (inquiry only).
+    /// `tranNo`: transaction number (inquiry only, and always there).
     pub tran_no: Option<JsonStr<'a>>,
     /// `tranStatus`: 1 success, 0 failure (absent from the inquiry page's own sample).
     pub tran_status: Option<TranStatus<'a>>,
@@ -602,7 +1014,7 @@ pub struct RefundResult<'a> {
     pub order_no: Option<JsonStr<'a>>,
     /// `newpayOrderNo`: NewPay's order number.
     pub newpay_order_no: Option<JsonStr<'a>>,
-    /// `refundOrderNo`: the merchant's refund number.
+    /// `refundOrderNo`: the merchant's refund number (what the response is bound by).
     pub refund_order_no: JsonStr<'a>,
     /// `newpayRefundOrderNo`: NewPay's refund number.
     pub newpay_refund_order_no: Option<JsonStr<'a>>,
@@ -610,11 +1022,14 @@ pub struct RefundResult<'a> {
     pub refund_success: Option<bool>,
     /// The whole verified `data` object (`sign` included), unknown members too.
     pub data: Object<'a>,
+    /// Authenticated (always: `data.sign` verified) and bound (`refundOrderNo` equals the
+    /// refund number the caller expects).
+    pub trust: Trust,
     operation: Operation,
 }
 
 impl<'a> RefundResult<'a> {
-    fn parse(data: Object<'a>, operation: Operation) -> Result<Self> {
+    fn parse(data: Object<'a>, operation: Operation, expected: &str) -> Result<Self> {
         let [
             app_id,
             tran_abbr,
@@ -648,6 +1063,7 @@ impl<'a> RefundResult<'a> {
             None => None,
             Some(v) => Some(v.as_bool().ok_or(Error::InvalidField("refundSuccess"))?),
         };
+        let refund_order_no = required(refund_order_no, "refundOrderNo")?;
         Ok(RefundResult {
             app_id: required(app_id, "appId")?,
             tran_abbr: text(tran_abbr, "tranAbbr")?,
@@ -659,7 +1075,8 @@ impl<'a> RefundResult<'a> {
             currency: text(currency, "currency")?,
             order_no: text(order_no, "orderNo")?,
             newpay_order_no: text(newpay_order_no, "newpayOrderNo")?,
-            refund_order_no: required(refund_order_no, "refundOrderNo")?,
+            trust: Trust::signed(bind_member(expected, &refund_order_no)?),
+            refund_order_no,
             newpay_refund_order_no: text(newpay_refund_order_no, "newpayRefundOrderNo")?,
             refund_success,
             data,
@@ -667,37 +1084,33 @@ impl<'a> RefundResult<'a> {
         })
     }
 
-    /// The neutral status, per the field table: `tranStatus` 1 → succeeded, 0 → failed.
+    /// `refundOrderAmt` as a whole number of NewPay's unit (see [`amount_units`]).
+    pub fn amount_units(&self) -> Result<u64> {
+        amount_units(self.refund_order_amt)
+    }
+}
+
+impl Verdict for RefundResult<'_> {
+    /// Per the field table: `tranStatus` 1 → succeeded, 0 → failed, another value → unknown.
     ///
-    /// Without `tranStatus`, `refundSuccess: true` (the inquiry page's sample) → succeeded.
-    /// Without either, an accepted refund is pending and an inquiry unknown. Anything else —
-    /// another `tranStatus`, `refundSuccess: false` alone (undocumented), or the two
-    /// disagreeing — is unknown. Before re-issuing a refund under a new `refundOrderNo` after
-    /// a failure, confirm it with an inquiry.
-    pub fn status(&self) -> RefundStatus {
+    /// `refundSuccess` (the inquiry page's sample) agrees or decides alone: without
+    /// `tranStatus`, `true` → succeeded; with it, `true` beside `1` or `false` beside `0`
+    /// leaves the answer unchanged and any disagreement is unknown; `false` alone
+    /// (undocumented) is unknown. Without either, an accepted refund is pending and an
+    /// inquiry unknown. Before re-issuing a refund under a new `refundOrderNo` after a
+    /// failure, confirm it with an inquiry.
+    fn claimed_status(&self) -> RefundStatus {
         match (self.tran_status, self.refund_success) {
-            (Some(TranStatus::Success), None | Some(true)) | (None, Some(true)) => {
-                RefundStatus::Succeeded
-            }
-            (Some(TranStatus::Failure), None | Some(false)) => RefundStatus::Failed,
+            (Some(status), None) => status.claimed_status(),
+            (Some(TranStatus::Success), Some(true)) | (None, Some(true)) => RefundStatus::Succeeded,
+            (Some(TranStatus::Failure), Some(false)) => RefundStatus::Failed,
             (None, None) if self.operation == Operation::Refund => RefundStatus::Pending,
             _ => RefundStatus::Unknown,
         }
     }
 
-    /// `refundOrderAmt` as a whole number of NewPay's unit (see [`amount_units`]).
-    pub fn amount_units(&self) -> Result<u64> {
-        amount_units(self.refund_order_amt)
-    }
-
-    /// Checks that this result is about the caller's refund `refund_order_no`
-    /// ([`Error::RequestIdMismatch`] otherwise).
-    pub fn expect_refund_order_no(&self, refund_order_no: &str) -> Result<()> {
-        if self.refund_order_no.eq_str(refund_order_no) {
-            Ok(())
-        } else {
-            Err(Error::RequestIdMismatch)
-        }
+    fn trust(&self) -> Trust {
+        self.trust
     }
 }
 
@@ -705,10 +1118,12 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
     body: &'a [u8],
+    expected: &str,
     scratch: &mut [u8],
     operation: Operation,
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
     let top = Object::parse(body)?;
+    check_kind(&top, &NOT_IN_RESPONSE_ENVELOPE, &[])?;
     let success = top
         .opt_bool("success")?
         .ok_or(Error::MissingField("success"))?;
@@ -722,44 +1137,76 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
         return Ok(Reply::Refused(Refusal {
             code,
             message,
-            trust: crate::Trust::UNSIGNED,
+            trust: Trust::UNSIGNED,
         }));
     }
     if code.is_some_and(|c| c != Code::Success) {
         return Err(Error::InvalidField("code"));
     }
     let data = top.object("data")?;
-    verify(&data, verifier, "data.sign", scratch)?;
-    let result = RefundResult::parse(data, operation)?;
+    verify(&data, verifier, "data.sign", body, scratch)?;
+    check_kind(&data, &NOT_IN_RESPONSE_DATA, &[])?;
+    match operation {
+        Operation::Refund => check_kind(&data, &INQUIRY_ONLY, &[])?,
+        Operation::InquiryRefund => check_kind(&data, &[], &INQUIRY_REQUIRED)?,
+    }
+    let result = RefundResult::parse(data, operation, expected)?;
     check_app_id(&result.app_id, creds)?;
     Ok(Reply::Accepted(result))
 }
 
-/// Decodes a refund response: a refusal (`success:false`), or `data` verified with NewPay's
-/// platform key and then parsed. `scratch` as long as `body` is always enough.
+/// Decodes a refund response: a refusal (`success:false`, unsigned, so its status is
+/// unknown), or `data` verified with NewPay's platform key and then parsed.
+///
+/// `expected` is the `refundOrderNo` sent with [`encode_refund`]: the signed
+/// `data.refundOrderNo` must equal it ([`Error::RequestIdMismatch`] otherwise) for the status
+/// to be definite; `""` binds nothing (the status is then unknown). A message of another kind
+/// — a request, a callback, an inquiry-refund response — is [`Error::WrongMessage`].
+/// `scratch` as long as `body` is always enough.
 pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
     body: &'a [u8],
+    expected: &str,
     scratch: &mut [u8],
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
-    decode_response(creds, verifier, body, scratch, Operation::Refund)
+    decode_response(creds, verifier, body, expected, scratch, Operation::Refund)
 }
 
-/// Decodes an inquiry-refund response, like [`decode_refund`].
+/// Decodes an inquiry-refund response, like [`decode_refund`]; `expected` is the
+/// `refundOrderNo` asked about. A refund response (no `tranNo`) is [`Error::WrongMessage`].
+/// A refusal's code is read as an [`InquiryCode`].
 pub fn decode_inquiry_refund<'a, V: RsaVerifier + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
     body: &'a [u8],
+    expected: &str,
     scratch: &mut [u8],
-) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
-    decode_response(creds, verifier, body, scratch, Operation::InquiryRefund)
+) -> Result<Reply<'a, RefundResult<'a>, InquiryCode<'a>>> {
+    Ok(
+        match decode_response(
+            creds,
+            verifier,
+            body,
+            expected,
+            scratch,
+            Operation::InquiryRefund,
+        )? {
+            Reply::Accepted(result) => Reply::Accepted(result),
+            Reply::Refused(r) => Reply::Refused(Refusal {
+                code: InquiryCode(r.code),
+                message: r.message,
+                trust: r.trust,
+            }),
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
 // Refund callback
 
-/// A verified refund callback (NewPay → merchant, at `callBackUrl`).
+/// A verified refund callback (NewPay → merchant, at `callBackUrl`), bound to the merchant.
+/// Its [`Verdict`] gives the status.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundCallback<'a> {
     /// `appId` (checked equal to the credentials' own).
@@ -776,17 +1223,20 @@ pub struct RefundCallback<'a> {
     pub newpay_refund_order_no: Option<JsonStr<'a>>,
     /// `orderNo`.
     pub order_no: Option<JsonStr<'a>>,
-    /// `refundOrderNo`: the merchant's refund number.
+    /// `refundOrderNo`: the merchant's refund number (which refund this is about).
     pub refund_order_no: JsonStr<'a>,
-    /// `transStatus`, the raw value text (`0`, `1` …): its meaning is disputed, see
-    /// [`status`](Self::status).
-    pub trans_status: Option<&'a str>,
+    /// `transStatus`, the raw value text (`0`, `1` …), always present: its meaning is
+    /// disputed, see [`claimed_status`](Verdict::claimed_status).
+    pub trans_status: &'a str,
     /// `transInfo`: the result text (`Transaction Success`, or the reason for failure).
     pub trans_info: Option<JsonStr<'a>>,
     /// `timestamp` text (a number in the sample, "string" in the field table).
     pub timestamp: Option<&'a str>,
     /// The whole verified object (`sign` included), unknown members too.
     pub object: Object<'a>,
+    /// Authenticated (the top-level `sign` verified) and bound (the signed `appId` is the
+    /// merchant's own): always both once decoded.
+    pub trust: Trust,
 }
 
 /// Longest `transInfo` the status mapping reads.
@@ -846,29 +1296,13 @@ impl<'a> RefundCallback<'a> {
             newpay_refund_order_no: text(newpay_refund_order_no, "newpayRefundOrderNo")?,
             order_no: text(order_no, "orderNo")?,
             refund_order_no: required(refund_order_no, "refundOrderNo")?,
-            trans_status: plain(trans_status, "transStatus")?,
+            trans_status: plain(trans_status, "transStatus")?
+                .ok_or(Error::WrongMessage("transStatus"))?,
             trans_info: text(trans_info, "transInfo")?,
             timestamp: plain(timestamp, "timestamp")?,
             object,
+            trust: Trust::signed(true),
         })
-    }
-
-    /// The neutral status, read from `transStatus` **together with** `transInfo`.
-    ///
-    /// NewPay's pages disagree on `transStatus`: the refund-callback field table says
-    /// 1 = success, the same page's example shows `0` with `"Transaction Success"`, and payment
-    /// callbacks use 0 = success. So `transStatus` alone decides nothing: with `transStatus`
-    /// 0 or 1, a `transInfo` reporting success (`…success…`, `…succeed…`) → succeeded, one
-    /// reporting failure (`…fail…`, `…unsuccess…`) → failed; anything else (another value,
-    /// a bare reason text, no `transInfo`) → unknown — confirm with an inquiry refund, whose
-    /// `tranStatus` table is not disputed.
-    pub fn status(&self) -> RefundStatus {
-        let known = matches!(self.trans_status, Some("0" | "1"));
-        match (known, self.trans_info.as_ref().and_then(trans_info_outcome)) {
-            (true, Some(true)) => RefundStatus::Succeeded,
-            (true, Some(false)) => RefundStatus::Failed,
-            _ => RefundStatus::Unknown,
-        }
     }
 
     /// `refundOrderAmt` as a whole number of NewPay's unit (see [`amount_units`]).
@@ -877,9 +1311,36 @@ impl<'a> RefundCallback<'a> {
     }
 }
 
+impl Verdict for RefundCallback<'_> {
+    /// Read from `transStatus` **together with** `transInfo`.
+    ///
+    /// NewPay's pages disagree on `transStatus`: the refund-callback field table says
+    /// 1 = success, the same page's example shows `0` with `"Transaction Success"`, and payment
+    /// callbacks use 0 = success. So `transStatus` alone decides nothing: with `transStatus`
+    /// 0 or 1, a `transInfo` reporting success (`…success…`, `…succeed…`) → succeeded, one
+    /// reporting failure (`…fail…`, `…unsuccess…`, `…not success…`) → failed; anything else
+    /// (another value, a bare reason text, no `transInfo`) → unknown — confirm with an
+    /// inquiry refund, whose `tranStatus` table is not disputed.
+    fn claimed_status(&self) -> RefundStatus {
+        let known = matches!(self.trans_status, "0" | "1");
+        match (known, self.trans_info.as_ref().and_then(trans_info_outcome)) {
+            (true, Some(true)) => RefundStatus::Succeeded,
+            (true, Some(false)) => RefundStatus::Failed,
+            _ => RefundStatus::Unknown,
+        }
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust
+    }
+}
+
 /// Verifies a refund callback body (top-level `sign`, NewPay's platform key) and then parses
-/// it. Answer [`CALLBACK_ACK`] once the result is stored. `scratch` as long as `body` is
-/// always enough.
+/// it. It must be about the merchant of `creds` (signed `appId` equal to its own, otherwise
+/// [`Error::InvalidField`]`("appId")`; absent is [`Error::MissingField`]) and be a callback
+/// (`transStatus` present, no request or response members: [`Error::WrongMessage`]).
+/// Answer [`CALLBACK_ACK`] once the result is stored. `scratch` as long as `body` is always
+/// enough.
 pub fn decode_refund_callback<'a, V: RsaVerifier + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
@@ -887,7 +1348,8 @@ pub fn decode_refund_callback<'a, V: RsaVerifier + ?Sized>(
     scratch: &mut [u8],
 ) -> Result<RefundCallback<'a>> {
     let object = Object::parse(body)?;
-    verify(&object, verifier, "sign", scratch)?;
+    verify(&object, verifier, "sign", body, scratch)?;
+    check_kind(&object, &NOT_IN_CALLBACK, &CALLBACK_REQUIRED)?;
     let callback = RefundCallback::parse(object)?;
     check_app_id(&callback.app_id, creds)?;
     Ok(callback)
@@ -895,7 +1357,11 @@ pub fn decode_refund_callback<'a, V: RsaVerifier + ?Sized>(
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use std::format;
+    use std::string::{String, ToString};
 
     /// A verifier that accepts one exact message and signature (core tests need no RSA).
     struct Expect<'e> {
@@ -913,6 +1379,27 @@ mod tests {
         }
     }
 
+    /// Accepts the signature `abc` (Base64 `YWJj`) over any message: for tests of what comes
+    /// after verification.
+    struct Any;
+
+    impl RsaVerifier for Any {
+        fn verify_sha256(&self, _: &[u8], signature: &[u8]) -> Result<()> {
+            (signature == b"abc")
+                .then_some(())
+                .ok_or(Error::SignatureMismatch("sign"))
+        }
+    }
+
+    /// Refuses everything: a decoder that returns before verifying never asks it.
+    struct Never;
+
+    impl RsaVerifier for Never {
+        fn verify_sha256(&self, _: &[u8], _: &[u8]) -> Result<()> {
+            Err(Error::SignatureMismatch("sign"))
+        }
+    }
+
     /// A signer that returns the first bytes of the message as the "signature".
     struct Echo;
 
@@ -924,9 +1411,77 @@ mod tests {
         }
     }
 
+    /// A signer with an RSA-4096-sized signature (512 bytes, the most the codec takes).
+    struct Rsa4096;
+
+    impl RsaSigner for Rsa4096 {
+        fn sign_sha256(&self, _: &[u8], out: &mut [u8]) -> Result<usize> {
+            out[..512].fill(0xa5);
+            Ok(512)
+        }
+    }
+
     fn creds() -> Credentials<'static> {
         Credentials::new("app", "mch").unwrap()
     }
+
+    const OK_REFUND: RefundRequest<'static> = RefundRequest {
+        refund_order_amt: 1,
+        order_no: "O",
+        refund_order_no: "R",
+        refund_desc: "",
+        call_back_url: "",
+    };
+
+    fn encode(req: &RefundRequest<'_>) -> Result<String> {
+        let mut buf = [0u8; REFUND_BODY_MAX];
+        encode_refund(&creds(), &Echo, req, 1, &mut buf)
+            .map(|b| core::str::from_utf8(b).unwrap().to_string())
+    }
+
+    /// A response body around `data` members (written by hand), signed `YWJj` unless `data`
+    /// has a `sign` of its own.
+    fn response(data: &str) -> String {
+        let sign = if data.contains("\"sign\"") {
+            ""
+        } else {
+            r#","sign":"YWJj""#
+        };
+        format!(r#"{{"success":true,"code":"0","data":{{{data}{sign}}}}}"#)
+    }
+
+    const INQUIRY_DATA: &str =
+        r#""appId":"app","tranNo":"T1","refundOrderNo":"R","refundOrderAmt":"10","tranStatus":1"#;
+    const REFUND_DATA: &str =
+        r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"10","tranStatus":1"#;
+    const CALLBACK: &str = r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"123.00","transStatus":1,"transInfo":"Transaction Success""#;
+
+    fn inquiry(
+        body: &str,
+        expected: &str,
+    ) -> Result<Reply<'static, RefundResult<'static>, InquiryCode<'static>>> {
+        let body: &'static str = std::boxed::Box::leak(body.to_string().into_boxed_str());
+        let mut scratch = [0u8; 1024];
+        decode_inquiry_refund(&creds(), &Any, body.as_bytes(), expected, &mut scratch)
+    }
+
+    fn refund(
+        body: &str,
+        expected: &str,
+    ) -> Result<Reply<'static, RefundResult<'static>, Code<'static>>> {
+        let body: &'static str = std::boxed::Box::leak(body.to_string().into_boxed_str());
+        let mut scratch = [0u8; 1024];
+        decode_refund(&creds(), &Any, body.as_bytes(), expected, &mut scratch)
+    }
+
+    fn callback(members: &str) -> Result<RefundCallback<'static>> {
+        let body = format!(r#"{{{members},"sign":"YWJj"}}"#);
+        let body: &'static str = std::boxed::Box::leak(body.into_boxed_str());
+        let mut scratch = [0u8; 1024];
+        decode_refund_callback(&creds(), &Any, body.as_bytes(), &mut scratch)
+    }
+
+    // -- Requests ---------------------------------------------------------------------------
 
     #[test]
     fn encodes_in_page_order_with_sign_after_timestamp() {
@@ -949,136 +1504,597 @@ mod tests {
             refund_signed_string(&creds(), &req, 7, &mut scratch).unwrap(),
             "appId=app&callBackUrl=&merchantId=mch&orderNo=O1&refundDesc=a \"b\"&refundOrderAmt=50000&refundOrderNo=R1&timestamp=7"
         );
+        let q = InquiryRefundRequest {
+            refund_order_no: "R1",
+        };
+        assert_eq!(
+            core::str::from_utf8(encode_inquiry_refund(&creds(), &Echo, &q, 7, &mut buf).unwrap())
+                .unwrap(),
+            r#"{"appId":"app","merchantId":"mch","timestamp":7,"sign":"YXBwSWQ9","refundOrderNo":"R1"}"#
+        );
+        assert_eq!(
+            inquiry_refund_signed_string(&creds(), &q, 7, &mut scratch).unwrap(),
+            "appId=app&merchantId=mch&refundOrderNo=R1&timestamp=7"
+        );
     }
 
     #[test]
     fn refuses_bad_request_fields() {
-        let ok = RefundRequest {
-            refund_order_amt: 1,
-            order_no: "O",
-            refund_order_no: "R",
-            refund_desc: "",
-            call_back_url: "",
-        };
-        let mut buf = [0u8; 1024];
-        let long = "x".repeat(65);
+        let at = |n: usize| "x".repeat(n);
+        let (id, id_over) = (at(ID_MAX), at(ID_MAX + 1));
+        let (desc, desc_over) = (at(REFUND_DESC_MAX), at(REFUND_DESC_MAX + 1));
+        let (url, url_over) = (at(CALL_BACK_URL_MAX), at(CALL_BACK_URL_MAX + 1));
+        // Exactly at each limit passes …
+        for req in [
+            RefundRequest {
+                order_no: &id,
+                refund_order_no: &id,
+                refund_desc: &desc,
+                call_back_url: &url,
+                ..OK_REFUND
+            },
+            RefundRequest {
+                refund_order_amt: u64::MAX,
+                ..OK_REFUND
+            },
+        ] {
+            assert!(encode(&req).is_ok(), "{req:?}");
+        }
+        // … one byte more fails, naming the field.
         for (req, err) in [
             (
                 RefundRequest {
                     refund_order_amt: 0,
-                    ..ok
+                    ..OK_REFUND
                 },
                 Error::Amount("refundOrderAmt must be greater than zero"),
             ),
             (
-                RefundRequest { order_no: "", ..ok },
+                RefundRequest {
+                    order_no: "",
+                    ..OK_REFUND
+                },
                 Error::InvalidField("orderNo"),
             ),
             (
                 RefundRequest {
-                    order_no: "O&refundOrderAmt=9",
-                    ..ok
+                    order_no: "O&x",
+                    ..OK_REFUND
                 },
                 Error::InvalidField("orderNo"),
             ),
             (
                 RefundRequest {
                     refund_order_no: "R=1",
-                    ..ok
+                    ..OK_REFUND
                 },
                 Error::InvalidField("refundOrderNo"),
             ),
             (
                 RefundRequest {
-                    refund_order_no: &long,
-                    ..ok
+                    refund_order_no: "",
+                    ..OK_REFUND
+                },
+                Error::InvalidField("refundOrderNo"),
+            ),
+            (
+                RefundRequest {
+                    order_no: &id_over,
+                    ..OK_REFUND
+                },
+                Error::FieldTooLong("orderNo"),
+            ),
+            (
+                RefundRequest {
+                    refund_order_no: &id_over,
+                    ..OK_REFUND
                 },
                 Error::FieldTooLong("refundOrderNo"),
             ),
+            (
+                RefundRequest {
+                    refund_desc: &desc_over,
+                    ..OK_REFUND
+                },
+                Error::FieldTooLong("refundDesc"),
+            ),
+            (
+                RefundRequest {
+                    call_back_url: &url_over,
+                    ..OK_REFUND
+                },
+                Error::FieldTooLong("callBackUrl"),
+            ),
         ] {
+            assert_eq!(encode(&req).unwrap_err(), err, "{req:?}");
+            let mut scratch = [0u8; REFUND_BODY_MAX];
             assert_eq!(
-                encode_refund(&creds(), &Echo, &req, 1, &mut buf).unwrap_err(),
+                refund_signed_string(&creds(), &req, 1, &mut scratch).unwrap_err(),
                 err
             );
         }
+        for (app, mch, err) in [
+            ("", "m", Error::InvalidField("appId")),
+            ("a&b", "m", Error::InvalidField("appId")),
+            ("a=b", "m", Error::InvalidField("appId")),
+            (&id_over, "m", Error::FieldTooLong("appId")),
+            ("a", "", Error::InvalidField("merchantId")),
+            ("a", "m&n", Error::InvalidField("merchantId")),
+            ("a", "m=n", Error::InvalidField("merchantId")),
+            ("a", &id_over, Error::FieldTooLong("merchantId")),
+        ] {
+            assert_eq!(Credentials::new(app, mch).unwrap_err(), err, "{app} {mch}");
+        }
+        let at_limit = Credentials::new(&id, "m").unwrap();
         assert_eq!(
-            Credentials::new("", "m").unwrap_err(),
-            Error::InvalidField("appId")
+            (at_limit.app_id(), at_limit.merchant_id()),
+            (id.as_str(), "m")
         );
+        assert_eq!((creds().app_id(), creds().merchant_id()), ("app", "mch"));
+        let mut buf = [0u8; INQUIRY_REFUND_BODY_MAX];
+        for (no, err) in [
+            ("", Error::InvalidField("refundOrderNo")),
+            ("R&1", Error::InvalidField("refundOrderNo")),
+            ("R=1", Error::InvalidField("refundOrderNo")),
+            (id_over.as_str(), Error::FieldTooLong("refundOrderNo")),
+        ] {
+            let q = InquiryRefundRequest {
+                refund_order_no: no,
+            };
+            assert_eq!(
+                encode_inquiry_refund(&creds(), &Echo, &q, 1, &mut buf).unwrap_err(),
+                err
+            );
+            assert_eq!(
+                inquiry_refund_signed_string(&creds(), &q, 1, &mut buf).unwrap_err(),
+                err
+            );
+        }
+        let q = InquiryRefundRequest {
+            refund_order_no: &id,
+        };
+        assert!(encode_inquiry_refund(&creds(), &Echo, &q, 1, &mut buf).is_ok());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn amounts_deserialize_from_digits_only() {
+        use serde::de::value::{Error as DeError, StrDeserializer, U64Deserializer};
+        let amount = |text: &str| deserialize_amount(StrDeserializer::<DeError>::new(text));
+        assert_eq!(amount("50000"), Ok(50000));
+        assert_eq!(amount("1"), Ok(1));
+        for bad in ["5.00", "", "-1", "1e3", "x"] {
+            assert!(amount(bad).is_err(), "{bad}");
+        }
+        assert!(deserialize_amount(U64Deserializer::<DeError>::new(5)).is_err());
+    }
+
+    #[test]
+    fn request_free_text_cannot_carry_a_signed_member() {
+        // The issue's attack: a refundDesc that would re-split into another amount and number.
+        let attack = RefundRequest {
+            refund_desc: "x&refundOrderAmt=99999999&refundOrderNo=R2",
+            ..OK_REFUND
+        };
         assert_eq!(
-            encode_refund(&creds(), &Echo, &ok, 1, &mut buf[..40]).unwrap_err(),
-            Error::BufferTooSmall { needed: 45 }
+            encode(&attack).unwrap_err(),
+            Error::InvalidField("refundDesc")
+        );
+        // Every signed member name, in both free-text fields, anywhere after an `&`.
+        for name in SIGNED_MEMBER_NAMES {
+            for text in [
+                format!("&{name}="),
+                format!("a&{name}=1"),
+                format!("a&&{name}=1&b"),
+                format!("a=1&{name}=&b=2"),
+            ] {
+                let desc = RefundRequest {
+                    refund_desc: &text,
+                    ..OK_REFUND
+                };
+                assert_eq!(
+                    encode(&desc).unwrap_err(),
+                    Error::InvalidField("refundDesc"),
+                    "{text}"
+                );
+                let url = RefundRequest {
+                    call_back_url: &text,
+                    ..OK_REFUND
+                };
+                assert_eq!(
+                    encode(&url).unwrap_err(),
+                    Error::InvalidField("callBackUrl"),
+                    "{text}"
+                );
+            }
+            // Without the `&`, or without the `=`, or a longer name: no member boundary.
+            for text in [
+                format!("{name}=1"),
+                format!("a&{name}"),
+                format!("a&{name}x=1"),
+                format!("a&x{name}=1"),
+                format!("a& {name}=1"),
+            ] {
+                let req = RefundRequest {
+                    refund_desc: &text,
+                    call_back_url: &text,
+                    ..OK_REFUND
+                };
+                assert!(encode(&req).is_ok(), "{text}");
+            }
+        }
+        assert_eq!(SIGNED_MEMBER_NAMES.len(), 19);
+        // Ordinary callback URLs with query strings, and ordinary text, still work.
+        for ok in [
+            "https://shop.example/cb?a=1&b=2",
+            "https://shop.example/notify?order=7&sign=abc&code=0&success=true",
+            "reason: damaged & returned",
+            "a=b&c",
+            "&",
+            "=&=",
+        ] {
+            let req = RefundRequest {
+                refund_desc: ok,
+                call_back_url: ok,
+                ..OK_REFUND
+            };
+            let body = encode(&req).unwrap();
+            assert!(body.contains(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn worst_case_bodies_fit_their_constants_exactly() {
+        assert_eq!(REFUND_BODY_MAX, 7004);
+        assert_eq!(INQUIRY_REFUND_BODY_MAX, 1926);
+        // Every byte of every text escapes to `\u00XX`; numbers have 20 digits.
+        let id = "\u{1}".repeat(ID_MAX);
+        let creds = Credentials::new(&id, &id).unwrap();
+        let desc = "\u{1}".repeat(REFUND_DESC_MAX);
+        let url = "\u{1}".repeat(CALL_BACK_URL_MAX);
+        let req = RefundRequest {
+            refund_order_amt: u64::MAX,
+            order_no: &id,
+            refund_order_no: &id,
+            refund_desc: &desc,
+            call_back_url: &url,
+        };
+        let mut buf = std::vec![0u8; REFUND_BODY_MAX];
+        let n = encode_refund(&creds, &Rsa4096, &req, u64::MAX, &mut buf)
+            .unwrap()
+            .len();
+        assert_eq!(n, REFUND_BODY_MAX);
+        assert_eq!(
+            encode_refund(
+                &creds,
+                &Rsa4096,
+                &req,
+                u64::MAX,
+                &mut buf[..REFUND_BODY_MAX - 1]
+            )
+            .unwrap_err(),
+            Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            }
+        );
+        // Too small for the string-to-sign already: the same constant.
+        assert_eq!(
+            encode_refund(&creds, &Rsa4096, &req, u64::MAX, &mut buf[..40]).unwrap_err(),
+            Error::BufferTooSmall {
+                needed: REFUND_BODY_MAX
+            }
+        );
+
+        let q = InquiryRefundRequest {
+            refund_order_no: &id,
+        };
+        let mut buf = std::vec![0u8; INQUIRY_REFUND_BODY_MAX];
+        let n = encode_inquiry_refund(&creds, &Rsa4096, &q, u64::MAX, &mut buf)
+            .unwrap()
+            .len();
+        assert_eq!(n, INQUIRY_REFUND_BODY_MAX);
+        for len in [INQUIRY_REFUND_BODY_MAX - 1, 10] {
+            assert_eq!(
+                encode_inquiry_refund(&creds, &Rsa4096, &q, u64::MAX, &mut buf[..len]).unwrap_err(),
+                Error::BufferTooSmall {
+                    needed: INQUIRY_REFUND_BODY_MAX
+                }
+            );
+        }
+        // A signer's own error is not turned into a buffer size.
+        struct Fails;
+        impl RsaSigner for Fails {
+            fn sign_sha256(&self, _: &[u8], _: &mut [u8]) -> Result<usize> {
+                Err(Error::BufferTooSmall { needed: 3 })
+            }
+        }
+        assert_eq!(
+            encode_inquiry_refund(&creds, &Fails, &q, 1, &mut buf).unwrap_err(),
+            Error::BufferTooSmall { needed: 3 }
+        );
+    }
+
+    // -- The received string-to-sign --------------------------------------------------------
+
+    fn ambiguity(members: &str) -> Result<()> {
+        let doc = format!("{{{members}}}");
+        let obj = Object::parse(doc.as_bytes()).unwrap();
+        let mut scratch = [0u8; 256];
+        let checked = check_unambiguous(&obj);
+        assert_eq!(signed_string(&obj, &mut scratch).map(|_| ()), checked);
+        checked
+    }
+
+    #[test]
+    fn received_strings_are_unambiguous() {
+        // The issue's fold: `tranStatus` moved into `tranNo`'s value.
+        assert_eq!(
+            ambiguity(r#""tranNo":"0001&tranStatus=1""#),
+            Err(Error::InvalidField("tranNo"))
+        );
+        // Escaped `&` and `=` are the same characters once unescaped.
+        assert_eq!(
+            ambiguity(r#""tranInfo":"a\u0026b\u003dc""#),
+            Err(Error::InvalidField("tranInfo"))
+        );
+        // Names: empty, or holding `&` or `=`.
+        for name in ["", "a&b", "a=b", "tranStatus=1&x", "\\u0026", "="] {
+            assert_eq!(
+                ambiguity(&format!(r#""{name}":"1""#)),
+                Err(Error::InvalidField("member name")),
+                "{name}"
+            );
+        }
+        // Unknown members are signed too, and checked too.
+        assert_eq!(
+            ambiguity(r#""settleDate":"x&y=z""#),
+            Err(Error::InvalidField("unknown member"))
+        );
+        // Each protocol member is named.
+        for name in SIGNED_MEMBER_NAMES {
+            assert_eq!(
+                ambiguity(&format!(r#""{name}":"v&{name}=1""#)),
+                Err(Error::InvalidField(name))
+            );
+        }
+        // An `=` after an `&`, however far, is a member boundary; `=` before `&` is not.
+        for bad in ["&=", "a&b&c=", "&&=", "x&y=", "a=b&c=d"] {
+            assert!(ambiguity(&format!(r#""a":"{bad}""#)).is_err(), "{bad}");
+        }
+        for good in ["", "&", "a&b", "a=b", "a=b&c", "==&", "x&&", "a=&b"] {
+            assert_eq!(ambiguity(&format!(r#""a":"{good}""#)), Ok(()), "{good}");
+        }
+        // What takes no part in the string is not checked: `null`s and `sign`.
+        assert_eq!(
+            ambiguity(r#""a&b=":null,"sign":"x&y=z","c":1,"d":true"#),
+            Ok(())
+        );
+        // The decoders apply it before verifying (the verifier is never asked).
+        let folded = response(
+            r#""appId":"app","tranNo":"0001&tranStatus=1","refundOrderNo":"R","refundOrderAmt":"10""#,
+        );
+        let mut scratch = [0u8; 512];
+        assert_eq!(
+            decode_inquiry_refund(&creds(), &Never, folded.as_bytes(), "R", &mut scratch)
+                .unwrap_err(),
+            Error::InvalidField("tranNo")
+        );
+        let cb = format!(r#"{{{CALLBACK},"orderNo":"O&refundOrderNo=R2","sign":"YWJj"}}"#);
+        assert_eq!(
+            decode_refund_callback(&creds(), &Never, cb.as_bytes(), &mut scratch).unwrap_err(),
+            Error::InvalidField("orderNo")
         );
     }
 
     #[test]
-    fn verifies_before_trusting_and_maps_status() {
-        let body = br#"{"success":true,"code":"0","data":{"appId":"app","refundOrderNo":"R","refundOrderAmt":"10","tranStatus":1,"x":null,"sign":"YWJj"}}"#;
+    fn value_splits_reads_an_equals_after_an_ampersand() {
+        assert!(value_splits("&=".chars()));
+        assert!(value_splits("a&b=c".chars()));
+        assert!(!value_splits("a=b&c".chars()));
+        assert!(!value_splits("".chars()));
+        assert!(!value_splits("&&&".chars()));
+        assert_eq!(member_label(&JsonStr::new("tranNo")), "tranNo");
+        assert_eq!(member_label(&JsonStr::new("tran\\u004eo")), "tranNo");
+        assert_eq!(member_label(&JsonStr::new("other")), "unknown member");
+    }
+
+    // -- Responses --------------------------------------------------------------------------
+
+    #[test]
+    fn verifies_before_trusting_and_binds_to_the_refund_number() {
+        let body = response(INQUIRY_DATA);
         let good = Expect {
-            message: b"appId=app&refundOrderAmt=10&refundOrderNo=R&tranStatus=1",
+            message: b"appId=app&refundOrderAmt=10&refundOrderNo=R&tranNo=T1&tranStatus=1",
             signature: b"abc",
         };
         let mut scratch = [0u8; 256];
-        let r = decode_inquiry_refund(&creds(), &good, body, &mut scratch)
+        let r = decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut scratch)
             .unwrap()
             .accepted()
             .unwrap();
+        assert_eq!(r.trust, Trust::signed(true));
+        assert_eq!(r.trust(), Trust::signed(true));
+        assert_eq!(r.claimed_status(), RefundStatus::Succeeded);
         assert_eq!(r.status(), RefundStatus::Succeeded);
         assert_eq!(r.amount_units(), Ok(10));
-        assert_eq!(r.expect_refund_order_no("R"), Ok(()));
-        assert_eq!(r.expect_refund_order_no("S"), Err(Error::RequestIdMismatch));
+        assert_eq!(r.tran_no.unwrap(), "T1");
+        // No expected number: decoded, not bound, so not definite.
+        let r = decode_inquiry_refund(&creds(), &good, body.as_bytes(), "", &mut scratch)
+            .unwrap()
+            .accepted()
+            .unwrap();
+        assert_eq!(r.trust, Trust::signed(false));
+        assert_eq!(r.claimed_status(), RefundStatus::Succeeded);
+        assert_eq!(r.status(), RefundStatus::Unknown);
+        // Another refund's reply: an error, not a result.
+        for other in ["S", "R ", "r", "RR"] {
+            assert_eq!(
+                decode_inquiry_refund(&creds(), &good, body.as_bytes(), other, &mut scratch)
+                    .unwrap_err(),
+                Error::RequestIdMismatch,
+                "{other}"
+            );
+        }
         let bad = Expect {
             message: b"other",
             signature: b"abc",
         };
         assert_eq!(
-            decode_inquiry_refund(&creds(), &bad, body, &mut scratch).unwrap_err(),
+            decode_inquiry_refund(&creds(), &bad, body.as_bytes(), "R", &mut scratch).unwrap_err(),
             Error::SignatureMismatch("data.sign")
         );
         // A scratch as long as the body suffices; a shorter one is reported, not a panic.
-        let mut exact = [0u8; 256];
-        assert!(decode_inquiry_refund(&creds(), &good, body, &mut exact[..body.len()]).is_ok());
+        let mut exact = std::vec![0u8; body.len()];
+        assert!(decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut exact).is_ok());
         assert_eq!(
-            decode_inquiry_refund(&creds(), &good, body, &mut exact[..20]).unwrap_err(),
-            Error::BufferTooSmall { needed: 24 }
+            decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut exact[..20])
+                .unwrap_err(),
+            Error::BufferTooSmall { needed: body.len() }
         );
         // Another app's reply, even correctly signed, is refused.
         let other = Credentials::new("app2", "mch").unwrap();
         assert_eq!(
-            decode_inquiry_refund(&other, &good, body, &mut scratch).unwrap_err(),
+            decode_inquiry_refund(&other, &good, body.as_bytes(), "R", &mut scratch).unwrap_err(),
             Error::InvalidField("appId")
+        );
+        // The refund number is compared unescaped.
+        let escaped = response(&INQUIRY_DATA.replace(r#""R""#, r#""\u0052""#));
+        let r = inquiry(&escaped, "R").unwrap().accepted().unwrap();
+        assert!(r.trust.bound);
+        assert_eq!(
+            inquiry(&escaped, "\\u0052").unwrap_err(),
+            Error::RequestIdMismatch
         );
     }
 
     #[test]
-    fn refusals_and_malformed_replies() {
+    fn bind_member_follows_bind() {
+        let r = JsonStr::new("R1");
+        assert_eq!(bind_member("R1", &r), Ok(true));
+        assert_eq!(bind_member("", &r), Ok(false));
+        assert_eq!(bind_member("R2", &r), Err(Error::RequestIdMismatch));
+        let empty = JsonStr::new("");
+        assert_eq!(bind_member("", &empty), Ok(false));
+        assert_eq!(bind_member("R1", &empty), Err(Error::RequestIdMismatch));
+    }
+
+    #[test]
+    fn response_status_arm_by_arm() {
+        // (tranStatus, refundSuccess) → claimed status of a refund and of an inquiry reply.
+        use RefundStatus::{Failed, Pending, Succeeded, Unknown};
+        for (members, as_refund, as_inquiry) in [
+            ("", Pending, Unknown),
+            (r#","tranStatus":1"#, Succeeded, Succeeded),
+            (r#","tranStatus":"1""#, Succeeded, Succeeded),
+            (r#","tranStatus":0"#, Failed, Failed),
+            (r#","tranStatus":2"#, Unknown, Unknown),
+            (r#","tranStatus":null"#, Pending, Unknown),
+            (r#","refundSuccess":true"#, Succeeded, Succeeded),
+            (r#","refundSuccess":false"#, Unknown, Unknown),
+            (
+                r#","tranStatus":1,"refundSuccess":true"#,
+                Succeeded,
+                Succeeded,
+            ),
+            (r#","tranStatus":0,"refundSuccess":false"#, Failed, Failed),
+            (r#","tranStatus":1,"refundSuccess":false"#, Unknown, Unknown),
+            (r#","tranStatus":0,"refundSuccess":true"#, Unknown, Unknown),
+            (r#","tranStatus":2,"refundSuccess":true"#, Unknown, Unknown),
+            (r#","tranStatus":2,"refundSuccess":false"#, Unknown, Unknown),
+        ] {
+            let base = r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"10""#;
+            let r = refund(&response(&format!("{base}{members}")), "R")
+                .unwrap()
+                .accepted()
+                .unwrap();
+            assert_eq!(r.claimed_status(), as_refund, "refund {members}");
+            assert_eq!(r.status(), as_refund, "refund {members}");
+            let r = inquiry(&response(&format!(r#"{base},"tranNo":"T"{members}"#)), "R")
+                .unwrap()
+                .accepted()
+                .unwrap();
+            assert_eq!(r.claimed_status(), as_inquiry, "inquiry {members}");
+            assert_eq!(r.status(), as_inquiry, "inquiry {members}");
+            // The same reply unbound is never definite.
+            let r = inquiry(&response(&format!(r#"{base},"tranNo":"T"{members}"#)), "")
+                .unwrap()
+                .accepted()
+                .unwrap();
+            assert_eq!(r.claimed_status(), as_inquiry);
+            assert_eq!(r.status(), Unknown);
+        }
+        assert_eq!(
+            refund(
+                &response(&format!("{REFUND_DATA},\"refundSuccess\":\"true\"")),
+                "R"
+            )
+            .unwrap_err(),
+            Error::InvalidField("refundSuccess")
+        );
+        for (status, claimed) in [
+            (TranStatus::Success, Succeeded),
+            (TranStatus::Failure, Failed),
+            (TranStatus::Other("2"), Unknown),
+        ] {
+            assert_eq!(status.claimed_status(), claimed);
+        }
+    }
+
+    #[test]
+    fn each_code_claims_arm_by_arm() {
+        use RefundStatus::{Failed, Pending, Unknown};
+        let table = [
+            ("0", Code::Success, Pending, Unknown),
+            ("E9008", Code::OrderNotFound, Failed, Failed),
+            ("Z00051", Code::OrderInfoNotFound, Failed, Failed),
+            ("E9999", Code::UnknownError, Unknown, Unknown),
+            ("B11095", Code::IllegalRequest, Failed, Unknown),
+            ("Z00001", Code::AppIdIllegal, Failed, Unknown),
+            ("Z00003", Code::AppIdWrong, Failed, Unknown),
+            ("Z00004", Code::TimestampIllegal, Failed, Unknown),
+            ("Z00005", Code::SignIllegal, Failed, Unknown),
+            ("Z00007", Code::SignVerificationFailed, Failed, Unknown),
+            ("Z00021", Code::MerchantIdIllegal, Failed, Unknown),
+            ("Z00044", Code::MerchantIdWrong, Failed, Unknown),
+            ("Z00046", Code::WhitelistFailed, Failed, Unknown),
+            ("Z00048", Code::PayMethodNoRefund, Failed, Unknown),
+            ("Z00049", Code::RefundOrderNoIllegal, Failed, Unknown),
+            ("Z00053", Code::RefundOrderAmtIllegal, Failed, Unknown),
+            ("Z00055", Code::LakDecimalsNotAllowed, Failed, Unknown),
+            ("Z01012", Code::AppOrMerchantInvalid, Failed, Unknown),
+            ("Z01017", Code::BilledOrderNoRefund, Failed, Unknown),
+            ("Z01018", Code::PartialRefundNotSupported, Failed, Unknown),
+            ("Z01020", Code::RefundExceedsPaid, Unknown, Unknown),
+            ("Z01026", Code::RefundOrderNoExists, Unknown, Unknown),
+            ("X1", Code::Other("X1"), Unknown, Unknown),
+        ];
+        for (wire, code, as_refund, as_inquiry) in table {
+            assert_eq!(Code::from_wire(wire), code);
+            assert_eq!(code.claimed_status(), as_refund, "{wire}");
+            assert_eq!(InquiryCode(code).claimed_status(), as_inquiry, "{wire}");
+            assert_eq!(InquiryCode(code).as_wire(), wire);
+            assert_eq!(InquiryCode(code).to_string(), wire);
+            if wire == "0" {
+                continue;
+            }
+            // As a refusal: unsigned, so never definite, whatever the code claims.
+            let body = format!(r#"{{"success":false,"message":"m","code":"{wire}"}}"#);
+            let r = refund(&body, "R").unwrap().refused().unwrap();
+            assert_eq!(r.code, code);
+            assert_eq!(r.trust, Trust::UNSIGNED);
+            assert_eq!(r.claimed_status(), as_refund);
+            assert_eq!(r.status(), Unknown);
+            assert_eq!(r.message.unwrap(), "m");
+            let r = inquiry(&body, "R").unwrap().refused().unwrap();
+            assert_eq!(r.code, InquiryCode(code));
+            assert_eq!(r.claimed_status(), as_inquiry);
+            assert_eq!(r.status(), Unknown);
+        }
+    }
+
+    #[test]
+    fn malformed_replies() {
         let mut scratch = [0u8; 256];
-        let never = Expect {
-            message: b"",
-            signature: b"",
-        };
-        let r = decode_refund(
-            &creds(),
-            &never,
-            br#"{"success":false,"message":"dup","code":"Z01026"}"#,
-            &mut scratch,
-        )
-        .unwrap()
-        .refused()
-        .unwrap();
-        assert_eq!(r.code, Code::RefundOrderNoExists);
-        assert_eq!(r.code.status(), RefundStatus::Unknown);
-        assert_eq!(Code::RefundExceedsPaid.status(), RefundStatus::Failed);
-        assert_eq!(Code::from_wire("X1").status(), RefundStatus::Unknown);
-        assert_eq!(
-            Code::OrderInfoNotFound.inquiry_status(),
-            RefundStatus::Failed
-        );
-        assert_eq!(
-            Code::SignVerificationFailed.inquiry_status(),
-            RefundStatus::Unknown
-        );
-        assert_eq!(r.message.unwrap(), "dup");
         for (body, err) in [
             (&br#"{"success":false}"#[..], Error::MissingField("code")),
             (
@@ -1090,6 +2106,7 @@ mod tests {
                 Error::InvalidField("code"),
             ),
             (br#"{"code":"0"}"#, Error::MissingField("success")),
+            (br#"{"success":"true"}"#, Error::InvalidField("success")),
             (br#"{"success":true}"#, Error::MissingField("data")),
             (
                 br#"{"success":true,"data":{"appId":"app"}}"#,
@@ -1097,6 +2114,10 @@ mod tests {
             ),
             (
                 br#"{"success":true,"data":{"sign":null}}"#,
+                Error::SignatureMissing("data.sign"),
+            ),
+            (
+                br#"{"success":true,"data":{"sign":""}}"#,
                 Error::SignatureMissing("data.sign"),
             ),
             (
@@ -1113,76 +2134,266 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                decode_refund(&creds(), &never, body, &mut scratch).unwrap_err(),
+                decode_refund(&creds(), &Never, body, "R", &mut scratch).unwrap_err(),
                 err,
                 "{}",
                 core::str::from_utf8(body).unwrap()
             );
         }
+        // The longest signature text read, and one byte more.
+        let long = |n: usize| response(&format!(r#"{REFUND_DATA},"sign":"{}""#, "A".repeat(n)));
+        let at_limit = long(2 * SIGN_MAX);
+        let mut big = [0u8; 4096];
+        assert_eq!(
+            decode_refund(&creds(), &Never, at_limit.as_bytes(), "R", &mut big).unwrap_err(),
+            Error::SignatureMismatch("data.sign")
+        );
+        assert_eq!(
+            decode_refund(
+                &creds(),
+                &Never,
+                long(2 * SIGN_MAX + 1).as_bytes(),
+                "R",
+                &mut big
+            )
+            .unwrap_err(),
+            Error::FieldTooLong("data.sign")
+        );
+        // Required members of `data`.
+        for (data, err) in [
+            (
+                r#""refundOrderNo":"R","refundOrderAmt":"1""#,
+                Error::MissingField("appId"),
+            ),
+            (
+                r#""appId":"app","refundOrderAmt":"1""#,
+                Error::MissingField("refundOrderNo"),
+            ),
+            (
+                r#""appId":"app","refundOrderNo":"R""#,
+                Error::MissingField("refundOrderAmt"),
+            ),
+            (
+                r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1.5.0""#,
+                Error::Amount("refundOrderAmt is not a plain decimal amount"),
+            ),
+            (
+                r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1","tranStatus":true"#,
+                Error::InvalidField("tranStatus"),
+            ),
+        ] {
+            assert_eq!(refund(&response(data), "R").unwrap_err(), err, "{data}");
+        }
     }
 
     #[test]
-    fn callback_status_needs_trans_info() {
-        let sign_ok = |extra: &'static str| {
-            let mut doc = [0u8; 256];
-            let mut c = Cursor::new(&mut doc);
-            c.write(br#"{"appId":"app","refundOrderNo":"R","refundOrderAmt":"123.00","#)
-                .unwrap();
-            c.write(extra.as_bytes()).unwrap();
-            c.write(br#","sign":"YWJj"}"#).unwrap();
-            let n = c.len();
-            (doc, n)
-        };
-        struct Any;
-        impl RsaVerifier for Any {
-            fn verify_sha256(&self, _: &[u8], signature: &[u8]) -> Result<()> {
-                (signature == b"abc")
-                    .then_some(())
-                    .ok_or(Error::SignatureMismatch("sign"))
-            }
+    fn each_decoder_refuses_other_kinds_of_message() {
+        // Envelopes of a request or a callback (signed at the top level).
+        for (body, member) in [
+            (
+                r#"{"appId":"app","merchantId":"mch","timestamp":1,"sign":"YWJj","refundOrderNo":"R"}"#,
+                "sign",
+            ),
+            (r#"{"success":true,"merchantId":"mch"}"#, "merchantId"),
+            (r#"{"success":true,"transStatus":1}"#, "transStatus"),
+        ] {
+            assert_eq!(
+                refund(body, "R").unwrap_err(),
+                Error::WrongMessage(member),
+                "{body}"
+            );
+            assert_eq!(inquiry(body, "R").unwrap_err(), Error::WrongMessage(member));
         }
+        // Request and callback members inside a response's `data`.
+        for member in NOT_IN_RESPONSE_DATA {
+            let data = format!(r#"{INQUIRY_DATA},"{member}":"1""#);
+            assert_eq!(
+                inquiry(&response(&data), "R").unwrap_err(),
+                Error::WrongMessage(member)
+            );
+            let data = format!(r#"{REFUND_DATA},"{member}":"1""#);
+            assert_eq!(
+                refund(&response(&data), "R").unwrap_err(),
+                Error::WrongMessage(member)
+            );
+            // A `null` is not signed and says nothing.
+            let data = format!(r#"{REFUND_DATA},"{member}":null"#);
+            assert!(refund(&response(&data), "R").is_ok());
+        }
+        // A refund response has no tranNo/tranAbbr; an inquiry response has tranNo.
+        assert_eq!(
+            refund(&response(INQUIRY_DATA), "R").unwrap_err(),
+            Error::WrongMessage("tranNo")
+        );
+        assert_eq!(
+            refund(&response(&format!(r#"{REFUND_DATA},"tranAbbr":"RF""#)), "R").unwrap_err(),
+            Error::WrongMessage("tranAbbr")
+        );
+        assert!(
+            refund(
+                &response(&format!(r#"{REFUND_DATA},"tranAbbr":null,"tranNo":null"#)),
+                "R"
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            inquiry(&response(REFUND_DATA), "R").unwrap_err(),
+            Error::WrongMessage("tranNo")
+        );
+        assert_eq!(
+            inquiry(&response(&format!(r#"{REFUND_DATA},"tranNo":null"#)), "R").unwrap_err(),
+            Error::WrongMessage("tranNo")
+        );
+        assert!(inquiry(&response(INQUIRY_DATA), "R").is_ok());
+        // A callback wrapped as a response, and a response's data posted as a callback.
+        assert_eq!(
+            inquiry(&response(CALLBACK), "R").unwrap_err(),
+            Error::WrongMessage("transStatus")
+        );
+        assert_eq!(
+            callback(REFUND_DATA).unwrap_err(),
+            Error::WrongMessage("tranStatus")
+        );
+        assert_eq!(
+            callback(r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1""#).unwrap_err(),
+            Error::WrongMessage("transStatus")
+        );
+        assert_eq!(
+            callback(
+                &format!("{CALLBACK},\"transStatus\":null").replace(r#""transStatus":1,"#, "")
+            )
+            .unwrap_err(),
+            Error::WrongMessage("transStatus")
+        );
+        for member in NOT_IN_CALLBACK {
+            assert_eq!(
+                callback(&format!(r#"{CALLBACK},"{member}":"1""#)).unwrap_err(),
+                Error::WrongMessage(member),
+                "{member}"
+            );
+            assert!(callback(&format!(r#"{CALLBACK},"{member}":null"#)).is_ok());
+        }
+        // The merchant's own refund request posted back as a callback.
+        let request = r#"{"appId":"app","merchantId":"mch","timestamp":7,"sign":"YWJj","refundOrderAmt":"50000","orderNo":"O1","refundOrderNo":"R1","refundDesc":"","callBackUrl":""}"#;
+        let mut scratch = [0u8; 512];
+        assert_eq!(
+            decode_refund_callback(&creds(), &Any, request.as_bytes(), &mut scratch).unwrap_err(),
+            Error::WrongMessage("merchantId")
+        );
+    }
+
+    // -- Refund callback --------------------------------------------------------------------
+
+    #[test]
+    fn callback_status_needs_trans_info() {
+        use RefundStatus::{Failed, Succeeded, Unknown};
         for (extra, status) in [
             (
                 r#""transStatus":1,"transInfo":"Transaction Success""#,
-                RefundStatus::Succeeded,
+                Succeeded,
             ),
             (
                 r#""transStatus":0,"transInfo":"Transaction Success""#,
-                RefundStatus::Succeeded,
+                Succeeded,
             ),
-            (
-                r#""transStatus":0,"transInfo":"Refund failed""#,
-                RefundStatus::Failed,
-            ),
-            (
-                r#""transStatus":1,"transInfo":"unsuccessful""#,
-                RefundStatus::Failed,
-            ),
+            (r#""transStatus":"1","transInfo":"succeeded""#, Succeeded),
+            (r#""transStatus":0,"transInfo":"Refund failed""#, Failed),
+            (r#""transStatus":1,"transInfo":"unsuccessful""#, Failed),
+            (r#""transStatus":1,"transInfo":"NOT SUCCESS""#, Failed),
             (
                 r#""transStatus":0,"transInfo":"insufficient balance""#,
-                RefundStatus::Unknown,
+                Unknown,
             ),
-            (r#""transStatus":1"#, RefundStatus::Unknown),
-            (
-                r#""transStatus":2,"transInfo":"success""#,
-                RefundStatus::Unknown,
-            ),
+            (r#""transStatus":1"#, Unknown),
+            (r#""transStatus":1,"transInfo":null"#, Unknown),
+            (r#""transStatus":2,"transInfo":"success""#, Unknown),
+            (r#""transStatus":2,"transInfo":"failed""#, Unknown),
         ] {
-            let (doc, n) = sign_ok(extra);
-            let mut scratch = [0u8; 256];
-            let cb = decode_refund_callback(&creds(), &Any, &doc[..n], &mut scratch).unwrap();
+            let cb = callback(&format!(
+                r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"123.00",{extra}"#
+            ))
+            .unwrap();
+            assert_eq!(cb.claimed_status(), status, "{extra}");
+            assert_eq!(cb.trust, Trust::signed(true));
+            assert_eq!(cb.trust(), Trust::signed(true));
             assert_eq!(cb.status(), status, "{extra}");
             assert_eq!(cb.amount_units(), Ok(123));
         }
+        // A transInfo too long for the reader says nothing.
+        let long = format!("success{}", "x".repeat(TRANS_INFO_MAX));
+        let cb = callback(&format!(
+            r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1","transStatus":1,"transInfo":"{long}""#
+        ))
+        .unwrap();
+        assert_eq!(cb.claimed_status(), Unknown);
+        let at = format!("success{}", "x".repeat(TRANS_INFO_MAX - 7));
+        let cb = callback(&format!(
+            r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1","transStatus":1,"transInfo":"{at}""#
+        ))
+        .unwrap();
+        assert_eq!(cb.claimed_status(), Succeeded);
+    }
+
+    #[test]
+    fn callback_is_bound_to_the_merchant() {
+        assert_eq!(
+            callback(&CALLBACK.replace(r#""appId":"app","#, "")).unwrap_err(),
+            Error::MissingField("appId")
+        );
+        assert_eq!(
+            callback(&CALLBACK.replace(r#""appId":"app""#, r#""appId":"app2""#)).unwrap_err(),
+            Error::InvalidField("appId")
+        );
+        assert_eq!(
+            callback(&CALLBACK.replace(r#""appId":"app""#, r#""appId":null"#)).unwrap_err(),
+            Error::MissingField("appId")
+        );
+        assert_eq!(
+            callback(&CALLBACK.replace(r#""refundOrderNo":"R","#, "")).unwrap_err(),
+            Error::MissingField("refundOrderNo")
+        );
+        let cb = callback(CALLBACK).unwrap();
+        assert_eq!(cb.refund_order_no, "R");
+        assert_eq!(cb.trans_status, "1");
+        // Verified first: a wrong signature is refused before anything else.
+        let body = format!(r#"{{{CALLBACK},"sign":"YWJk"}}"#);
+        let mut scratch = [0u8; 512];
+        assert_eq!(
+            decode_refund_callback(&creds(), &Any, body.as_bytes(), &mut scratch).unwrap_err(),
+            Error::SignatureMismatch("sign")
+        );
+        let unsigned = format!(r#"{{{CALLBACK}}}"#);
+        assert_eq!(
+            decode_refund_callback(&creds(), &Any, unsigned.as_bytes(), &mut scratch).unwrap_err(),
+            Error::SignatureMissing("sign")
+        );
     }
 
     #[test]
     fn amounts_are_exact() {
         assert_eq!(amount_units("50000"), Ok(50000));
         assert_eq!(amount_units("123.00"), Ok(123));
+        assert_eq!(amount_units("0"), Ok(0));
         assert!(amount_units("123.5").is_err());
         assert!(amount_units("123.").is_err());
         assert!(amount_units("-1").is_err());
         assert!(amount_units("").is_err());
+        // What a reply's refundOrderAmt may be: a plain decimal, string or number.
+        for (amt, ok) in [
+            ("\"1\"", true),
+            ("1", true),
+            ("\"1.00\"", true),
+            ("1.5", true),
+            ("\".5\"", false),
+            ("\"1.\"", false),
+            ("\"a\"", false),
+            ("1e3", false),
+            ("-1", false),
+            ("\"\"", false),
+        ] {
+            let data = format!(r#""appId":"app","refundOrderNo":"R","refundOrderAmt":{amt}"#);
+            let got = refund(&response(&data), "R");
+            assert_eq!(got.is_ok(), ok, "{amt}: {got:?}");
+        }
     }
 }

@@ -7,8 +7,10 @@
 //! `refundOrderNo`, `refundDesc`, `callBackUrl`; refund-query `refundOrderNo`. `appId`,
 //! `merchantId` and `timestamp` may be present too (as in the vectors' `fields`): the ids must
 //! then match the credentials, and `timestamp` is used when `--timestamp-ms` (or `--time`,
-//! RFC 3339) is absent. With `decode`, `--expect-req-msg-id` is the `refundOrderNo` the reply
-//! must be about.
+//! RFC 3339) is absent. With `decode` and `explain --response`, `--expect-req-msg-id` is the
+//! `refundOrderNo` the reply must be about: without it a reply still decodes, with
+//! `bound: false` and status `unknown`. A refund callback is bound to the merchant's `appId`
+//! and takes no `--expect-req-msg-id`.
 
 use super::common::{self, CliError, Context, Decoded, Explanation};
 use refundwire::crypto::RsaVerifier;
@@ -59,6 +61,8 @@ fn failed(e: refundwire_std::Error) -> CliError {
             E::Json { .. } | E::JsonTooDeep | E::DuplicateMember | E::TooManyMembers,
         ) => "parse",
         refundwire_std::Error::Codec(E::BufferTooSmall { .. } | E::Signer) => "sign",
+        refundwire_std::Error::Codec(E::RequestIdMismatch) => "--expect-req-msg-id",
+        refundwire_std::Error::Codec(E::WrongMessage(_)) => "message",
         refundwire_std::Error::Codec(_) => "fields",
         refundwire_std::Error::Key(_) => "key",
         refundwire_std::Error::Input(_) => "input",
@@ -160,15 +164,20 @@ pub fn encode(ctx: &Context, fields: &[u8]) -> Result<HttpRequest, CliError> {
     http_request(&merchant, &req, timestamp)
 }
 
-fn decode_with(op: Op, merchant: &NewPay, body: &[u8]) -> Result<Decoded, CliError> {
+fn decode_with(
+    op: Op,
+    merchant: &NewPay,
+    body: &[u8],
+    expected: &str,
+) -> Result<Decoded, CliError> {
     let outcome = match op {
-        Op::Refund => merchant.decode_refund(body, None),
-        Op::RefundQuery => merchant.decode_inquiry_refund(body, None),
+        Op::Refund => merchant.decode_refund(body, expected),
+        Op::RefundQuery => merchant.decode_inquiry_refund(body, expected),
         Op::RefundCallback => {
             let cb = merchant.decode_refund_callback(body).map_err(failed)?;
             return Ok(Decoded::Ok {
                 status: cb.status,
-                trust: refundwire::Trust::default(),
+                trust: cb.trust,
                 fields: Value::Object(cb.fields),
             });
         }
@@ -176,17 +185,29 @@ fn decode_with(op: Op, merchant: &NewPay, body: &[u8]) -> Result<Decoded, CliErr
     Ok(match outcome.map_err(failed)? {
         Outcome::Accepted(r) => Decoded::Ok {
             status: r.status,
-            trust: refundwire::Trust::default(),
+            trust: r.trust,
             fields: Value::Object(r.fields),
         },
         Outcome::Refused(r) => r.into(),
     })
 }
 
+/// The refund number replies are bound to; a callback is bound to the merchant instead.
+fn expected(ctx: &Context, op: Op) -> Result<&str, CliError> {
+    ctx.refuse_if(
+        op == Op::RefundCallback && ctx.expect_req_msg_id.is_some(),
+        "--expect-req-msg-id",
+        "a refund callback is bound to the merchant's appId (it names its refund in \
+         refundOrderNo)",
+    )?;
+    Ok(ctx.expected_id())
+}
+
 pub fn decode(ctx: &Context, body: &[u8]) -> Result<Decoded, CliError> {
     let op = operation(ctx)?;
+    let expected = expected(ctx, op)?;
     let merchant = merchant(ctx)?.with_platform_public_key(ctx.credentials.platform_public_key()?);
-    decode_with(op, &merchant, body)
+    decode_with(op, &merchant, body, expected)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -194,6 +215,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
     // A digest sink never fails.
     let _ = digest.write(bytes);
     digest.finish().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A short fingerprint of a value (first 8 hex digits of its SHA-256), enough to compare.
+fn fingerprint(bytes: &[u8]) -> String {
+    sha256_hex(bytes).chars().take(8).collect()
 }
 
 const RULE: &str = "every member except `sign` whose value is not null, sorted by name (byte \
@@ -285,6 +311,7 @@ fn explain_reply(
     body: &[u8],
     out: &mut Explanation,
 ) -> Result<(), CliError> {
+    let expected = expected(ctx, op)?;
     let platform = ctx.credentials.platform_public_key()?;
     let merchant = merchant(ctx)?.with_platform_public_key(platform.clone());
     out.step(
@@ -310,16 +337,17 @@ fn explain_reply(
         );
         if success != "true" {
             out.step(
-                "A refusal carries no `data` and no signature",
-                "decoded as the gateway's own refusal (see the result)",
+                "UNSIGNED: a refusal carries no `data` and no signature",
+                "anyone on the path could have written it: its code says what NewPay would \
+                 claim, but its status is unknown (confirm with refund-query)",
             );
-            return explain_result(op, &merchant, body, out);
+            return explain_result(op, &merchant, body, expected, out);
         }
         match top.object("data") {
             Ok(data) => (data, "data.sign"),
             Err(e) => {
                 out.step("data", format!("unusable: {e}"));
-                return explain_result(op, &merchant, body, out);
+                return explain_result(op, &merchant, body, expected, out);
             }
         }
     };
@@ -336,10 +364,18 @@ fn explain_reply(
     let sign = signed_object
         .get("sign")
         .and_then(|v| v.as_str())
-        .map(|s| s.to_string());
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty());
     out.step(
-        &format!("{sign_name} (Base64)"),
-        sign.as_deref().unwrap_or("(absent)"),
+        &format!("{sign_name} (Base64, as received)"),
+        match &sign {
+            Some(sign) => format!(
+                "{} characters, SHA-256 fingerprint {}",
+                sign.len(),
+                fingerprint(sign.as_bytes())
+            ),
+            None => "(absent) — UNSIGNED: nothing in it can be trusted".to_string(),
+        },
     );
     let mut scratch = vec![0u8; body.len()];
     match core::signed_string(&signed_object, &mut scratch) {
@@ -354,7 +390,7 @@ fn explain_reply(
                 ),
             );
             let verdict = match sign {
-                None => "FAILED: no signature".to_string(),
+                None => "FAILED: no signature (UNSIGNED)".to_string(),
                 Some(sign) => {
                     let mut raw = sign.into_bytes();
                     match refundwire::encoding::base64_decode_lenient_in_place(&mut raw, sign_name)
@@ -374,18 +410,43 @@ fn explain_reply(
                 verdict,
             );
         }
-        Err(e) => out.step("String to verify", format!("cannot be built: {e}")),
+        Err(e) => out.step(
+            "String to verify",
+            format!(
+                "refused: {e} — a name with `&` or `=`, or a value with an `=` after an `&`, \
+                 would let the signed string be read as other members"
+            ),
+        ),
     }
-    explain_result(op, &merchant, body, out)
+    explain_result(op, &merchant, body, expected, out)
 }
 
 fn explain_result(
     op: Op,
     merchant: &NewPay,
     body: &[u8],
+    expected: &str,
     out: &mut Explanation,
 ) -> Result<(), CliError> {
-    match decode_with(op, merchant, body) {
+    match op {
+        Op::RefundCallback => out.step(
+            "Binding",
+            format!(
+                "to the merchant: the signed appId must be {}",
+                merchant.app_id()
+            ),
+        ),
+        _ if expected.is_empty() => out.step(
+            "Binding",
+            "none (no --expect-req-msg-id): the reply is not bound to a refund, so its status \
+             is unknown",
+        ),
+        _ => out.step(
+            "Binding",
+            format!("the signed data.refundOrderNo must be {expected}"),
+        ),
+    }
+    match decode_with(op, merchant, body, expected) {
         Ok(decoded) => out.step("Result (what `decode` prints)", decoded.to_json()),
         Err(e) => out.step("Result: rejected (`decode` exits 1)", e),
     }
@@ -423,6 +484,8 @@ const DEMO_MERCHANT_KEY: &str = "MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoI
 const DEMO_PLATFORM_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwWVMXvEg3a/k8kNnQ5W7KMBg4GZKKRSCrk/aJiUPkqOMYUsUiMPr7J35o5K0Tmsf9Oww2PiyV/4/0VfBB63RfZ2CdV/kv7UccjIaoCC6klU09vgn6Bx09yIIvGZzTIz751h6hfpCaG8wvdTHB0Qj+yN1/EoNXSEkf1SVS3fB7rZc0yFzP7uGs8Xw0JU6gyj06S7kSu9aXiJ2T0yFbvDTkJIZ5Tez1fSVDXdnv//86lI9KQlWLCyRZxtOwMrgOkw9+TCPoJeq+h981j20oz0MUa8+P/HZK/Up9f3C7og/RWSOceK8fZUtJtLGnQWD4G2K3cETw4ouKCGsJy1McHCKYQIDAQAB";
 /// `inquiry_refund_response_unknown_fields`: signed members the codec does not know.
 const DEMO_INQUIRY_REPLY: &str = r#"{"success":true,"message":"success","data":{"appId":"e585552fac954ab592c9357d34accd78","tranAbbr":null,"tranNo":"00012022090700000037","tranStatus":1,"tranInfo":"success","refundOrderAmt":"50000","payMethod":1,"currency":"LAK","orderNo":"ORDERNO000000000A104","newpayOrderNo":"202209076000000321","refundOrderNo":"ORDERNORFD000000000A104","newpayRefundOrderNo":"202209078000000702","refundSuccess":true,"settleDate":"20240305","sign":"e0deNtWMUWtVTpwG0Hh0UCgIjZ3yJdmPSro9sunUHY2p16UAN3h44pQSf71DNW8SqLjIOvJYSYs/3tUHg9LfEVXgJuieDLgCPGNhAOqUhSHM0wmSgrWLiAIAU3S8IR2Z7pjerTMD0O/F/dWdD1q49idaQL5DzYp2Vz/5jutjkMs915b4L2ZUa7EKP75s9T214OP3Ort3SSNSWswdL5aGiMy1sWg0vOuQG3ikpg0S4saymeGYlGQIehJSYsiLzKyMzUOqhz+GNU2ODw6IAEbq5JJwm/y65NCm/uoBE1pYF7jAtR8/RVu82dy1wcHHfWCP67/WqZe3MsoZT+wg2N/tqw=="},"code":"0","timestamp":"1709614016081"}"#;
+/// The refund number `DEMO_INQUIRY_REPLY` is about.
+const DEMO_REFUND_ORDER_NO: &str = "ORDERNORFD000000000A104";
 /// `inquiry_refund_error`.
 const DEMO_REFUSAL: &str = r#"{"success":false,"message":"order information is not existed","code":"Z00051","timestamp":"1709614015581"}"#;
 /// `refund_callback`.
@@ -465,27 +528,64 @@ pub fn demo() -> Result<String, CliError> {
     out.push_str(&format!("{body}\n"));
     let show =
         |title: &str, body: &str, decoded: String| format!("\n{title}:\n{body}\n→ {decoded}\n");
-    let reply = decode_with(Op::RefundQuery, &merchant, DEMO_INQUIRY_REPLY.as_bytes())?;
+    let reply = decode_with(
+        Op::RefundQuery,
+        &merchant,
+        DEMO_INQUIRY_REPLY.as_bytes(),
+        DEMO_REFUND_ORDER_NO,
+    )?;
     out.push_str(&show(
-        "inquiry reply (signs refundSuccess and settleDate, which no field table lists)",
+        &format!(
+            "inquiry reply bound to {DEMO_REFUND_ORDER_NO} (signs refundSuccess and \
+             settleDate, which no field table lists)"
+        ),
         DEMO_INQUIRY_REPLY,
         reply.to_json(),
     ));
-    let refusal = decode_with(Op::RefundQuery, &merchant, DEMO_REFUSAL.as_bytes())?;
+    let unbound = decode_with(
+        Op::RefundQuery,
+        &merchant,
+        DEMO_INQUIRY_REPLY.as_bytes(),
+        "",
+    )?;
+    out.push_str(&format!(
+        "\nthe same reply without a refund number to bind it to:\n→ {}\n",
+        unbound.to_json()
+    ));
+    let refusal = decode_with(
+        Op::RefundQuery,
+        &merchant,
+        DEMO_REFUSAL.as_bytes(),
+        DEMO_REFUND_ORDER_NO,
+    )?;
     out.push_str(&show(
-        "refusal (Z00051, order does not exist; refusals are not signed)",
+        "refusal (Z00051, order does not exist; refusals are not signed, so status unknown)",
         DEMO_REFUSAL,
         refusal.to_json(),
     ));
-    let tampered = DEMO_INQUIRY_REPLY.replace("\"50000\"", "\"5000\"");
-    let rejected = match decode_with(Op::RefundQuery, &merchant, tampered.as_bytes()) {
+    let rejected = |body: &str| match decode_with(
+        Op::RefundQuery,
+        &merchant,
+        body.as_bytes(),
+        DEMO_REFUND_ORDER_NO,
+    ) {
         Ok(_) => "ACCEPTED (this is a bug)".to_string(),
         Err(e) => format!("rejected: {e}"),
     };
+    let tampered = DEMO_INQUIRY_REPLY.replace("\"50000\"", "\"5000\"");
     out.push_str(&format!(
-        "\nthe same inquiry reply with refundOrderAmt changed to 5000:\n→ {rejected}\n"
+        "\nthe same inquiry reply with refundOrderAmt changed to 5000:\n→ {}\n",
+        rejected(&tampered)
     ));
-    let callback = decode_with(Op::RefundCallback, &merchant, DEMO_CALLBACK.as_bytes())?;
+    let folded = DEMO_INQUIRY_REPLY.replace(
+        "\"tranNo\":\"00012022090700000037\",\"tranStatus\":1,",
+        "\"tranNo\":\"00012022090700000037&tranStatus=1\",",
+    );
+    out.push_str(&format!(
+        "\nthe same reply with tranStatus folded into tranNo (same string-to-sign):\n→ {}\n",
+        rejected(&folded)
+    ));
+    let callback = decode_with(Op::RefundCallback, &merchant, DEMO_CALLBACK.as_bytes(), "")?;
     out.push_str(&show(
         &format!(
             "refund callback (answer {})",
