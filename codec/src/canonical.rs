@@ -1,11 +1,17 @@
 //! Canonical strings-to-sign, streamed into a [`Sink`] so most paths never materialize them.
 //!
 //! Each rule works on the members actually present in the raw JSON (unknown members included),
-//! through a fixed-capacity index of [`MAX_MEMBERS`](crate::json::MAX_MEMBERS) spans.
+//! through a fixed-capacity index of at most [`MAX_MEMBERS`] members.
+//!
+//! The index holds where each member starts in the document, not a copy of the member: one
+//! word per member (256 bytes on a 32-bit target) instead of the member's spans, so that the
+//! strings-to-sign of a verifying decoder fit a firmware task's stack. A member is read back
+//! from its offset when it is compared or written, which costs a scan of that member only.
 
 use crate::error::{Error, Result};
 use crate::io::Sink;
-use crate::json::{Kind, Member, Object, Value};
+use crate::json::{Kind, MAX_MEMBERS, Member, Object, Value};
+use core::cmp::Ordering;
 
 /// How a JSON number contributes its text to a canonical string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,17 +23,100 @@ pub enum NumberForm {
     JavaDouble,
 }
 
-/// Collects `obj`'s members sorted by name (byte order of the unescaped names).
-pub fn sorted_members<'a>(
-    obj: &Object<'a>,
-) -> Result<heapless::Vec<Member<'a>, { crate::json::MAX_MEMBERS }>> {
-    let mut members = heapless::Vec::new();
-    for m in obj.members() {
-        members.push(m?).map_err(|_| Error::TooManyMembers)?;
+/// An object's members in name order (byte order of the unescaped names), as an index of
+/// where each member starts in the document. See [`sorted_members`].
+#[derive(Debug, Clone)]
+pub struct SortedMembers<'a> {
+    obj: Object<'a>,
+    at: heapless::Vec<usize, MAX_MEMBERS>,
+}
+
+impl<'a> SortedMembers<'a> {
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.at.len()
     }
-    // Names are unique (checked when the object was opened), so an unstable sort is exact.
-    members.sort_unstable_by(|a: &Member<'a>, b: &Member<'a>| a.name.cmp_unescaped(&b.name));
-    Ok(members)
+
+    /// True for `{}`.
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// The members in name order, each read back from the document.
+    pub fn iter(&self) -> impl Iterator<Item = Result<Member<'a>>> + '_ {
+        self.at.iter().map(|&at| self.obj.member_at(at))
+    }
+}
+
+/// Indexes `obj`'s members in name order (byte order of the unescaped names).
+///
+/// ```
+/// use refundwire::{canonical::sorted_members, json::Object};
+/// let obj = Object::parse(br#"{"b":1,"a\u0062":2,"a":3}"#)?;
+/// let sorted = sorted_members(&obj)?;
+/// let mut values = sorted.iter().map(|m| m.map(|m| m.value.raw()));
+/// assert_eq!(values.next(), Some(Ok("3")));
+/// assert_eq!(values.next(), Some(Ok("2")));
+/// assert_eq!(values.next(), Some(Ok("1")));
+/// assert_eq!(values.next(), None);
+/// # Ok::<(), refundwire::Error>(())
+/// ```
+pub fn sorted_members<'a>(obj: &Object<'a>) -> Result<SortedMembers<'a>> {
+    let mut at = heapless::Vec::new();
+    index_sorted(obj, &mut at)?;
+    Ok(SortedMembers { obj: *obj, at })
+}
+
+/// Fills `at` with the offsets of `obj`'s members, sorted by name.
+fn index_sorted(obj: &Object<'_>, at: &mut heapless::Vec<usize, MAX_MEMBERS>) -> Result<()> {
+    let mut members = obj.members();
+    while let Some(member) = members.next_at() {
+        at.push(member?.0).map_err(|_| Error::TooManyMembers)?;
+    }
+    // Every offset was just read from `obj`, so reading a name back cannot fail; if it did,
+    // the comparison would say "equal" and the same error come out when the member is read.
+    insertion_sort(at, |a, b| match (obj.name_at(*a), obj.name_at(*b)) {
+        (Ok(a), Ok(b)) => a.cmp_unescaped(&b),
+        _ => Ordering::Equal,
+    });
+    Ok(())
+}
+
+/// Calls `visit` with each of `obj`'s members in name order. The index lives in this frame
+/// only (the sorted rules' path: nothing is moved or returned through the callers' frames).
+fn for_each_sorted<'a>(
+    obj: &Object<'a>,
+    mut visit: impl FnMut(Member<'a>) -> Result<()>,
+) -> Result<()> {
+    let mut at = heapless::Vec::new();
+    index_sorted(obj, &mut at)?;
+    for &at in &at {
+        visit(obj.member_at(at)?)?;
+    }
+    Ok(())
+}
+
+/// Sorts `items` by `order`, stably, in place, with no stack beyond a few words.
+///
+/// Quadratic, which the at most [`MAX_MEMBERS`] members of an object afford: at most 2,016
+/// comparisons of names, about a dozen for the objects gateways sign. In exchange it takes
+/// tens of bytes of flash where `core`'s sort takes kilobytes per element type (a Cortex-M
+/// image of OTTPay and ScanForPay lost 3.3 KB when it went).
+fn insertion_sort<T>(items: &mut [T], mut order: impl FnMut(&T, &T) -> Ordering) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 {
+            let out_of_order = match (items.get(j - 1), items.get(j)) {
+                (Some(a), Some(b)) => order(b, a).is_lt(),
+                _ => false,
+            };
+            if !out_of_order {
+                break;
+            }
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Writes a scalar value's canonical text: strings unescaped, numbers per `form`,
@@ -66,10 +155,10 @@ pub fn sorted_values<S: Sink + ?Sized>(
     sink: &mut S,
 ) -> Result<bool> {
     let mut saw_number = false;
-    for m in sorted_members(obj)? {
+    for_each_sorted(obj, |m| {
         saw_number |= m.value.kind() == Kind::Number;
-        write_scalar(&m.value, form, sink)?;
-    }
+        write_scalar(&m.value, form, sink).map(|_| ())
+    })?;
     Ok(saw_number)
 }
 
@@ -106,9 +195,9 @@ pub enum Scalar<'a> {
 /// ```
 pub fn sorted_pairs<S: Sink + ?Sized>(obj: &Object<'_>, exclude: &str, sink: &mut S) -> Result<()> {
     let mut first = true;
-    for m in sorted_members(obj)? {
+    for_each_sorted(obj, |m| {
         if m.value.is_null() || m.name.eq_str(exclude) {
-            continue;
+            return Ok(());
         }
         if !first {
             sink.write(b"&")?;
@@ -116,9 +205,8 @@ pub fn sorted_pairs<S: Sink + ?Sized>(obj: &Object<'_>, exclude: &str, sink: &mu
         first = false;
         m.name.write_to(sink)?;
         sink.write(b"=")?;
-        write_scalar(&m.value, NumberForm::Plain, sink)?;
-    }
-    Ok(())
+        write_scalar(&m.value, NumberForm::Plain, sink).map(|_| ())
+    })
 }
 
 /// The same rule as [`sorted_pairs`] over an encoder's typed fields (`(name, value)` in any
@@ -141,17 +229,22 @@ pub fn sorted_pairs_typed<S: Sink + ?Sized>(
     fields: &[(&str, Scalar<'_>)],
     sink: &mut S,
 ) -> Result<()> {
-    let mut sorted: heapless::Vec<(&str, Scalar<'_>), { crate::json::MAX_MEMBERS }> =
-        heapless::Vec::new();
-    for field in fields {
-        sorted.push(*field).map_err(|_| Error::TooManyMembers)?;
+    // Positions in `fields`, sorted, rather than copies of the fields.
+    let mut sorted: heapless::Vec<u8, MAX_MEMBERS> = heapless::Vec::new();
+    for i in 0..fields.len() {
+        let i = u8::try_from(i).map_err(|_| Error::TooManyMembers)?;
+        sorted.push(i).map_err(|_| Error::TooManyMembers)?;
     }
-    sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    if sorted.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+    let name = |i: &u8| fields.get(usize::from(*i)).map(|f| f.0.as_bytes());
+    insertion_sort(&mut sorted, |a, b| name(a).cmp(&name(b)));
+    if sorted
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if name(a) == name(b)))
+    {
         return Err(Error::DuplicateMember);
     }
     let mut first = true;
-    for (name, value) in &sorted {
+    for (name, value) in sorted.iter().filter_map(|&i| fields.get(usize::from(i))) {
         let mut digits = [0u8; 20];
         let text: &[u8] = match *value {
             Scalar::Null => continue,
@@ -400,6 +493,87 @@ mod tests {
             sorted_pairs_typed(&[("abc", Scalar::Str("def"))], &mut Cursor::new(&mut small)),
             Err(Error::BufferTooSmall { needed: 7 })
         );
+    }
+
+    #[test]
+    fn insertion_sort_orders_and_keeps_equal_items_in_order() {
+        let mut pairs = [(2, 'a'), (1, 'b'), (2, 'c'), (0, 'd'), (1, 'e')];
+        insertion_sort(&mut pairs, |a, b| a.0.cmp(&b.0));
+        assert_eq!(pairs, [(0, 'd'), (1, 'b'), (1, 'e'), (2, 'a'), (2, 'c')]);
+        let mut reversed: [u8; MAX_MEMBERS] = core::array::from_fn(|i| (MAX_MEMBERS - 1 - i) as u8);
+        insertion_sort(&mut reversed, Ord::cmp);
+        assert_eq!(reversed, core::array::from_fn(|i| i as u8));
+        let mut empty: [u8; 0] = [];
+        insertion_sort(&mut empty, Ord::cmp);
+        let mut one = [7];
+        insertion_sort(&mut one, Ord::cmp);
+        assert_eq!(one, [7]);
+    }
+
+    #[test]
+    fn sorted_members_indexes_every_member_in_name_order() {
+        // Byte order of the unescaped names: "" < "B" < "ab" (escaped) < "ab " < "b".
+        let obj = Object::parse(br#"{"b":1,"a\u0062":[2],"":null,"B":"x","ab ":{}}"#).unwrap();
+        let sorted = sorted_members(&obj).unwrap();
+        assert_eq!(sorted.len(), 5);
+        assert!(!sorted.is_empty());
+        let values: heapless::Vec<&str, 8> =
+            sorted.iter().map(|m| m.unwrap().value.raw()).collect();
+        assert_eq!(values, ["null", "\"x\"", "[2]", "{}", "1"]);
+
+        let empty = Object::parse(b" {} ").unwrap();
+        let sorted = sorted_members(&empty).unwrap();
+        assert!(sorted.is_empty());
+        assert_eq!(sorted.len(), 0);
+        assert_eq!(sorted.iter().count(), 0);
+    }
+
+    #[test]
+    fn sorted_members_index_is_one_word_per_member() {
+        // The most members an object may have, sent in reverse name order.
+        let mut doc = [0u8; 16 * MAX_MEMBERS];
+        let mut c = Cursor::new(&mut doc);
+        c.write(b"{").unwrap();
+        for i in (0..MAX_MEMBERS).rev() {
+            let d = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+            c.write(b"\"m").unwrap();
+            c.write(&d).unwrap();
+            c.write(b"\":").unwrap();
+            let mut digits = [0u8; 20];
+            c.write(crate::encoding::format_u64(i as u64, &mut digits).as_bytes())
+                .unwrap();
+            c.write(if i == 0 { b"}" } else { b"," }).unwrap();
+        }
+        let obj = Object::parse(c.finish()).unwrap();
+        let sorted = sorted_members(&obj).unwrap();
+        assert_eq!(sorted.len(), MAX_MEMBERS);
+        for (i, m) in sorted.iter().enumerate() {
+            assert_eq!(m.unwrap().value.raw().parse::<usize>().unwrap(), i);
+        }
+        // The index is what sits on the stack of every sorted rule: offsets, not members.
+        assert!(
+            core::mem::size_of::<SortedMembers<'_>>()
+                <= core::mem::size_of::<Object<'_>>()
+                    + (MAX_MEMBERS + 2) * core::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn sorted_pairs_typed_counts_its_fields() {
+        let mut buf = [0u8; 8];
+        let fields = [("a", Scalar::Null); MAX_MEMBERS + 1];
+        assert_eq!(
+            sorted_pairs_typed(&fields, &mut Cursor::new(&mut buf)),
+            Err(Error::TooManyMembers)
+        );
+        // As many as an object may have are fine (all null here: nothing written).
+        let names: [[u8; 2]; MAX_MEMBERS] =
+            core::array::from_fn(|i| [b'a' + (i / 26) as u8, b'a' + (i % 26) as u8]);
+        let fields: [(&str, Scalar<'_>); MAX_MEMBERS] =
+            core::array::from_fn(|i| (core::str::from_utf8(&names[i]).unwrap(), Scalar::Null));
+        let mut c = Cursor::new(&mut buf);
+        sorted_pairs_typed(&fields, &mut c).unwrap();
+        assert_eq!(c.finish(), b"");
     }
 
     #[test]

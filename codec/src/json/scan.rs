@@ -137,13 +137,18 @@ impl<'a> Object<'a> {
             end,
             len: 0,
         };
-        let mut names: heapless::Vec<JsonStr<'a>, MAX_MEMBERS> = heapless::Vec::new();
-        for member in obj.members() {
-            let member = member?;
-            if names.iter().any(|n| n.cmp_unescaped(&member.name).is_eq()) {
-                return Err(Error::DuplicateMember);
+        // Where the names seen so far start, read back to compare: one word per member on
+        // the stack of every decoder, rather than a copy of each name.
+        let mut names: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
+        let mut members = obj.members();
+        while let Some(member) = members.next_at() {
+            let (at, member) = member?;
+            for &seen in &names {
+                if obj.name_at(seen)?.cmp_unescaped(&member.name).is_eq() {
+                    return Err(Error::DuplicateMember);
+                }
             }
-            names.push(member.name).map_err(|_| Error::TooManyMembers)?;
+            names.push(at).map_err(|_| Error::TooManyMembers)?;
         }
         obj.len = names.len();
         Ok(obj)
@@ -178,7 +183,43 @@ impl<'a> Object<'a> {
             end: self.end,
             first: true,
             done: false,
+            at: 0,
         }
+    }
+
+    /// The name of the member at `at` (see [`member_at`](Self::member_at)), without stepping
+    /// over its value.
+    pub(crate) fn name_at(&self, at: usize) -> Result<JsonStr<'a>> {
+        if at <= self.start || at >= self.end {
+            return Err(Error::Json { offset: at });
+        }
+        let mut sc = Scanner::new(self.doc);
+        sc.pos = at;
+        let escaped = sc.skip_string()?;
+        let raw = self
+            .doc
+            .get(at + 1..sc.pos - 1)
+            .ok_or(Error::Json { offset: at })?;
+        Ok(JsonStr::from_scanned(raw, escaped))
+    }
+
+    /// The member whose name's opening quote is at byte `at` of the document: an offset that
+    /// [`Members::next_at`] gave for this object. Reading one member back costs a scan of that
+    /// member only, so an index of offsets can stand in for a copy of the members.
+    pub(crate) fn member_at(&self, at: usize) -> Result<Member<'a>> {
+        if at <= self.start || at >= self.end {
+            return Err(Error::Json { offset: at });
+        }
+        let mut sc = Scanner::new(self.doc);
+        sc.pos = at;
+        let mut one = Members {
+            sc,
+            end: self.end,
+            first: true,
+            done: false,
+            at: 0,
+        };
+        one.step()?.ok_or(Error::Json { offset: at })
     }
 
     /// The value of member `name`, if present (`null` included).
@@ -272,6 +313,8 @@ pub struct Members<'a> {
     end: usize,
     first: bool,
     done: bool,
+    /// Where the name of the member last read starts (its opening quote).
+    at: usize,
 }
 
 impl<'a> Members<'a> {
@@ -291,7 +334,8 @@ impl<'a> Members<'a> {
         }
         self.first = false;
         // The object was validated when it was opened: skip, don't re-validate.
-        let name_start = self.sc.pos + 1;
+        self.at = self.sc.pos;
+        let name_start = self.at + 1;
         let escaped = self.sc.skip_string()?;
         let raw = self
             .sc
@@ -307,6 +351,15 @@ impl<'a> Members<'a> {
             return Err(self.sc.err());
         }
         Ok(Some(Member { name, value }))
+    }
+}
+
+impl<'a> Members<'a> {
+    /// The next member with the document offset of its name's opening quote, which
+    /// [`Object::member_at`] reads it back from (for indexes that keep offsets, not members).
+    pub(crate) fn next_at(&mut self) -> Option<Result<(usize, Member<'a>)>> {
+        let item = self.next()?;
+        Some(item.map(|member| (self.at, member)))
     }
 }
 
@@ -651,6 +704,44 @@ mod tests {
     }
 
     #[test]
+    fn members_read_back_from_their_offsets() {
+        let doc = br#" {"a":1, "b\n" : {"c":[2]} ,"d":"e"} "#;
+        let obj = Object::parse(doc).unwrap();
+        let mut members = obj.members();
+        let mut seen = 0;
+        while let Some(item) = members.next_at() {
+            let (at, member) = item.unwrap();
+            assert_eq!(doc[at], b'"');
+            let back = obj.member_at(at).unwrap();
+            assert_eq!(back.name, member.name);
+            assert_eq!(obj.name_at(at).unwrap(), member.name);
+            assert_eq!(back.value.span(), member.value.span());
+            seen += 1;
+        }
+        assert_eq!(seen, 3);
+        // Offsets that are not where a member starts are errors, never a panic: outside the
+        // object, its braces, a colon, a value, a string value's quote.
+        let value_quote = doc.len() - 5;
+        assert_eq!(&doc[value_quote..], br#""e"} "#);
+        for at in [
+            0,
+            1,
+            6,
+            7,
+            doc.len() - 2,
+            doc.len() - 1,
+            doc.len(),
+            usize::MAX,
+            value_quote,
+        ] {
+            assert!(obj.member_at(at).is_err(), "{at}");
+            if at != value_quote {
+                assert!(obj.name_at(at).is_err(), "{at}");
+            }
+        }
+    }
+
+    #[test]
     fn rejects_duplicates_even_when_escaped() {
         assert_eq!(
             Object::parse(br#"{"refund_amt":"1","refund\u005famt":"2"}"#).unwrap_err(),
@@ -658,6 +749,45 @@ mod tests {
         );
         let outer = Object::parse(br#"{"o":{"a":1,"a":2}}"#).unwrap();
         assert_eq!(outer.object("o").unwrap_err(), Error::DuplicateMember);
+        // Far apart, after other members.
+        assert_eq!(
+            Object::parse(br#"{"x":1,"y":{"x":2},"z":3,"x":4}"#).unwrap_err(),
+            Error::DuplicateMember
+        );
+        // Prefixes and the same name in a nested object are not duplicates.
+        let obj = Object::parse(br#"{"a":1,"ab":2,"abc":3,"n":{"a":4}}"#).unwrap();
+        assert_eq!(obj.len(), 4);
+    }
+
+    #[test]
+    fn counts_members_up_to_the_index_capacity() {
+        let mut doc = [0u8; 8 * (MAX_MEMBERS + 1) + 2];
+        let object = |doc: &mut [u8], members: usize| -> usize {
+            let mut n = 0;
+            let mut put = |b: u8| {
+                doc[n] = b;
+                n += 1;
+            };
+            put(b'{');
+            for i in 0..members {
+                for b in [
+                    b'"',
+                    b'0' + (i / 10) as u8,
+                    b'0' + (i % 10) as u8,
+                    b'"',
+                    b':',
+                    b'1',
+                ] {
+                    put(b);
+                }
+                put(if i + 1 == members { b'}' } else { b',' });
+            }
+            n
+        };
+        let n = object(&mut doc, MAX_MEMBERS);
+        assert_eq!(Object::parse(&doc[..n]).unwrap().len(), MAX_MEMBERS);
+        let n = object(&mut doc, MAX_MEMBERS + 1);
+        assert_eq!(Object::parse(&doc[..n]).unwrap_err(), Error::TooManyMembers);
     }
 
     #[test]
