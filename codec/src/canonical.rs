@@ -327,7 +327,7 @@ pub fn write_java_double<S: Sink + ?Sized>(text: &str, sink: &mut S) -> Result<(
         return Err(unsupported);
     }
     if (-3..7).contains(&sci) {
-        if sci < 0 {
+        if sci.is_negative() {
             sink.write(b"0.")?;
             for _ in 0..(-sci - 1) {
                 sink.write(b"0")?;
@@ -350,7 +350,7 @@ pub fn write_java_double<S: Sink + ?Sized>(text: &str, sink: &mut S) -> Result<(
         sink.write(if rest.is_empty() { b"0" } else { rest })?;
         sink.write(b"E")?;
         let mut buf = [0u8; 20];
-        if sci < 0 {
+        if sci.is_negative() {
             sink.write(b"-")?;
         }
         sink.write(crate::encoding::format_u64(u64::from(sci.unsigned_abs()), &mut buf).as_bytes())

@@ -1667,6 +1667,29 @@ mod tests {
             assert!(amount(bad).is_err(), "{bad}");
         }
         assert!(deserialize_amount(U64Deserializer::<DeError>::new(5)).is_err());
+
+        // The error says what was expected (serde builds it from the visitor's `expecting`).
+        #[derive(Debug)]
+        struct Said(heapless::String<256>);
+        impl core::fmt::Display for Said {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl serde::de::StdError for Said {}
+        impl serde::de::Error for Said {
+            fn custom<T: core::fmt::Display>(msg: T) -> Self {
+                use core::fmt::Write;
+                let mut text = heapless::String::new();
+                write!(text, "{msg}").unwrap();
+                Said(text)
+            }
+        }
+        let said = deserialize_amount(StrDeserializer::<Said>::new("5.00")).unwrap_err();
+        assert_eq!(
+            said.0,
+            "invalid value: string \"5.00\", expected a whole amount as a string of digits, e.g. \"50000\""
+        );
     }
 
     #[test]
