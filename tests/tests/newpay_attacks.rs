@@ -516,6 +516,18 @@ fn callbacks_bind_to_the_merchant_and_carry_their_kind() {
         callback(&signed_by_platform(&vague)).unwrap().status(),
         RefundStatus::Unknown
     );
+    // A signed text that negates a success word is not success (found by review).
+    for negated in [
+        "Refund did not succeed",
+        "NOT_SUCCESS_YET",
+        "no success",
+        "success: false",
+        "NON-SUCCESS",
+    ] {
+        let said = CALLBACK_MEMBERS.replace("Transaction Success", negated);
+        let cb = callback(&signed_by_platform(&said)).unwrap();
+        assert_eq!(cb.status(), RefundStatus::Unknown, "{negated}");
+    }
     // The genuine vector, edited: the signature fails.
     let edited = vector("refund_callback").replace(r#""transStatus":1"#, r#""transStatus":0"#);
     assert_eq!(

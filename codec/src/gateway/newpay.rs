@@ -72,7 +72,9 @@
 //! **Our requests** (callback URLs carry query strings, so rule 2 would be too strict):
 //! `refundDesc` and `callBackUrl` may not contain `&<name>=` for any `<name>` of
 //! [`SIGNED_MEMBER_NAMES`] (every member NewPay signs in a request, a response's `data` or a
-//! callback) → [`Error::InvalidField`] naming the field; ids (`appId`, `merchantId`,
+//! callback), compared loosely — ASCII case, `_` and `-` ignored, since a lenient JSON mapper
+//! on NewPay's side may read `refund_order_amt` or `REFUNDORDERAMT` as `refundOrderAmt` —
+//! → [`Error::InvalidField`] naming the field; ids (`appId`, `merchantId`,
 //! `orderNo`, `refundOrderNo`) may not contain `&` or `=` at all; amounts and timestamps
 //! are digits. `https://shop.example/cb?a=1&b=2` passes; `x&refundOrderAmt=99999999&…` and
 //! `https://shop.example/cb?id=1&orderNo=2` do not (use another parameter name).
@@ -86,7 +88,7 @@
 //! - *Residual, and why it is harmless.* Since every `&<protocol name>=` of our string is a
 //!   separator, anyone holding a signed request can read its string as another object in two
 //!   ways only: (a) cut `refundDesc` or `callBackUrl` at an `&` into members whose names
-//!   NewPay does not use and that sort between it and the next member (`refundDesc`
+//!   NewPay does not use (not even up to case, `_` or `-`) and that sort between it and the next member (`refundDesc`
 //!   `"x&refundDescY=1"` → `"x"` plus `refundDescY`) — the refund, its number, order and
 //!   amount stay the same, only the free text is shortened at an `&`; or (b) fold whole
 //!   members into a neighbour's value or name, so that they disappear and that value or name
@@ -310,20 +312,33 @@ fn check_id(value: &str, name: &'static str) -> Result<()> {
 }
 
 /// The request-side rule on free text (`refundDesc`, `callBackUrl`): no `&<name>=` for a
-/// name of [`SIGNED_MEMBER_NAMES`]. Query strings with other parameter names pass.
+/// name of [`SIGNED_MEMBER_NAMES`], compared loosely (ASCII case, `_` and `-` ignored), since
+/// JSON libraries on the gateway's side may map `refund_order_amt` or `REFUNDORDERAMT` to
+/// `refundOrderAmt`. Query strings with other parameter names pass.
 fn check_free_text(value: &str, field: &'static str) -> Result<()> {
     for (at, _) in value.match_indices('&') {
         let after = value.get(at + 1..).unwrap_or_default();
-        let splits = SIGNED_MEMBER_NAMES.iter().any(|name| {
-            after
-                .strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with('='))
-        });
-        if splits {
+        let Some((name, _)) = after.split_once('=') else {
+            continue;
+        };
+        if SIGNED_MEMBER_NAMES
+            .iter()
+            .any(|member| loosely_equal(name, member))
+        {
             return Err(Error::InvalidField(field));
         }
     }
     Ok(())
+}
+
+/// Whether two member names are the same up to ASCII case, `_` and `-`.
+fn loosely_equal(a: &str, b: &str) -> bool {
+    fn folded(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes()
+            .filter(|b| !matches!(b, b'_' | b'-'))
+            .map(|b| b.to_ascii_lowercase())
+    }
+    folded(a).eq(folded(b))
 }
 
 /// The received-side rule on one value: `true` when an `=` follows an `&`.
@@ -1242,19 +1257,70 @@ pub struct RefundCallback<'a> {
 /// Longest `transInfo` the status mapping reads.
 const TRANS_INFO_MAX: usize = 256;
 
-/// Reads `transInfo`: `Some(true)` when it reports success, `Some(false)` a failure, `None`
-/// when it says neither (or is too long or escaped beyond [`TRANS_INFO_MAX`]).
+/// `transInfo` texts read as success, after normalizing (see [`trans_info_outcome`]).
+const TRANS_INFO_SUCCESS: [&str; 9] = [
+    "success",
+    "successful",
+    "succeeded",
+    "transaction success",
+    "transaction successful",
+    "transaction succeeded",
+    "refund success",
+    "refund successful",
+    "refund succeeded",
+];
+
+/// `transInfo` texts read as failure, after normalizing.
+const TRANS_INFO_FAILURE: [&str; 12] = [
+    "fail",
+    "failed",
+    "failure",
+    "unsuccessful",
+    "not success",
+    "not successful",
+    "transaction fail",
+    "transaction failed",
+    "transaction failure",
+    "refund fail",
+    "refund failed",
+    "refund failure",
+];
+
+/// Reads `transInfo`: `Some(true)` when it is one of the known success texts, `Some(false)`
+/// one of the known failure texts, `None` for anything else (a reason, a negation such as
+/// "did not succeed", a text too long or escaped beyond [`TRANS_INFO_MAX`]).
+///
+/// Whole texts only, never a word inside a longer one: "Refund did not succeed" contains
+/// "succeed" and means the opposite. Before comparing, the text is trimmed, ASCII letters
+/// are lower-cased, runs of spaces, `_` and `-` become one space, and one trailing `.` or
+/// `!` is dropped (`"Transaction Success"`, `"TRANSACTION_SUCCESS"` and `"success."` match).
 fn trans_info_outcome(info: &JsonStr<'_>) -> Option<bool> {
-    let mut buf = [0u8; TRANS_INFO_MAX];
-    let text = info.unescape_into(&mut buf).ok()?.as_bytes();
-    let has = |needle: &[u8]| {
-        text.windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-    };
-    if has(b"fail") || has(b"unsuccess") || has(b"not success") {
-        Some(false)
-    } else if has(b"success") || has(b"succeed") {
+    let mut raw = [0u8; TRANS_INFO_MAX];
+    let text = info.unescape_into(&mut raw).ok()?;
+    let text = text.trim();
+    let text = text.strip_suffix(['.', '!']).unwrap_or(text).trim_end();
+    let mut normal = [0u8; TRANS_INFO_MAX];
+    let mut len = 0;
+    let mut gap = false;
+    for b in text.bytes() {
+        if matches!(b, b' ' | b'\t' | b'_' | b'-') {
+            gap = true;
+            continue;
+        }
+        if gap && len > 0 {
+            *normal.get_mut(len)? = b' ';
+            len += 1;
+        }
+        gap = false;
+        *normal.get_mut(len)? = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let normal = normal.get(..len)?;
+    let is = |table: &[&str]| table.iter().any(|t| t.as_bytes() == normal);
+    if is(&TRANS_INFO_SUCCESS) {
         Some(true)
+    } else if is(&TRANS_INFO_FAILURE) {
+        Some(false)
     } else {
         None
     }
@@ -1317,10 +1383,12 @@ impl Verdict for RefundCallback<'_> {
     /// NewPay's pages disagree on `transStatus`: the refund-callback field table says
     /// 1 = success, the same page's example shows `0` with `"Transaction Success"`, and payment
     /// callbacks use 0 = success. So `transStatus` alone decides nothing: with `transStatus`
-    /// 0 or 1, a `transInfo` reporting success (`…success…`, `…succeed…`) → succeeded, one
-    /// reporting failure (`…fail…`, `…unsuccess…`, `…not success…`) → failed; anything else
-    /// (another value, a bare reason text, no `transInfo`) → unknown — confirm with an
-    /// inquiry refund, whose `tranStatus` table is not disputed.
+    /// 0 or 1, a `transInfo` that is one of the known success texts (`Transaction Success`,
+    /// `success`, `succeeded` …) → succeeded, one of the known failure texts (`failed`,
+    /// `Refund failed`, `unsuccessful`, `not success` …) → failed; anything else (another
+    /// value, a reason, a negation such as "did not succeed", no `transInfo`) → unknown —
+    /// confirm with an inquiry refund, whose `tranStatus` table is not disputed. Whole texts
+    /// only: a success word inside a longer text may be negated.
     fn claimed_status(&self) -> RefundStatus {
         let known = matches!(self.trans_status, "0" | "1");
         match (known, self.trans_info.as_ref().and_then(trans_info_outcome)) {
@@ -1747,6 +1815,24 @@ mod tests {
             }
         }
         assert_eq!(SIGNED_MEMBER_NAMES.len(), 19);
+        // The same names in another case or with `_`/`-` (a lenient JSON mapper on the
+        // gateway's side may read them as the member): refused too (found by review).
+        for text in [
+            "x&refundORDERAMT=99999999",
+            "x&refund_order_amt=99999999",
+            "x&Refund-Order-No=R2",
+            "x&APPID=a",
+        ] {
+            let desc = RefundRequest {
+                refund_desc: text,
+                ..OK_REFUND
+            };
+            assert_eq!(
+                encode(&desc).unwrap_err(),
+                Error::InvalidField("refundDesc"),
+                "{text}"
+            );
+        }
         // Ordinary callback URLs with query strings, and ordinary text, still work.
         for ok in [
             "https://shop.example/cb?a=1&b=2",
@@ -2331,6 +2417,35 @@ mod tests {
             (r#""transStatus":1,"transInfo":null"#, Unknown),
             (r#""transStatus":2,"transInfo":"success""#, Unknown),
             (r#""transStatus":2,"transInfo":"failed""#, Unknown),
+            // Whole texts, normalized: case, `_`/`-`/space runs, one trailing `.` or `!`.
+            (
+                r#""transStatus":1,"transInfo":"  TRANSACTION_SUCCESS. ""#,
+                Succeeded,
+            ),
+            (
+                r#""transStatus":1,"transInfo":"refund--successful!""#,
+                Succeeded,
+            ),
+            (
+                r#""transStatus":0,"transInfo":"Transaction  Failed""#,
+                Failed,
+            ),
+            (r#""transStatus":0,"transInfo":"fail""#, Failed),
+            (r#""transStatus":0,"transInfo":"failure""#, Failed),
+            (r#""transStatus":0,"transInfo":"not successful""#, Failed),
+            // A success word inside a longer text may be negated: never definite.
+            (
+                r#""transStatus":0,"transInfo":"Refund did not succeed""#,
+                Unknown,
+            ),
+            (r#""transStatus":1,"transInfo":"NOT_SUCCESS_YET""#, Unknown),
+            (r#""transStatus":1,"transInfo":"no success""#, Unknown),
+            (r#""transStatus":1,"transInfo":"success: false""#, Unknown),
+            (r#""transStatus":1,"transInfo":"NON-SUCCESS""#, Unknown),
+            (r#""transStatus":1,"transInfo":"successes""#, Unknown),
+            (r#""transStatus":1,"transInfo":"success..""#, Unknown),
+            (r#""transStatus":1,"transInfo":"""#, Unknown),
+            (r#""transStatus":1,"transInfo":"failed to fail""#, Unknown),
         ] {
             let cb = callback(&format!(
                 r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"123.00",{extra}"#
@@ -2342,14 +2457,14 @@ mod tests {
             assert_eq!(cb.status(), status, "{extra}");
             assert_eq!(cb.amount_units(), Ok(123));
         }
-        // A transInfo too long for the reader says nothing.
-        let long = format!("success{}", "x".repeat(TRANS_INFO_MAX));
+        // A transInfo too long for the reader says nothing (padding is trimmed only once read).
+        let long = format!("success{}", " ".repeat(TRANS_INFO_MAX - 6));
         let cb = callback(&format!(
             r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1","transStatus":1,"transInfo":"{long}""#
         ))
         .unwrap();
         assert_eq!(cb.claimed_status(), Unknown);
-        let at = format!("success{}", "x".repeat(TRANS_INFO_MAX - 7));
+        let at = format!("success{}", " ".repeat(TRANS_INFO_MAX - 7));
         let cb = callback(&format!(
             r#""appId":"app","refundOrderNo":"R","refundOrderAmt":"1","transStatus":1,"transInfo":"{at}""#
         ))
