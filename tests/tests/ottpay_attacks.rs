@@ -455,3 +455,46 @@ fn replies_without_the_key_are_refused() {
         Error::Padding,
     );
 }
+
+// --- AES-ECB block splicing (found by review) -----------------------------------------------
+
+/// ECB encrypts 16-byte blocks independently: without any key, blocks of a captured message
+/// can be repeated and reordered. Repeating a block inside a member name renames the member
+/// while every value and their sorted order stay the same, so `md5` and the per-message key
+/// still match. Here the merchant's own REFUND request loses its `ori_order_id` name and
+/// decodes as a REFUND reply — whose status is never definite, so it says nothing. The
+/// status query's `order_id` and `order_status` cannot be made or moved this way without
+/// changing `md5` (a reply's decoder refuses it: see the status-query case below).
+#[test]
+fn a_block_spliced_request_decodes_only_as_an_unknown_refund_reply() {
+    // A 12-byte order id puts a block boundary inside `ori_order_id`.
+    let id = "RF1241586834";
+    let data = format!(
+        r#"{{"order_id":"{id}","ori_order_id":"202080636083778353374068","refund_amt":"51558"}}"#
+    );
+    let md5 = md5_upper(sorted_values(&data).as_bytes());
+    let cipher = openssl(&["base64", "-d", "-A"], encrypt(&data, &md5).as_bytes());
+    let blocks: Vec<&[u8]> = cipher.chunks(16).collect();
+    assert_eq!(blocks.len(), 6);
+    let spliced: Vec<u8> = [0, 1, 3, 2, 3, 4, 5]
+        .iter()
+        .flat_map(|&i| blocks[i].iter().copied())
+        .collect();
+    let spliced = String::from_utf8(openssl(&["base64", "-A"], &spliced)).unwrap();
+    let body = format!(
+        r#"{{"rsp_code":"SUCCESS","rsp_msg":"success","data":"{}","md5":"{md5}"}}"#,
+        spliced.trim()
+    );
+    // Accepted as a REFUND reply with a renamed member, but never definite.
+    let mut bytes = body.as_bytes().to_vec();
+    let reply = ottpay::decode_refund(&creds(), &mut bytes, id).unwrap();
+    let view = reply.accepted().unwrap();
+    assert!(view.verified.data.get("ori_order_id").is_none());
+    assert_eq!(view.status(), Unknown);
+    assert_eq!(view.trust, Trust::UNSIGNED);
+    // It has no order_status: the status query's decoder refuses it.
+    assert_eq!(
+        status(&body, id).unwrap_err(),
+        Error::WrongMessage("order_status")
+    );
+}

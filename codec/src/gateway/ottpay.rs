@@ -33,9 +33,13 @@
 //! - an envelope carrying `action` (only requests name their action; the check catches a
 //!   request copied back verbatim, but the envelope is not covered by `md5`, so it is not
 //!   where the decision rests);
-//! - verified data carrying `ori_order_id`, the member only the `REFUND` request has — this
-//!   is the authenticated check that refuses a reflected request however its envelope was
-//!   edited;
+//! - verified data carrying `ori_order_id`, the member only the `REFUND` request has — the
+//!   authenticated check that refuses a reflected request whatever was done to its envelope.
+//!   It does not survive AES-ECB block splicing: blocks can be repeated or reordered without
+//!   any key, and a repeated block inside a member name renames the member while the values
+//!   and their sorted order, hence `md5`, stay the same. A reflected `REFUND` request can so
+//!   pass as a `REFUND` reply — whose status is never definite (below). Splicing cannot make
+//!   or change the status query's `order_status` or `order_id` without changing `md5`;
 //! - in [`decode_refund`], verified data carrying `order_status` (a status-query reply);
 //! - in [`decode_refund_status`], verified data without `order_status` (a `REFUND` reply, or
 //!   a status-query request).
