@@ -66,7 +66,8 @@ struct Target {
     /// A header of the received reply, NAME=VALUE (PayerMax `sign`). Repeatable.
     #[arg(long = "header", value_name = "NAME=VALUE")]
     headers: Vec<String>,
-    /// The request id the reply must answer (ScanForPay `reqMsgId`).
+    /// The id the reply must be bound to: ScanForPay `reqMsgId`; the refund number for the
+    /// others (OTTPay `order_id`, PayerMax `outRefundNo`, NewPay `refundOrderNo`).
     #[arg(long)]
     expect_req_msg_id: Option<String>,
     /// With `explain`: explain decoding the reply on stdin instead of encoding fields.
@@ -84,12 +85,27 @@ fn read_stdin() -> Result<Vec<u8>, CliError> {
 
 fn context(t: &Target) -> Result<(Gateway, Context), CliError> {
     let gateway = Gateway::parse(&t.gateway)?;
-    let mut headers = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::new();
     for h in &t.headers {
         let (name, value) = h
             .split_once('=')
             .ok_or_else(|| CliError::new("--header", format!("expected NAME=VALUE, got `{h}`")))?;
+        // Two values for one header: which one would be checked is anybody's guess.
+        if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return Err(CliError::new(
+                "--header",
+                format!("header `{name}` given twice"),
+            ));
+        }
         headers.push((name.to_string(), value.to_string()));
+    }
+    if let Some(id) = &t.expect_req_msg_id {
+        if id.is_empty() {
+            return Err(CliError::new(
+                "--expect-req-msg-id",
+                "empty (leave the option out to decode without binding)",
+            ));
+        }
     }
     let ctx = Context {
         operation: t.operation.clone(),
@@ -103,14 +119,27 @@ fn context(t: &Target) -> Result<(Gateway, Context), CliError> {
     Ok((gateway, ctx))
 }
 
+/// `--response` only changes what `explain` explains; elsewhere it would be ignored.
+fn refuse_response(t: &Target, command: &str) -> Result<(), CliError> {
+    if t.response {
+        return Err(CliError::new(
+            "--response",
+            format!("is for explain; {command} already knows its direction"),
+        ));
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<String, CliError> {
     match cli.command {
         Command::Encode(t) => {
+            refuse_response(&t, "encode")?;
             let (gateway, ctx) = context(&t)?;
             let request = gateway.encode(&ctx, &read_stdin()?)?;
             common::request_json(&request)
         }
         Command::Decode(t) => {
+            refuse_response(&t, "decode")?;
             let (gateway, ctx) = context(&t)?;
             let decoded = gateway.decode(&ctx, &read_stdin()?)?;
             Ok(decoded.to_json())

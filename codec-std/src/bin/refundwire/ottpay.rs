@@ -46,10 +46,22 @@ struct Query {
     order_id: String,
 }
 
-/// OTTPay has no request time: `--time`/`--timestamp-ms` are accepted and have no effect, so
-/// that a script can pin the time for every gateway alike.
+/// OTTPay has no request time: `--time`/`--timestamp-ms` are accepted (and checked) and have
+/// no effect, so that a script can pin the time for every gateway alike. OTTPay has no
+/// sandbox either: an `environment` other than `production` is refused, not ignored (every
+/// OTTPay call is a real transaction).
 fn merchant(ctx: &Context) -> Result<OttPay, CliError> {
     let c = &ctx.credentials;
+    ctx.request_time()?;
+    match c.opt_str("environment")? {
+        None | Some("production") => {}
+        Some(other) => {
+            return Err(CliError::new(
+                "credentials",
+                format!("OTTPay has no `{other}` environment: it has production only (no sandbox)"),
+            ));
+        }
+    }
     Ok(OttPay::new(
         c.str("merchant_id")?,
         c.str("sign_key")?.as_bytes(),

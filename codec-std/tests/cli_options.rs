@@ -1,0 +1,132 @@
+//! Options that would be ignored, repeated or empty are refused, for every gateway: nobody
+//! may believe a check ran that did not (found by review).
+
+// Test code: a panic is a test failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod cli_support;
+
+use cli_support::{TempFile, assert_rejected, run, vectors, vectors_dir};
+
+/// The gateway's vector credentials, `*_file` paths made absolute.
+fn credentials(gateway: &str) -> TempFile {
+    let mut creds = vectors(gateway)["credentials"].clone();
+    for (name, value) in creds.as_object_mut().unwrap() {
+        if name.ends_with("_file") {
+            let path = vectors_dir().join(value.as_str().unwrap());
+            *value = serde_json::Value::String(path.to_str().unwrap().to_owned());
+        }
+    }
+    TempFile::with(&creds.to_string())
+}
+
+const GATEWAYS: [(&str, &str); 4] = [
+    ("ottpay", "refund"),
+    ("scanforpay", "refund"),
+    ("payermax", "refund"),
+    ("newpay", "refund"),
+];
+
+#[test]
+fn response_is_for_explain_only() {
+    for (gateway, op) in GATEWAYS {
+        let creds = credentials(gateway);
+        for command in ["encode", "decode"] {
+            let out = run(
+                &[
+                    command,
+                    gateway,
+                    op,
+                    "--credentials",
+                    creds.path(),
+                    "--response",
+                ],
+                b"{}",
+            );
+            assert_rejected(&out, "--response");
+        }
+    }
+}
+
+#[test]
+fn a_header_given_twice_is_refused() {
+    let creds = credentials("payermax");
+    let out = run(
+        &[
+            "decode",
+            "payermax",
+            "refund",
+            "--credentials",
+            creds.path(),
+            "--header",
+            "sign=AAAA",
+            "--header",
+            "SIGN=BBBB",
+        ],
+        b"{}",
+    );
+    assert_rejected(&out, "--header");
+}
+
+#[test]
+fn an_empty_expected_id_is_refused() {
+    for (gateway, op) in GATEWAYS {
+        let creds = credentials(gateway);
+        let out = run(
+            &[
+                "decode",
+                gateway,
+                op,
+                "--credentials",
+                creds.path(),
+                "--expect-req-msg-id",
+                "",
+            ],
+            b"{}",
+        );
+        assert_rejected(&out, "--expect-req-msg-id");
+    }
+}
+
+#[test]
+fn ottpay_checks_the_time_it_does_not_use_and_has_no_sandbox() {
+    let creds = credentials("ottpay");
+    let query = br#"{"order_id":"RF12415868344978"}"#;
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "encode",
+            "ottpay",
+            "refund-query",
+            "--credentials",
+            creds.path(),
+        ];
+        a.extend_from_slice(extra);
+        run(&a, query)
+    };
+    assert_rejected(&args(&["--time", "garbage"]), "--time");
+    assert_rejected(
+        &args(&["--time", "2024-01-01T00:00:00Z", "--timestamp-ms", "5"]),
+        "--time",
+    );
+    assert!(args(&["--time", "2024-01-01T00:00:00Z"]).status.success());
+
+    let mut sandbox = vectors("ottpay")["credentials"].clone();
+    sandbox["environment"] = "sandbox".into();
+    let sandbox = TempFile::with(&sandbox.to_string());
+    let out = run(
+        &[
+            "encode",
+            "ottpay",
+            "refund-query",
+            "--credentials",
+            sandbox.path(),
+        ],
+        query,
+    );
+    assert_rejected(&out, "credentials");
+}
