@@ -51,6 +51,11 @@ impl Label {
 /// zeroizing memory) and its label. Strict: exactly one key, nothing before or after it but
 /// white space, and the DER must be exactly one structure (no trailing bytes).
 fn to_der(input: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Label)> {
+    if input.starts_with("\u{feff}".as_bytes()) {
+        return Err(Error::Key(
+            "the file starts with a UTF-8 byte-order mark: save it without one".into(),
+        ));
+    }
     let (der, label) = match std::str::from_utf8(input).ok().map(str::trim) {
         // DER is binary: it starts with a SEQUENCE tag and is not valid text.
         None => (Zeroizing::new(input.to_vec()), Label::None),
@@ -414,6 +419,9 @@ mod tests {
         assert!(key_error(RsaPublicKey::from_any(two_public.as_bytes())).contains("after"));
         // The private key's PEM, where a public key is expected.
         assert!(key_error(RsaPublicKey::from_any(pem.as_bytes())).contains("private key"));
+
+        let bom = format!("\u{feff}{pem}");
+        assert!(key_error(RsaPrivateKey::from_any(bom.as_bytes())).contains("byte-order mark"));
 
         // Every well-formed single key still loads, with blanks and CRLF around it.
         let padded = format!("\r\n  {}\r\n\r\n", pem.replace('\n', "\r\n"));

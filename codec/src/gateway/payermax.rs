@@ -69,9 +69,17 @@
 //!   `REFUND_SUCCESS` → Succeeded, `REFUND_FAILED` → Failed. PayerMax replies carry no nonce,
 //!   so an old signed reply about the *same* refund can be replayed; that is harmless
 //!   because a refund's status only moves from pending to a final state, so what it says
-//!   was true and a final state stays true. A reply about another refund cannot be passed
-//!   off, and a `refundQuery` asked by `refundTradeNo` alone is bound only if the caller
-//!   also knows its `outRefundNo`.
+//!   was true and a final state stays true (this assumes PayerMax never runs a second refund
+//!   under an `outRefundNo` whose refund has already failed: retry a failed refund under a
+//!   new number). A reply about another of this merchant's refunds cannot be passed off, and
+//!   a `refundQuery` asked by `refundTradeNo` alone is bound only if the caller also knows
+//!   its `outRefundNo`.
+//!
+//!   Residual: replies carry no `appId`, so what binds them is the merchant's own
+//!   `outRefundNo`. Should PayerMax sign every merchant's replies with one platform key (its
+//!   docs give one key per app, but do not say it is unique), a genuine reply to *another*
+//!   merchant's refund with the same `outRefundNo` would bind too. Make refund numbers
+//!   unguessable and unique (a UUID, not a timestamp) so no one else's can collide.
 //! - **Refusals** (any other `code`) are **never definite**. Unsigned ones are not
 //!   authenticated. Signed ones name no refund (PayerMax documents no `data` on them, and
 //!   the codec binds none even if one is sent): a signed `REFUND_FAILED` proves PayerMax
