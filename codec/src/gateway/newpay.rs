@@ -1291,23 +1291,28 @@ const TRANS_INFO_FAILURE: [&str; 12] = [
 /// "did not succeed", a text too long or escaped beyond [`TRANS_INFO_MAX`]).
 ///
 /// Whole texts only, never a word inside a longer one: "Refund did not succeed" contains
-/// "succeed" and means the opposite. Before comparing, the text is trimmed, ASCII letters
-/// are lower-cased, runs of spaces, `_` and `-` become one space, and one trailing `.` or
-/// `!` is dropped (`"Transaction Success"`, `"TRANSACTION_SUCCESS"` and `"success."` match).
+/// "succeed" and means the opposite. Before comparing, one trailing `.` or `!` is dropped,
+/// spaces, `_` and `-` are trimmed at both ends and their runs inside become one space, and
+/// ASCII letters are lower-cased (`"Transaction Success"`, `"TRANSACTION_SUCCESS"` and
+/// `"success."` match).
 fn trans_info_outcome(info: &JsonStr<'_>) -> Option<bool> {
     let mut raw = [0u8; TRANS_INFO_MAX];
     let text = info.unescape_into(&mut raw).ok()?;
+    let is_gap = |c: char| c.is_ascii_whitespace() || matches!(c, '_' | '-');
     let text = text.trim();
-    let text = text.strip_suffix(['.', '!']).unwrap_or(text).trim_end();
+    let text = text
+        .strip_suffix(['.', '!'])
+        .unwrap_or(text)
+        .trim_matches(is_gap);
     let mut normal = [0u8; TRANS_INFO_MAX];
     let mut len = 0;
     let mut gap = false;
     for b in text.bytes() {
-        if matches!(b, b' ' | b'\t' | b'_' | b'-') {
+        if is_gap(char::from(b)) {
             gap = true;
             continue;
         }
-        if gap && len > 0 {
+        if gap {
             *normal.get_mut(len)? = b' ';
             len += 1;
         }
@@ -2426,6 +2431,8 @@ mod tests {
                 r#""transStatus":1,"transInfo":"refund--successful!""#,
                 Succeeded,
             ),
+            (r#""transStatus":1,"transInfo":"_success_""#, Succeeded),
+            (r#""transStatus":0,"transInfo":"- failed -""#, Failed),
             (
                 r#""transStatus":0,"transInfo":"Transaction  Failed""#,
                 Failed,
