@@ -11,19 +11,7 @@
 
 mod cli_support;
 
-use cli_support::{TempFile, assert_rejected, run, vectors, vectors_dir};
-
-/// The gateway's vector credentials, `*_file` paths made absolute.
-fn credentials(gateway: &str) -> TempFile {
-    let mut creds = vectors(gateway)["credentials"].clone();
-    for (name, value) in creds.as_object_mut().unwrap() {
-        if name.ends_with("_file") {
-            let path = vectors_dir().join(value.as_str().unwrap());
-            *value = serde_json::Value::String(path.to_str().unwrap().to_owned());
-        }
-    }
-    TempFile::with(&creds.to_string())
-}
+use cli_support::{TempFile, assert_rejected, run, vector_credentials as credentials, vectors};
 
 const GATEWAYS: [(&str, &str); 4] = [
     ("ottpay", "refund"),

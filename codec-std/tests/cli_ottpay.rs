@@ -341,17 +341,7 @@ fn body_of(case: &str) -> String {
 
 /// Upper-case hex MD5, by OpenSSL.
 fn md5_upper(bytes: &[u8]) -> String {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("openssl")
-        .args(["dgst", "-md5", "-r"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(bytes).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap()[..32].to_uppercase()
+    cli_support::openssl_digest_hex("md5", bytes).to_uppercase()
 }
 
 fn run_with(args: &[&str], creds: &TempFile, extra: &[&str], stdin: &str) -> std::process::Output {

@@ -3,10 +3,8 @@
 
 mod cli_support;
 
-use cli_support::{TempFile, assert_rejected, json_out, run, vectors};
+use cli_support::{TempFile, assert_rejected, json_out, openssl_digest_hex, run, vectors};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn creds_file(extra: Value) -> TempFile {
     let mut creds = vectors("scanforpay")["credentials"].clone();
@@ -24,24 +22,6 @@ fn cases(pred: impl Fn(&Value) -> bool) -> Vec<Value> {
         .filter(|c| pred(c))
         .cloned()
         .collect()
-}
-
-/// Lower-case hex SHA-256, by OpenSSL (for requests the vectors do not cover).
-fn openssl_sha256(input: &[u8]) -> String {
-    let mut child = Command::new("openssl")
-        .args(["dgst", "-sha256", "-r"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 #[test]
@@ -101,7 +81,7 @@ fn encode_order_query_with_options() {
         .as_str()
         .unwrap()
         .to_string();
-    let signature = openssl_sha256(format!("{request}{key}").as_bytes());
+    let signature = openssl_digest_hex("sha256", format!("{request}{key}").as_bytes());
     assert_eq!(
         body,
         format!(r#"{{"request":{request},"signature":"{signature}"}}"#)

@@ -98,3 +98,34 @@ impl Drop for TempFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// Lower-case hex digest of `bytes` by the `openssl` command line (`algorithm`: md5, sha256 …):
+/// expected values made without this code.
+pub fn openssl_digest_hex(algorithm: &str, bytes: &[u8]) -> String {
+    let mut child = Command::new("openssl")
+        .args(["dgst", &format!("-{algorithm}"), "-r"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A credentials file holding `gateway`'s vector credentials, `*_file` paths made absolute.
+pub fn vector_credentials(gateway: &str) -> TempFile {
+    let mut creds = vectors(gateway)["credentials"].clone();
+    for (name, value) in creds.as_object_mut().unwrap() {
+        if name.ends_with("_file") {
+            let path = vectors_dir().join(value.as_str().unwrap());
+            *value = Value::String(path.to_str().unwrap().to_owned());
+        }
+    }
+    TempFile::with(&creds.to_string())
+}
