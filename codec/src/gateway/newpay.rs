@@ -182,6 +182,16 @@ pub const VERSION_HEADER: (&str, &str) = ("version", "1.0");
 /// The body a merchant answers to a refund callback it has verified and stored.
 pub const CALLBACK_ACK: &[u8] = br#"{"transResult":"SUCCESS"}"#;
 
+/// Where NewPay takes requests. NewPay publishes no test host. The inquiry path is not shown
+/// on the public pages: `…/queryRefund` is the protocol page's assumption (callers can send to
+/// another URL; the body does not depend on it).
+pub const ENDPOINTS: super::Endpoints = super::Endpoints {
+    production: "https://prod-openapi.newpay.la",
+    sandbox: None,
+    refund_path: "/api/open/converge/pay/v1/refund",
+    status_path: "/api/open/converge/pay/v1/queryRefund",
+};
+
 /// Every member name NewPay signs in one of its messages: the refund and inquiry-refund
 /// requests, the `data` of their responses (with `refundSuccess`, which the inquiry page's
 /// sample carries) and the refund callback. A request's free text may not contain

@@ -123,6 +123,16 @@ pub const ID_MAX: usize = 64;
 /// The envelope `version` this codec speaks.
 pub const VERSION: &str = "1.0";
 
+/// Where OTTPay takes requests: one endpoint for every action (the `action` member names it).
+/// OTTPay publishes no sandbox; the UAT host seen in old samples (`uatapi.ottpay.com:8081/process`)
+/// speaks an older path and is not offered.
+pub const ENDPOINTS: super::Endpoints = super::Endpoints {
+    production: "https://frontapi.ottpay.com:443",
+    sandbox: None,
+    refund_path: "/processV2",
+    status_path: "/processV2",
+};
+
 /// Longest JSON string contents of an id: every byte a control character, `\u00XX`.
 const ID_JSON_MAX: usize = ID_MAX * 6;
 /// Digits of the largest `refund_amt` (`u64::MAX`).

@@ -143,6 +143,14 @@ pub const VERSION_MAX: usize = 8;
 pub const VERSION: &str = "1.1";
 /// The envelope `keyVersion` (the signature algorithm version).
 pub const KEY_VERSION: &str = "1";
+
+/// Where PayerMax takes requests: the gateway path followed by the `apiName`.
+pub const ENDPOINTS: super::Endpoints = super::Endpoints {
+    production: "https://pay-gate.payermax.com",
+    sandbox: Some("https://pay-gate-uat.payermax.com"),
+    refund_path: "/aggregate-pay/api/gateway/refund",
+    status_path: "/aggregate-pay/api/gateway/refundQuery",
+};
 /// Room for any `sign` header value (Base64 of an RSA signature up to 4096 bits).
 pub const SIGN_MAX: usize = crypto::RSA_SIGNATURE_BASE64_MAX;
 /// The body a merchant answers a notification with, once it has handled it. PayerMax

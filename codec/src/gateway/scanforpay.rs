@@ -142,6 +142,14 @@ use crate::time::Timestamp;
 pub const SIGN_TYPE: &str = "SHA256";
 /// `version` of every message.
 pub const VERSION: &str = "1.0";
+
+/// Where ScanForPay takes requests (refund, and the order query that reports refunds).
+pub const ENDPOINTS: super::Endpoints = super::Endpoints {
+    production: "https://pay.scanforpay.com",
+    sandbox: Some("https://dev-pay.scan4pay.com"),
+    refund_path: "/api/common/refund",
+    status_path: "/api/common/payQuery",
+};
 /// Length of the `signature` text (hex of a SHA-256 digest).
 pub const SIGNATURE_HEX_LEN: usize = 64;
 
