@@ -797,7 +797,7 @@ const REFUND_DATA_MEMBERS: [&str; 1] = ["tradeOrderNo"];
 /// [`Error::WrongMessage`] naming the first of `members` that `object` carries (`null`
 /// included: a member that is there at all gives the kind away).
 fn refuse_members(object: &Object<'_>, members: &[&'static str]) -> Result<()> {
-    match members.iter().find(|m| object.get(m).is_some()) {
+    match object.first_member_of(members, false) {
         Some(member) => Err(Error::WrongMessage(member)),
         None => Ok(()),
     }

@@ -556,7 +556,7 @@ fn carries(object: &Object<'_>, name: &str) -> bool {
 
 /// [`Error::WrongMessage`] naming the first of `names` that `object` carries.
 fn refuse_members(object: &Object<'_>, names: &[&'static str]) -> Result<()> {
-    match names.iter().copied().find(|name| carries(object, name)) {
+    match object.first_member_of(names, true) {
         Some(name) => Err(Error::WrongMessage(name)),
         None => Ok(()),
     }
@@ -578,8 +578,9 @@ pub struct Signed<'a> {
 /// `signature` is ignored (it is not covered by the signature).
 fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Result<Signed<'a>> {
     let top = Object::parse(message)?;
-    let value = top.get(signed).ok_or(Error::MissingField(signed))?;
-    let hex = match top.get("signature") {
+    let [value, signature] = top.pick([signed, "signature"]);
+    let value = value.ok_or(Error::MissingField(signed))?;
+    let hex = match signature {
         None => return Err(Error::SignatureMissing("signature")),
         Some(v) if v.is_null() => return Err(Error::SignatureMissing("signature")),
         Some(v) => v.as_str().ok_or(Error::InvalidField("signature"))?,
@@ -595,10 +596,12 @@ fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Resul
     }
     // Verified: now parse.
     let value = value.as_object()?.ok_or(Error::InvalidField(signed))?;
+    // One pass for both members (each `object` call would walk the members again).
+    let [header, body] = value.pick(["header", "body"]);
     Ok(Signed {
         value,
-        header: value.object("header")?,
-        body: value.object("body")?,
+        header: Object::member_object(header, "header")?,
+        body: Object::member_object(body, "body")?,
     })
 }
 

@@ -143,7 +143,20 @@ impl<'a> Object<'a> {
         let mut members = obj.members();
         while let Some(member) = members.next_at() {
             let (at, member) = member?;
+            // The first byte of a name's text (its closing quote when empty): names whose
+            // first bytes differ, neither an escape, cannot be equal, and need no read-back.
+            let first = member
+                .name
+                .raw()
+                .as_bytes()
+                .first()
+                .copied()
+                .unwrap_or(b'"');
             for &seen in &names {
+                let seen_first = doc.as_bytes().get(seen + 1).copied();
+                if first != b'\\' && seen_first != Some(b'\\') && seen_first != Some(first) {
+                    continue;
+                }
                 if obj.name_at(seen)?.cmp_unescaped(&member.name).is_eq() {
                     return Err(Error::DuplicateMember);
                 }
@@ -244,6 +257,44 @@ impl<'a> Object<'a> {
         found
     }
 
+    /// Which of `names` the object has, in one pass over its members: bit `i` is set when
+    /// `names[i]` is a member (with `skip_null`, a member that is `null` does not count).
+    /// Names past the 64th are never reported.
+    pub fn member_bits(&self, names: &[&str], skip_null: bool) -> u64 {
+        let mut bits = 0u64;
+        if names.is_empty() {
+            return bits;
+        }
+        for member in self.members().filter_map(Result::ok) {
+            if skip_null && member.value.is_null() {
+                continue;
+            }
+            for (i, name) in names.iter().enumerate().take(64) {
+                if member.name.eq_str(name) {
+                    bits |= 1 << i;
+                }
+            }
+        }
+        bits
+    }
+
+    /// The first of `names` (in the order given) that is a member, in one pass over the
+    /// members (with `skip_null`, a member that is `null` does not count). Cheaper than one
+    /// [`get`](Self::get) per name, which walks the members once for each.
+    pub fn first_member_of(&self, names: &[&'static str], skip_null: bool) -> Option<&'static str> {
+        first_set(names, self.member_bits(names, skip_null))
+    }
+
+    /// The first of `names` (in the order given) that is not a member, in one pass (with
+    /// `skip_null`, a member that is `null` counts as missing).
+    pub fn first_missing_of(
+        &self,
+        names: &[&'static str],
+        skip_null: bool,
+    ) -> Option<&'static str> {
+        first_set(names, !self.member_bits(names, skip_null))
+    }
+
     /// Member `name` if present and not `null`.
     fn present(&self, name: &str) -> Option<Value<'a>> {
         self.get(name).filter(|v| !v.is_null())
@@ -303,6 +354,24 @@ impl<'a> Object<'a> {
     /// Required object member `name`.
     pub fn object(&self, name: &'static str) -> Result<Object<'a>> {
         self.opt_object(name)?.ok_or(Error::MissingField(name))
+    }
+
+    /// What [`object`](Self::object) says of a member already looked up (by
+    /// [`pick`](Self::pick), say): the object, [`Error::MissingField`] when absent or `null`,
+    /// [`Error::InvalidField`] when another type.
+    pub fn member_object(value: Option<Value<'a>>, name: &'static str) -> Result<Object<'a>> {
+        match value.filter(|v| !v.is_null()) {
+            None => Err(Error::MissingField(name)),
+            Some(v) => v.as_object()?.ok_or(Error::InvalidField(name)),
+        }
+    }
+}
+
+/// The name of the lowest bit set in `bits` (bit `i` for `names[i]`, the first 64 only).
+fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
+    match bits.trailing_zeros() {
+        64 => None,
+        i => names.get(i as usize).copied(),
     }
 }
 
@@ -756,6 +825,20 @@ mod tests {
         );
         assert_eq!(obj.str("n"), Err(Error::InvalidField("n")));
         assert_eq!(obj.str("missing"), Err(Error::MissingField("missing")));
+        let [o, n, z, none] = obj.pick(["o", "n", "z", "none"]);
+        assert_eq!(Object::member_object(o, "o").unwrap().len(), 1);
+        assert_eq!(
+            Object::member_object(n, "n").unwrap_err(),
+            Error::InvalidField("n")
+        );
+        assert_eq!(
+            Object::member_object(z, "z").unwrap_err(),
+            Error::MissingField("z")
+        );
+        assert_eq!(
+            Object::member_object(none, "x").unwrap_err(),
+            Error::MissingField("x")
+        );
         let span = obj.get("n").unwrap().span();
         assert_eq!(&doc[span], b"-1.5e3");
     }
@@ -846,6 +929,30 @@ mod tests {
     }
 
     #[test]
+    fn finds_the_first_member_of_a_list_in_one_pass() {
+        let obj = Object::parse(br#"{"a":1,"b":null,"c\u0064":"x","e":{}}"#).unwrap();
+        assert_eq!(obj.member_bits(&["e", "b", "cd", "z"], false), 0b0111);
+        assert_eq!(obj.member_bits(&["e", "b", "cd", "z"], true), 0b0101);
+        assert_eq!(obj.first_member_of(&["z", "b", "a"], false), Some("b"));
+        assert_eq!(obj.first_member_of(&["z", "b", "a"], true), Some("a"));
+        assert_eq!(obj.first_member_of(&["z", "y"], false), None);
+        assert_eq!(obj.first_member_of(&[], false), None);
+        assert_eq!(
+            obj.first_missing_of(&["a", "b", "z", "y"], false),
+            Some("z")
+        );
+        assert_eq!(obj.first_missing_of(&["a", "b", "z"], true), Some("b"));
+        assert_eq!(obj.first_missing_of(&["a", "cd", "e"], true), None);
+        assert_eq!(obj.first_missing_of(&[], true), None);
+        // The 65th name and later are never reported, present or not.
+        let names: [&'static str; 66] = core::array::from_fn(|i| if i < 64 { "z" } else { "a" });
+        assert_eq!(obj.member_bits(&names, false), 0);
+        assert_eq!(obj.first_member_of(&names, false), None);
+        let names: [&'static str; 65] = core::array::from_fn(|i| if i < 64 { "a" } else { "z" });
+        assert_eq!(obj.first_missing_of(&names, false), None);
+    }
+
+    #[test]
     fn rejects_duplicates_even_when_escaped() {
         assert_eq!(
             Object::parse(br#"{"refund_amt":"1","refund\u005famt":"2"}"#).unwrap_err(),
@@ -858,6 +965,15 @@ mod tests {
             Object::parse(br#"{"x":1,"y":{"x":2},"z":3,"x":4}"#).unwrap_err(),
             Error::DuplicateMember
         );
+        // Escaped first characters and empty names are compared in full.
+        for dup in [
+            &br#"{"\u0061b":1,"ab":2}"#[..],
+            br#"{"ab":1,"\u0061b":2}"#,
+            br#"{"":1,"x":2,"":3}"#,
+        ] {
+            assert_eq!(Object::parse(dup).unwrap_err(), Error::DuplicateMember);
+        }
+        assert_eq!(Object::parse(br#"{"":1,"\"":2,"a":3}"#).unwrap().len(), 3);
         // Prefixes and the same name in a nested object are not duplicates.
         let obj = Object::parse(br#"{"a":1,"ab":2,"abc":3,"n":{"a":4}}"#).unwrap();
         assert_eq!(obj.len(), 4);
