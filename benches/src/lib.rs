@@ -105,7 +105,7 @@ pub mod std_way {
 
     /// Hex text to bytes.
     pub fn unhex(text: &str) -> Result<Vec<u8>, String> {
-        if text.len() % 2 != 0 {
+        if !text.len().is_multiple_of(2) {
             return Err("odd hex".into());
         }
         (0..text.len())

@@ -237,10 +237,12 @@ pub fn naive_decode_refund(body: &[u8], expected: &str) -> Result<u64, String> {
     if data.get("order_status").is_some_and(|v| !v.is_null()) {
         return Err("a status reply".into());
     }
-    if let Some(id) = data.get("order_id").and_then(Value::as_str) {
-        if id != expected {
-            return Err("another order".into());
-        }
+    if data
+        .get("order_id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id != expected)
+    {
+        return Err("another order".into());
     }
     naive_amount(&data)
 }

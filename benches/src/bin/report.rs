@@ -40,11 +40,11 @@ fn main() -> ExitCode {
     let (quick, as_json) = (flag("--quick"), flag("--json"));
     let target = target_dir();
     let started = std::time::Instant::now();
-    if !flag("--no-bench") {
-        if let Err(e) = run_benches(quick) {
-            eprintln!("report: {e}");
-            return ExitCode::FAILURE;
-        }
+    if !flag("--no-bench")
+        && let Err(e) = run_benches(quick)
+    {
+        eprintln!("report: {e}");
+        return ExitCode::FAILURE;
     }
     let openssl = if !flag("--no-bench") || flag("--openssl") {
         openssl_signs_per_s(if quick { 2 } else { 5 })
