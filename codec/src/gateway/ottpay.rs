@@ -108,7 +108,7 @@
 //! # Ok::<(), refundwire::Error>(())
 //! ```
 
-use crate::canonical::{self, NumberForm};
+use crate::canonical::{self, NumberForm, Scalar};
 use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
@@ -274,25 +274,55 @@ impl Action<'_> {
         }
     }
 
+    /// The business members in the page's order, each as the text it carries (`refund_amt`
+    /// is a JSON string of digits; an absent `order_id` is [`Scalar::Null`], left out).
+    fn fields<'d>(&self, digits: &'d mut [u8; 20]) -> ([(&'static str, Scalar<'d>); 3], usize)
+    where
+        Self: 'd,
+    {
+        match *self {
+            Action::Refund(r) => (
+                [
+                    ("order_id", r.order_id.map_or(Scalar::Null, Scalar::Str)),
+                    ("ori_order_id", Scalar::Str(r.ori_order_id)),
+                    (
+                        "refund_amt",
+                        Scalar::Str(encoding::format_u64(r.refund_amt, digits)),
+                    ),
+                ],
+                3,
+            ),
+            Action::RefundStatusQuery(q) => (
+                [("order_id", Scalar::Str(q.order_id)), NO_FIELD, NO_FIELD],
+                1,
+            ),
+        }
+    }
+
     /// Writes the compact business JSON in the page's member order (`order_id` left out
     /// entirely when absent, never `null`).
     pub fn write_json<S: Sink>(&self, sink: S) -> Result<S> {
+        let mut digits = [0u8; 20];
+        let (fields, n) = self.fields(&mut digits);
         let mut w = JsonWriter::new(sink);
         w.begin_object()?;
-        match self {
-            Action::Refund(r) => {
-                w.member_opt_str("order_id", r.order_id)?;
-                w.member_str("ori_order_id", r.ori_order_id)?;
-                let mut digits = [0u8; 20];
-                w.member_str(
-                    "refund_amt",
-                    encoding::format_u64(r.refund_amt, &mut digits),
-                )?;
+        for (name, value) in fields.iter().take(n) {
+            if let Scalar::Str(text) = value {
+                w.member_str(name, text)?;
             }
-            Action::RefundStatusQuery(q) => w.member_str("order_id", q.order_id)?,
         }
         w.end_object()?;
         Ok(w.into_inner())
+    }
+
+    /// The upper-case hex MD5 of the business members' values in name order, from the
+    /// typed fields (the same text [`md5_of_values`] reads from the JSON they are written as).
+    fn md5_of_fields(&self) -> Result<[u8; 32]> {
+        let mut digits = [0u8; 20];
+        let (fields, n) = self.fields(&mut digits);
+        let mut digest = Md5Sink::new();
+        canonical::sorted_values_typed(fields.get(..n).unwrap_or_default(), &mut digest)?;
+        Ok(encoding::hex_array(&digest.finish(), true))
     }
 
     /// Writes the envelope up to the opening quote of `data`'s value.
@@ -307,6 +337,9 @@ impl Action<'_> {
         Ok(w.into_inner())
     }
 }
+
+/// An unused slot of [`Action::fields`].
+const NO_FIELD: (&str, Scalar<'static>) = ("", Scalar::Null);
 
 fn check_id(id: &str, field: &'static str) -> Result<()> {
     if id.is_empty() {
@@ -387,10 +420,8 @@ pub fn encode<'b>(
     let (data, tail) = rest.split_at_mut(data_len);
     let cipher_at = data_len - cipher_len;
     let block = data.get_mut(cipher_at..).ok_or(too_small)?;
-    let md5_hex = {
-        let plaintext = action.write_json(Cursor::new(&mut *block))?.finish();
-        md5_of_values(&Object::parse(plaintext)?, NumberForm::Plain)?.0
-    };
+    action.write_json(Cursor::new(&mut *block))?;
+    let md5_hex = action.md5_of_fields()?;
     let key = aes_key(&md5_hex, &creds.sign_key);
     crypto::aes128_ecb_encrypt_in_place(&key, block, plain_len)?;
     base64_in_place(data, cipher_at)?;
@@ -411,18 +442,19 @@ fn base64_in_place(buf: &mut [u8], from: usize) -> Result<()> {
     let broken = Error::Base64("data");
     let end = buf.len();
     let (mut read, mut write) = (from, 0);
+    // Chunks of 16 groups, each copied out before its text is written: the text grows by 4
+    // for every 3 bytes read and starts `from` (at least one per group) bytes behind them,
+    // so it never reaches a byte not yet read.
     while read < end {
-        let n = (end - read).min(3);
-        let mut group = [0u8; 3];
-        let input = group.get_mut(..n).ok_or(broken)?;
+        let n = (end - read).min(48);
+        let mut chunk = [0u8; 48];
+        let input = chunk.get_mut(..n).ok_or(broken)?;
         input.copy_from_slice(buf.get(read..read + n).ok_or(broken)?);
-        let mut text = [0u8; 4];
-        let text = encoding::base64_encode(input, &mut text)?;
-        buf.get_mut(write..write + 4)
-            .ok_or(broken)?
-            .copy_from_slice(text.as_bytes());
+        let text_len = encoding::base64_len(n);
+        let text = buf.get_mut(write..write + text_len).ok_or(broken)?;
+        encoding::base64_encode(input, text)?;
         read += n;
-        write += 4;
+        write += text_len;
     }
     if write == end { Ok(()) } else { Err(broken) }
 }
@@ -950,6 +982,22 @@ mod tests {
     }
 
     use RefundStatus::{Failed, Pending, Succeeded, Unknown};
+
+    #[test]
+    fn base64_in_place_matches_base64_of_a_copy() {
+        for len in 1..=160usize {
+            let bytes: [u8; 160] = core::array::from_fn(|i| (i * 151 + len) as u8);
+            let bytes = &bytes[..len];
+            let mut expected = [0u8; 216];
+            let expected = encoding::base64_encode(bytes, &mut expected).unwrap();
+            let text_len = encoding::base64_len(len);
+            let mut buf = [0u8; 216];
+            let from = text_len - len;
+            buf[from..text_len].copy_from_slice(bytes);
+            base64_in_place(&mut buf[..text_len], from).unwrap();
+            assert_eq!(&buf[..text_len], expected.as_bytes(), "{len}");
+        }
+    }
 
     // OTTPay Appendix A's worked example: sign key, md5 and key from the official page
     // (vectors/ottpay.json, case appendix_a_official).

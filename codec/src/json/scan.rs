@@ -1,6 +1,7 @@
 //! The validating scanner.
 
 use super::JsonStr;
+use super::words::{find, quote_or_backslash, string_special, structural};
 use crate::error::{Error, Result};
 
 /// Deepest nesting of arrays and objects the scanner accepts.
@@ -447,59 +448,6 @@ impl<'a> Iterator for Members<'a> {
     }
 }
 
-/// Every byte of a word set to `b`.
-const fn splat(b: u8) -> u64 {
-    0x0101_0101_0101_0101 * b as u64
-}
-
-/// High bit set in every byte of `w` that is zero. Only the lowest set bit is exact (a borrow
-/// may mark bytes above a zero byte), which is the one [`find`] reads.
-const fn zero_bytes(w: u64) -> u64 {
-    w.wrapping_sub(splat(1)) & !w & splat(0x80)
-}
-
-/// Bytes equal to `"` or `\`.
-const fn quote_or_backslash(w: u64) -> u64 {
-    zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\'))
-}
-
-/// Bytes that end a run of plain string text: `"`, `\` and controls (below 0x20).
-const fn string_special(w: u64) -> u64 {
-    quote_or_backslash(w) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
-}
-
-/// Bytes that matter when stepping over a container: `"`, `{`, `}`, `[`, `]`
-/// (`[` and `]` are `{` and `}` without bit 5).
-const fn structural(w: u64) -> u64 {
-    let folded = w | splat(0x20);
-    zero_bytes(w ^ splat(b'"'))
-        | zero_bytes(folded ^ splat(b'{'))
-        | zero_bytes(folded ^ splat(b'}'))
-}
-
-/// Index of the first byte at or after `from` that `mask` flags (word at a time; `byte`
-/// says the same for the tail shorter than a word).
-#[inline]
-fn find(bytes: &[u8], from: usize, mask: fn(u64) -> u64, byte: fn(u8) -> bool) -> Option<usize> {
-    let rest = bytes.get(from..)?;
-    let mut words = rest.chunks_exact(8);
-    let mut at = from;
-    for word in &mut words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let hits = mask(u64::from_le_bytes(w));
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| byte(b))
-        .map(|i| at + i)
-}
-
 #[derive(Debug, Clone)]
 struct Scanner<'a> {
     doc: &'a str,
@@ -879,53 +827,6 @@ mod tests {
                 assert!(obj.name_at(at).is_err(), "{at}");
             }
         }
-    }
-
-    #[test]
-    fn word_search_finds_the_first_flagged_byte_at_any_alignment() {
-        type Case = (fn(u64) -> u64, fn(u8) -> bool);
-        let cases: [Case; 3] = [
-            (quote_or_backslash, |b| b == b'"' || b == b'\\'),
-            (string_special, |b| b == b'"' || b == b'\\' || b < 0x20),
-            (structural, |b| {
-                matches!(b, b'"' | b'{' | b'}' | b'[' | b']')
-            }),
-        ];
-        // Fillers next to the borders of every class (borrows in the word arithmetic), and
-        // every byte value as the target, before and after a second flagged byte.
-        for filler in [
-            b'a', 0x20, 0x21, 0x7f, 0x80, 0xff, b'Z', b'|', b'~', b'!', b'#',
-        ] {
-            for (mask, byte) in cases {
-                for target in 0..=255u8 {
-                    for at in 0..19 {
-                        let mut buf = [filler; 24];
-                        buf[at] = target;
-                        buf[at + 3] = b'"';
-                        let expected = buf.iter().position(|&b| byte(b));
-                        for from in [0, 1, 7, 8] {
-                            let want = expected.filter(|&i| i >= from).or_else(|| {
-                                buf.iter()
-                                    .skip(from)
-                                    .position(|&b| byte(b))
-                                    .map(|i| i + from)
-                            });
-                            assert_eq!(
-                                find(&buf, from, mask, byte),
-                                want,
-                                "{filler} {target} {at} {from}"
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        assert_eq!(find(b"abc", 4, quote_or_backslash, |_| true), None);
-        assert_eq!(find(b"", 0, quote_or_backslash, |_| true), None);
-        assert_eq!(
-            find(b"abcdefgh", 0, quote_or_backslash, |b| b == b'"'),
-            None
-        );
     }
 
     #[test]
