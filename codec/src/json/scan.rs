@@ -1,7 +1,7 @@
 //! The validating scanner.
 
 use super::JsonStr;
-use super::words::{find, quote_or_backslash, string_special, structural};
+use super::words::{find, quote_or_backslash, skip_container, string_special};
 use crate::error::{Error, Result};
 
 /// Deepest nesting of arrays and objects the scanner accepts.
@@ -565,30 +565,7 @@ impl<'a> Scanner<'a> {
             _ => return Err(self.err()),
         };
         if matches!(kind, Kind::Object | Kind::Array) {
-            let mut depth = 0usize;
-            loop {
-                // Only quotes and brackets matter here: jump to the next one a word at a time.
-                self.pos = find(bytes, self.pos, structural, |b| {
-                    matches!(b, b'"' | b'{' | b'}' | b'[' | b']')
-                })
-                .ok_or_else(|| self.err())?;
-                match bytes.get(self.pos) {
-                    None => return Err(self.err()),
-                    Some(b'"') => {
-                        self.skip_string()?;
-                        continue;
-                    }
-                    Some(b'{' | b'[') => depth += 1,
-                    Some(_) => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            self.pos += 1;
-                            break;
-                        }
-                    }
-                }
-                self.pos += 1;
-            }
+            self.pos = skip_container(bytes, self.pos).ok_or_else(|| self.err())?;
         } else {
             let rest = bytes.get(self.pos..).unwrap_or_default();
             self.pos += rest

@@ -22,15 +22,6 @@ pub(crate) const fn string_special(w: u64) -> u64 {
     quote_or_backslash(w) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
 }
 
-/// Bytes that matter when stepping over a container: `"`, `{`, `}`, `[`, `]`
-/// (`[` and `]` are `{` and `}` without bit 5).
-pub(crate) const fn structural(w: u64) -> u64 {
-    let folded = w | splat(0x20);
-    zero_bytes(w ^ splat(b'"'))
-        | zero_bytes(folded ^ splat(b'{'))
-        | zero_bytes(folded ^ splat(b'}'))
-}
-
 /// Index of the first byte at or after `from` that `mask` flags (word at a time; `byte`
 /// says the same for the tail shorter than a word).
 #[inline]
@@ -59,6 +50,67 @@ pub(crate) fn find(
         .map(|i| at + i)
 }
 
+/// High bit set in exactly the bytes of `w` that are zero (no borrow crosses bytes, so every
+/// flag is exact, not only the lowest).
+const fn zero_bytes_exact(w: u64) -> u64 {
+    let low7 = splat(0x7f);
+    !(((w & low7).wrapping_add(low7)) | w | low7)
+}
+
+/// Exactly the bytes that matter inside a container of validated JSON: `"`, `\\`, and the
+/// four brackets.
+const fn container_marks(w: u64) -> u64 {
+    let folded = w | splat(0x20);
+    zero_bytes_exact(w ^ splat(b'"'))
+        | zero_bytes_exact(w ^ splat(b'\\'))
+        | zero_bytes_exact(folded ^ splat(b'{'))
+        | zero_bytes_exact(folded ^ splat(b'}'))
+}
+
+/// Steps over the array or object whose opening bracket is at `from`, in text the scanner
+/// validated: the index just past its closing bracket, or `None` if the text ends first.
+///
+/// Every quote, backslash and bracket of a word is flagged at once and read in order, so a
+/// string costs a few instructions, not a call. Malformed text gives a wrong end or `None`,
+/// never a panic.
+pub(crate) fn skip_container(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    // Bytes before this index are escaped (the one after a backslash in a string).
+    let mut live_from = from;
+    let mut at = from;
+    while at < bytes.len() {
+        let mut word = [b' '; 8];
+        let chunk = bytes.get(at..).unwrap_or_default();
+        let n = chunk.len().min(8);
+        if let (Some(dst), Some(src)) = (word.get_mut(..n), chunk.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        let mut marks = container_marks(u64::from_le_bytes(word));
+        while marks != 0 {
+            let i = at + (marks.trailing_zeros() / 8) as usize;
+            marks &= marks - 1;
+            if i < live_from {
+                continue;
+            }
+            match (in_string, bytes.get(i).copied()) {
+                (true, Some(b'\\')) => live_from = i + 2,
+                (true, Some(b'"')) | (false, Some(b'"')) => in_string = !in_string,
+                (true, _) => {}
+                (false, Some(b'{' | b'[')) => depth += 1,
+                (false, _) => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+            }
+        }
+        at += 8;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,7 +118,7 @@ mod tests {
     #[test]
     fn word_search_finds_the_first_flagged_byte_at_any_alignment() {
         type Case = (fn(u64) -> u64, fn(u8) -> bool);
-        let cases: [Case; 3] = [
+        let cases: [Case; 2] = [
             (quote_or_backslash, |b| b == b'"' || b == b'\\'),
             (string_special, |b| b == b'"' || b == b'\\' || b < 0x20),
             (structural, |b| {
@@ -108,5 +160,59 @@ mod tests {
             find(b"abcdefgh", 0, quote_or_backslash, |b| b == b'"'),
             None
         );
+    }
+
+    /// The same walk a byte at a time.
+    fn skip_container_bytewise(bytes: &[u8], from: usize) -> Option<usize> {
+        let (mut depth, mut in_string, mut i) = (0usize, false, from);
+        while let Some(&b) = bytes.get(i) {
+            match (in_string, b) {
+                (true, b'\\') => i += 1,
+                (_, b'"') => in_string = !in_string,
+                (false, b'{' | b'[') => depth += 1,
+                (false, b'}' | b']') => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    }
+
+    #[test]
+    fn skips_containers_like_a_bytewise_walk_at_any_alignment() {
+        let docs: [&[u8]; 9] = [
+            br#"{}"#,
+            br#"[]"#,
+            br#"{"a":"x}y]z{","b":[1,{"c":"\\"}],"d":"q\"}"} ,"#,
+            br#"[["\\\"]\\"],{"k":{"l":[]}}]]"#,
+            br#"{"k\\":"\\\\\\\"}\\","z":{"y":"\u005d"}}tail"#,
+            br#"{"very long string member name":"and a value that spans words [{"} x"#,
+            "{\"é\":\"ü}ß\",\"n\":[\"\u{1f600}\"]}".as_bytes(),
+            br#"{"a":1"#,
+            br#"{"a":"}"#,
+        ];
+        let mut buf = [0u8; 128];
+        for doc in docs {
+            for pad in 0..17 {
+                buf[..pad].fill(b' ');
+                buf[pad..pad + doc.len()].copy_from_slice(doc);
+                let text = &buf[..pad + doc.len()];
+                assert_eq!(
+                    skip_container(text, pad),
+                    skip_container_bytewise(text, pad),
+                    "{pad} {:?}",
+                    core::str::from_utf8(doc)
+                );
+            }
+        }
+        // Whole-word marks are all read: eight quotes, eight brackets.
+        assert_eq!(skip_container(br#"["""""""",[[[]]]]]"#, 0), Some(17));
+        assert_eq!(skip_container(b"]", 0), None);
+        assert_eq!(skip_container(b"{", 5), None);
     }
 }
