@@ -56,6 +56,7 @@ pub mod json;
 pub mod money;
 mod reply;
 pub mod time;
+pub mod trace;
 
 pub use error::{Error, Result};
 pub(crate) use reply::wire_enum;

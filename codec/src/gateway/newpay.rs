@@ -167,6 +167,7 @@ use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
+use crate::money::{Currency, Money};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
@@ -413,7 +414,7 @@ pub struct RefundRequest<'a> {
     /// `refundOrderAmt`: the amount in NewPay's unit for the currency of the order — whole kip
     /// for LAK, which NewPay uses without decimals (`Z00055`). Sent as a string of digits;
     /// zero is refused. In `serde` input, a string of digits like on the wire.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "deserialize_amount"))]
+    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::money::deserialize_minor_units"))]
     pub refund_order_amt: u64,
     /// `orderNo`: the merchant's number of the original (paid) order.
     pub order_no: &'a str,
@@ -455,29 +456,6 @@ impl RefundRequest<'_> {
 pub struct InquiryRefundRequest<'a> {
     /// `refundOrderNo`: the merchant's refund number given to [`encode_refund`].
     pub refund_order_no: &'a str,
-}
-
-/// Deserializes `refundOrderAmt` from a string of digits, as it is on the wire (`"50000"`).
-///
-/// For `#[serde(deserialize_with)]` on owned request types (the std wrapper uses it).
-#[cfg(feature = "serde")]
-pub fn deserialize_amount<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> core::result::Result<u64, D::Error> {
-    struct Digits;
-    impl serde::de::Visitor<'_> for Digits {
-        type Value = u64;
-
-        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            f.write_str("a whole amount as a string of digits, e.g. \"50000\"")
-        }
-
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<u64, E> {
-            crate::money::parse_minor_units(v)
-                .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
-        }
-    }
-    deserializer.deserialize_str(Digits)
 }
 
 /// Members written before `sign` (`appId`, `merchantId`, `timestamp`).
@@ -1001,6 +979,44 @@ pub fn amount_units(text: &str) -> Result<u64> {
         None => text,
     };
     crate::money::parse_minor_units(int)
+}
+
+/// Decimals of NewPay's unit for `currency`: LAK is used without decimals (`Z00055`
+/// "decimals not allowed for LAK", although ISO 4217 gives it two); other currencies (USD)
+/// by their ISO 4217 exponent — the page says "the currency's smallest unit".
+pub fn unit_decimals(currency: Currency) -> u8 {
+    match currency.code() {
+        "LAK" => 0,
+        _ => currency.exponent(),
+    }
+}
+
+/// `amount` in NewPay's unit (LAK 5,000,000 att → 50000 kip; USD 1050 cents → 1050). An
+/// amount finer than the unit (LAK with att) is [`Error::Amount`], never rounded.
+pub fn to_units(amount: Money) -> Result<u64> {
+    let drop = amount
+        .currency
+        .exponent()
+        .checked_sub(unit_decimals(amount.currency))
+        .ok_or(Error::Amount("currency exponent"))?;
+    let scale = 10u64
+        .checked_pow(u32::from(drop))
+        .ok_or(Error::Amount("too large"))?;
+    if amount.minor % scale != 0 {
+        return Err(Error::Amount("NewPay takes no fraction of this currency's unit"));
+    }
+    Ok(amount.minor / scale)
+}
+
+/// A NewPay amount in its unit as [`Money`] (50000 kip → LAK 5,000,000 att).
+pub fn from_units(units: u64, currency: Currency) -> Result<Money> {
+    let scale = 10u64
+        .checked_pow(u32::from(
+            currency.exponent().saturating_sub(unit_decimals(currency)),
+        ))
+        .ok_or(Error::Amount("too large"))?;
+    let minor = units.checked_mul(scale).ok_or(Error::Amount("too large"))?;
+    Ok(Money::new(minor, currency))
 }
 
 fn check_app_id(app_id: &JsonStr<'_>, creds: &Credentials<'_>) -> Result<()> {
@@ -1741,15 +1757,20 @@ mod tests {
 
     #[cfg(feature = "serde")]
     #[test]
-    fn amounts_deserialize_from_digits_only() {
-        use serde::de::value::{Error as DeError, StrDeserializer, U64Deserializer};
-        let amount = |text: &str| deserialize_amount(StrDeserializer::<DeError>::new(text));
+    fn amounts_deserialize_from_digits_or_integers_only() {
+        use crate::money::deserialize_minor_units;
+        use serde::de::value::{Error as DeError, F64Deserializer, StrDeserializer, U64Deserializer};
+        let amount = |text: &str| deserialize_minor_units(StrDeserializer::<DeError>::new(text));
         assert_eq!(amount("50000"), Ok(50000));
         assert_eq!(amount("1"), Ok(1));
         for bad in ["5.00", "", "-1", "1e3", "x"] {
             assert!(amount(bad).is_err(), "{bad}");
         }
-        assert!(deserialize_amount(U64Deserializer::<DeError>::new(5)).is_err());
+        assert_eq!(
+            deserialize_minor_units(U64Deserializer::<DeError>::new(5)),
+            Ok(5)
+        );
+        assert!(deserialize_minor_units(F64Deserializer::<DeError>::new(5.0)).is_err());
 
         // The error says what was expected (serde builds it from the visitor's `expecting`).
         #[derive(Debug)]
@@ -1768,11 +1789,24 @@ mod tests {
                 Said(text)
             }
         }
-        let said = deserialize_amount(StrDeserializer::<Said>::new("5.00")).unwrap_err();
+        let said = deserialize_minor_units(StrDeserializer::<Said>::new("5.00")).unwrap_err();
         assert_eq!(
             said.0,
-            "invalid value: string \"5.00\", expected a whole amount as a string of digits, e.g. \"50000\""
+            "invalid value: string \"5.00\", expected a whole number of minor units, as a string of digits or an integer"
         );
+    }
+
+    #[test]
+    fn amounts_convert_to_newpays_unit_exactly() {
+        let lak = Currency::from_code("LAK").unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        // LAK is whole kip at NewPay (Z00055), two decimals in ISO 4217.
+        assert_eq!(to_units(Money::new(5_000_000, lak)), Ok(50_000));
+        assert!(to_units(Money::new(5_000_001, lak)).is_err());
+        assert_eq!(to_units(Money::new(1050, usd)), Ok(1050));
+        assert_eq!(from_units(50_000, lak), Ok(Money::new(5_000_000, lak)));
+        assert_eq!(from_units(1050, usd), Ok(Money::new(1050, usd)));
+        assert!(from_units(u64::MAX, lak).is_err());
     }
 
     #[test]

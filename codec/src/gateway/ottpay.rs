@@ -212,20 +212,37 @@ impl<'a> Credentials<'a> {
     }
 }
 
-/// The business data of a `REFUND`.
+/// The business data of a `REFUND`. With feature `serde`, deserializes from the protocol's
+/// own names (`{"order_id":…,"ori_order_id":…,"refund_amt":"51558"}`; `refund_amt` also as a
+/// JSON integer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct RefundRequest<'a> {
     /// `order_id`: the refund's own order id; OTTPay makes one when absent. Send one: it is
     /// what binds the replies (see the module docs).
+    #[cfg_attr(feature = "serde", serde(default, borrow))]
     pub order_id: Option<&'a str>,
     /// `ori_order_id`: the original payment's order id.
     pub ori_order_id: &'a str,
     /// `refund_amt`: the amount in cents (sent as a string of digits).
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::money::deserialize_minor_units")
+    )]
     pub refund_amt: u64,
 }
 
-/// The business data of a `REFUND_STATUS_QUERY`.
+/// The business data of a `REFUND_STATUS_QUERY` (`{"order_id":…}` with feature `serde`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct RefundStatusQuery<'a> {
     /// `order_id`: the refund order id to look up.
     pub order_id: &'a str,

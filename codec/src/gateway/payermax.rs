@@ -263,12 +263,58 @@ pub struct RefundRequest<'a> {
     pub refund_notify_url: Option<&'a str>,
 }
 
+/// A `refund` request's `data` as written in a fields document under the protocol's names
+/// (`{"outRefundNo","outTradeNo","refundAmount":"10.50","refundCurrency":"USD",…}`), before
+/// the amount is read in its currency with [`RefundFields::request`].
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundFields<'a> {
+    /// `outRefundNo`.
+    pub out_refund_no: &'a str,
+    /// `outTradeNo`.
+    pub out_trade_no: &'a str,
+    /// `refundAmount` in major units, exactly as written.
+    #[serde(deserialize_with = "crate::money::deserialize_decimal_text")]
+    pub refund_amount: crate::money::DecimalText,
+    /// `refundCurrency` (ISO 4217).
+    pub refund_currency: &'a str,
+    /// `comments`.
+    #[serde(default, borrow)]
+    pub comments: Option<&'a str>,
+    /// `refundNotifyUrl`.
+    #[serde(default, borrow)]
+    pub refund_notify_url: Option<&'a str>,
+}
+
+#[cfg(feature = "serde")]
+impl<'a> RefundFields<'a> {
+    /// The request, with `refundAmount` read exactly in `refundCurrency`.
+    pub fn request(&self) -> Result<RefundRequest<'a>> {
+        let currency = Currency::from_code(self.refund_currency)?;
+        Ok(RefundRequest {
+            out_refund_no: self.out_refund_no,
+            out_trade_no: self.out_trade_no,
+            refund_amount: Money::parse_decimal(&self.refund_amount, currency)?,
+            comments: self.comments,
+            refund_notify_url: self.refund_notify_url,
+        })
+    }
+}
+
 /// The `data` of a `refundQuery` request: at least one of the two ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct RefundQuery<'a> {
     /// `outRefundNo`: the merchant's refund id.
+    #[cfg_attr(feature = "serde", serde(default, borrow))]
     pub out_refund_no: Option<&'a str>,
     /// `refundTradeNo`: PayerMax's refund id.
+    #[cfg_attr(feature = "serde", serde(default, borrow))]
     pub refund_trade_no: Option<&'a str>,
 }
 
