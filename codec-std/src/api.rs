@@ -343,8 +343,13 @@ pub(crate) fn on_status<T>(status: http::StatusCode, decoded: Result<T>) -> Resu
 }
 
 /// `http::Request` `POST` of a JSON body to `url`, with extra headers.
-pub(crate) fn post_json(url: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Result<http::Request<Vec<u8>>> {
-    let mut builder = http::Request::post(url).header(http::header::CONTENT_TYPE, "application/json");
+pub(crate) fn post_json(
+    url: &str,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> Result<http::Request<Vec<u8>>> {
+    let mut builder =
+        http::Request::post(url).header(http::header::CONTENT_TYPE, "application/json");
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }

@@ -36,7 +36,10 @@ impl fmt::Display for Error {
             Error::Credentials(why) => write!(f, "credentials: {why}"),
             Error::Unsupported(what) => write!(f, "unsupported: {what}"),
             Error::HttpStatus { status, detail } => {
-                write!(f, "HTTP status {status} without the gateway's answer ({detail})")
+                write!(
+                    f,
+                    "HTTP status {status} without the gateway's answer ({detail})"
+                )
             }
         }
     }

@@ -279,6 +279,9 @@ mod tests {
             .unwrap()
             .deserialize::<Sample<'_>>("sample")
             .unwrap_err();
-        assert!(unknown.to_string().contains("unknown field `x`"), "{unknown}");
+        assert!(
+            unknown.to_string().contains("unknown field `x`"),
+            "{unknown}"
+        );
     }
 }

@@ -62,10 +62,7 @@ pub const GATEWAYS: &[Entry] = &[
 pub fn build(name: &str, credentials: &Credentials) -> Result<Box<dyn Gateway>> {
     let entry = GATEWAYS.iter().find(|e| e.name == name).ok_or_else(|| {
         let known: Vec<&str> = GATEWAYS.iter().map(|e| e.name).collect();
-        Error::Input(format!(
-            "unknown gateway `{name}` ({})",
-            known.join(", ")
-        ))
+        Error::Input(format!("unknown gateway `{name}` ({})", known.join(", ")))
     })?;
     if let Some(named) = credentials.opt_str("gateway")? {
         if named != name {
@@ -156,9 +153,7 @@ impl Credentials {
         match self.members.get(name) {
             None | Some(FieldValue::Null) => Ok(None),
             Some(FieldValue::String(s)) => Ok(Some(s)),
-            Some(_) => Err(Error::Credentials(format!(
-                "`{name}` must be a string"
-            ))),
+            Some(_) => Err(Error::Credentials(format!("`{name}` must be a string"))),
         }
     }
 
@@ -204,9 +199,7 @@ impl Credentials {
             let path = self.dir.join(path);
             return std::fs::read(&path)
                 .map(|b| Some(Zeroizing::new(b)))
-                .map_err(|e| {
-                    Error::Credentials(format!("{file_name} {}: {e}", path.display()))
-                });
+                .map_err(|e| Error::Credentials(format!("{file_name} {}: {e}", path.display())));
         }
         Ok(self
             .opt_str(inline_name)?
@@ -231,9 +224,8 @@ impl Credentials {
 
 /// A key an operation needs, or the error that names the credentials members to add.
 pub(crate) fn need<'k, K>(key: &'k Option<K>, what: &str, members: &str) -> Result<&'k K> {
-    key.as_ref().ok_or_else(|| {
-        Error::Credentials(format!("{what} needs {members}"))
-    })
+    key.as_ref()
+        .ok_or_else(|| Error::Credentials(format!("{what} needs {members}")))
 }
 
 /// Minor units of `amount` for a gateway whose requests carry no currency: the currency must

@@ -146,7 +146,7 @@ fn encode_matches_every_request_vector() {
                 v["url"],
                 format!("https://pay-gate.payermax.com/aggregate-pay/api/gateway/{api}")
             );
-            assert_eq!(v["headers"]["Content-Type"], "application/json");
+            assert_eq!(v["headers"]["content-type"], "application/json");
             assert_eq!(v["headers"]["sign"], c["sign"], "case {}", c["case"]);
             assert_eq!(v["body"], body, "case {}", c["case"]);
             seen += 1;
@@ -718,15 +718,4 @@ fn encode_options_payermax_has_no_use_for_are_refused() {
         time.ends_with("+00:00") && time.as_bytes()[19] == b'.',
         "{time}"
     );
-}
-
-#[test]
-fn demo_shows_a_request_and_a_verified_reply() {
-    let out = run(&["demo"], b"");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("PayerMax"));
-    assert!(text.contains(case("refund_request_usd")["sign"].as_str().unwrap()));
-    assert!(text.contains("signature verified"));
-    assert!(text.contains("rejected"));
 }

@@ -48,7 +48,7 @@ fn encode_prints_the_exact_request() {
         let req = json_out(&out);
         assert_eq!(req["method"], "POST");
         assert_eq!(req["url"], "https://pay.scanforpay.com/api/common/refund");
-        assert_eq!(req["headers"]["Content-Type"], "application/json");
+        assert_eq!(req["headers"]["content-type"], "application/json");
         assert_eq!(req["body"], case["body"], "case {}", case["case"]);
     }
 }
@@ -166,7 +166,7 @@ fn decode_reports_each_outcome() {
                 assert!(out.stdout.is_empty());
                 let err = String::from_utf8(out.stderr).unwrap();
                 assert_eq!(err.lines().count(), 1, "{err}");
-                assert!(err.starts_with("refundwire: verify signature: "), "{err}");
+                assert!(err.starts_with("refundwire: verify: "), "{err}");
             }
             other => panic!("unknown expectation {other}"),
         }
@@ -192,7 +192,10 @@ fn decode_binds_the_request_id_and_the_operation() {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("refundwire: check reqMsgId: "), "{err}");
+    assert!(
+        err.starts_with("refundwire: --expect-req-msg-id: "),
+        "{err}"
+    );
 
     // A refund reply is no order query reply (it lacks `partnerOrderNo`), bound or not.
     for expect in [
@@ -208,7 +211,7 @@ fn decode_binds_the_request_id_and_the_operation() {
         ];
         args.extend_from_slice(expect);
         let out = run(&args, body);
-        assert_rejected(&out, "check message kind: ");
+        assert_rejected(&out, "kind");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("`partnerOrderNo`"),
             "{out:?}"
@@ -266,7 +269,7 @@ fn a_request_sent_back_as_a_reply_is_refused() {
             ],
             renamed.as_bytes(),
         );
-        assert_rejected(&out, "check message kind: ");
+        assert_rejected(&out, "kind");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("`requestTime`"),
             "{out:?}"

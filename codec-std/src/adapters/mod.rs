@@ -28,7 +28,11 @@ pub(crate) fn body_copy(response: &http::Response<&[u8]>) -> Vec<u8> {
 }
 
 /// Refuses extras a gateway does not take (it would otherwise silently drop them).
-pub(crate) fn no_extras(gateway: &str, refund: &crate::RefundRequest, takes: &[&str]) -> Result<()> {
+pub(crate) fn no_extras(
+    gateway: &str,
+    refund: &crate::RefundRequest,
+    takes: &[&str],
+) -> Result<()> {
     match refund.extras.keys().find(|k| !takes.contains(&k.as_str())) {
         Some(extra) => Err(Error::Input(format!(
             "{gateway} takes no extra `{extra}`{}",

@@ -13,11 +13,11 @@ use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, account_minor_units, need};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
+use refundwire::Verdict as _;
 use refundwire::gateway::newpay as core;
 use refundwire::json::JsonStr;
 use refundwire::money::{Currency, Money};
 use refundwire::trace::Trace;
-use refundwire::Verdict as _;
 
 const NAME: &str = "newpay";
 const SIGNING: &str = "`private_key_file` or `private_key_pkcs8_b64`";
@@ -67,7 +67,11 @@ impl NewPay {
         operation: Operation,
         expected: &str,
         body_max: usize,
-        encode: impl FnOnce(&core::Credentials<'_>, &RsaPrivateKey, &mut [u8]) -> refundwire::Result<usize>,
+        encode: impl FnOnce(
+            &core::Credentials<'_>,
+            &RsaPrivateKey,
+            &mut [u8],
+        ) -> refundwire::Result<usize>,
     ) -> Result<Prepared> {
         let key = need(&self.private_key, "signing a request", SIGNING)?;
         let mut body = vec![0u8; body_max];
@@ -88,12 +92,20 @@ impl NewPay {
         })
     }
 
-    fn refund(&self, request: &core::RefundRequest<'_>, ctx: &Context, trace: &mut dyn Trace) -> Result<Prepared> {
+    fn refund(
+        &self,
+        request: &core::RefundRequest<'_>,
+        ctx: &Context,
+        trace: &mut dyn Trace,
+    ) -> Result<Prepared> {
         let _ = trace;
         let ts = Self::timestamp_ms(ctx)?;
-        self.send(Operation::Refund, request.refund_order_no, core::REFUND_BODY_MAX, |c, k, out| {
-            core::encode_refund(c, k, request, ts, out).map(<[u8]>::len)
-        })
+        self.send(
+            Operation::Refund,
+            request.refund_order_no,
+            core::REFUND_BODY_MAX,
+            |c, k, out| core::encode_refund(c, k, request, ts, out).map(<[u8]>::len),
+        )
     }
 
     fn inquiry(
@@ -236,7 +248,10 @@ impl Gateway for NewPay {
             trust: callback.trust,
             code: callback.trans_status.to_owned(),
             message: owned(callback.trans_info).unwrap_or_default(),
-            amount: amount(callback.amount_units().map_err(Error::from), callback.currency),
+            amount: amount(
+                callback.amount_units().map_err(Error::from),
+                callback.currency,
+            ),
             refund_id: Some(callback.refund_order_no.to_string()),
             gateway_refund_id: owned(callback.newpay_refund_order_no),
             fields: Fields::from_object(&callback.object)?,

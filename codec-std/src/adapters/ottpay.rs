@@ -74,7 +74,11 @@ impl OttPay {
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
         let mut out = vec![0u8; action.body_max()];
-        let body = { let _ = &trace; core::encode(&self.credentials()?, action, &mut out)? }.to_vec();
+        let body = {
+            let _ = &trace;
+            core::encode(&self.credentials()?, action, &mut out)?
+        }
+        .to_vec();
         let operation = match action {
             core::Action::Refund(_) => Operation::Refund,
             core::Action::RefundStatusQuery(_) => Operation::Status,
@@ -104,7 +108,10 @@ impl Gateway for OttPay {
     }
 
     fn operations(&self) -> &'static [(&'static str, Operation)] {
-        &[("refund", Operation::Refund), ("refund-query", Operation::Status)]
+        &[
+            ("refund", Operation::Refund),
+            ("refund-query", Operation::Status),
+        ]
     }
 
     fn prepare_refund_traced(
@@ -154,7 +161,11 @@ impl Gateway for OttPay {
             Operation::Status => {
                 let query: core::RefundStatusQuery<'_> =
                     fields.deserialize("OTTPay refund status query")?;
-                self.post(core::Action::RefundStatusQuery(query), query.order_id, trace)
+                self.post(
+                    core::Action::RefundStatusQuery(query),
+                    query.order_id,
+                    trace,
+                )
             }
             Operation::Notification => Err(not_here(NAME, operation)),
         }
@@ -170,13 +181,30 @@ impl Gateway for OttPay {
         let mut body = body_copy(&response);
         let expected = binding.expected.as_str();
         let decoded = match binding.operation {
-            Operation::Refund => { let _ = &trace; core::decode_refund(&creds, &mut body, expected) }
+            Operation::Refund => {
+                let _ = &trace;
+                core::decode_refund(&creds, &mut body, expected)
+            }
+            .map_err(Error::from)
+            .and_then(|reply| {
+                api::outcome(Operation::Refund, reply, |r| {
+                    Ok(Accepted {
+                        amount: self.amount(r.refund_amt),
+                        refund_id: owned(r.order_id),
+                        gateway_refund_id: None,
+                        code: r.verified.rsp_code.as_wire().to_owned(),
+                        message: owned(r.verified.rsp_msg).unwrap_or_default(),
+                        fields: Fields::from_object(&r.verified.data)?,
+                    })
+                })
+            }),
+            Operation::Status => core::decode_refund_status(&creds, &mut body, expected)
                 .map_err(Error::from)
                 .and_then(|reply| {
-                    api::outcome(Operation::Refund, reply, |r| {
+                    api::outcome(Operation::Status, reply, |r| {
                         Ok(Accepted {
                             amount: self.amount(r.refund_amt),
-                            refund_id: owned(r.order_id),
+                            refund_id: Some(r.order_id.to_string()),
                             gateway_refund_id: None,
                             code: r.verified.rsp_code.as_wire().to_owned(),
                             message: owned(r.verified.rsp_msg).unwrap_or_default(),
@@ -184,22 +212,6 @@ impl Gateway for OttPay {
                         })
                     })
                 }),
-            Operation::Status => {
-                core::decode_refund_status(&creds, &mut body, expected)
-                    .map_err(Error::from)
-                    .and_then(|reply| {
-                        api::outcome(Operation::Status, reply, |r| {
-                            Ok(Accepted {
-                                amount: self.amount(r.refund_amt),
-                                refund_id: Some(r.order_id.to_string()),
-                                gateway_refund_id: None,
-                                code: r.verified.rsp_code.as_wire().to_owned(),
-                                message: owned(r.verified.rsp_msg).unwrap_or_default(),
-                                fields: Fields::from_object(&r.verified.data)?,
-                            })
-                        })
-                    })
-            }
             Operation::Notification => Err(Error::Unsupported(
                 "OTTPay sends no refund notifications".into(),
             )),

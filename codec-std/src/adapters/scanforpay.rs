@@ -95,7 +95,12 @@ impl ScanForPay {
         })
     }
 
-    fn refund(&self, request: core::RefundRequest<'_>, ctx: &Context, trace: &mut dyn Trace) -> Result<Prepared> {
+    fn refund(
+        &self,
+        request: core::RefundRequest<'_>,
+        ctx: &Context,
+        trace: &mut dyn Trace,
+    ) -> Result<Prepared> {
         self.post(Operation::Refund, ctx, trace, |c, h, out, t| {
             let _ = t;
             core::encode_refund(c, h, &request, out).map(<[u8]>::len)
@@ -129,7 +134,10 @@ impl Gateway for ScanForPay {
     }
 
     fn operations(&self) -> &'static [(&'static str, Operation)] {
-        &[("refund", Operation::Refund), ("order-query", Operation::Status)]
+        &[
+            ("refund", Operation::Refund),
+            ("order-query", Operation::Status),
+        ]
     }
 
     fn uses_message_id(&self) -> bool {

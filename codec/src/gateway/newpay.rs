@@ -414,7 +414,10 @@ pub struct RefundRequest<'a> {
     /// `refundOrderAmt`: the amount in NewPay's unit for the currency of the order — whole kip
     /// for LAK, which NewPay uses without decimals (`Z00055`). Sent as a string of digits;
     /// zero is refused. In `serde` input, a string of digits like on the wire.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::money::deserialize_minor_units"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::money::deserialize_minor_units")
+    )]
     pub refund_order_amt: u64,
     /// `orderNo`: the merchant's number of the original (paid) order.
     pub order_no: &'a str,
@@ -1003,7 +1006,9 @@ pub fn to_units(amount: Money) -> Result<u64> {
         .checked_pow(u32::from(drop))
         .ok_or(Error::Amount("too large"))?;
     if amount.minor % scale != 0 {
-        return Err(Error::Amount("NewPay takes no fraction of this currency's unit"));
+        return Err(Error::Amount(
+            "NewPay takes no fraction of this currency's unit",
+        ));
     }
     Ok(amount.minor / scale)
 }
@@ -1759,7 +1764,9 @@ mod tests {
     #[test]
     fn amounts_deserialize_from_digits_or_integers_only() {
         use crate::money::deserialize_minor_units;
-        use serde::de::value::{Error as DeError, F64Deserializer, StrDeserializer, U64Deserializer};
+        use serde::de::value::{
+            Error as DeError, F64Deserializer, StrDeserializer, U64Deserializer,
+        };
         let amount = |text: &str| deserialize_minor_units(StrDeserializer::<DeError>::new(text));
         assert_eq!(amount("50000"), Ok(50000));
         assert_eq!(amount("1"), Ok(1));

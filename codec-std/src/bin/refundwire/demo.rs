@@ -17,7 +17,14 @@ use std::fmt::Write as _;
 struct Row {
     gateway: &'static str,
     vectors: &'static str,
+    /// Payment id, refund id, amount in major units, currency.
     refund: (&'static str, &'static str, &'static str, &'static str),
+    /// Reason and extras of the refund, request time, and the message id the request carries
+    /// where the gateway has one: together they make the vector's request, byte for byte.
+    reason: Option<&'static str>,
+    extras: &'static [(&'static str, &'static str)],
+    time: &'static str,
+    message_id: &'static str,
     /// The reply case, its `sign` header if the gateway has one, and the id it is bound to.
     reply_case: &'static str,
     reply_operation: Operation,
@@ -26,13 +33,20 @@ struct Row {
     tamper: (&'static str, &'static str),
 }
 
-const TIME: &str = "2024-03-05T07:01:23.737+00:00";
-
 const ROWS: &[Row] = &[
     Row {
         gateway: "ottpay",
         vectors: include_str!("../../../../tests/vectors/ottpay.json"),
-        refund: ("202080636083778353374068", "RF12415868344978", "515.58", "CAD"),
+        refund: (
+            "202080636083778353374068",
+            "RF12415868344978",
+            "515.58",
+            "CAD",
+        ),
+        reason: None,
+        extras: &[],
+        time: "2024-03-05T07:01:23.737+00:00",
+        message_id: "",
         reply_case: "refund_status_query_response",
         reply_operation: Operation::Status,
         bound_to: "RF12415868344978",
@@ -42,6 +56,10 @@ const ROWS: &[Row] = &[
         gateway: "scanforpay",
         vectors: include_str!("../../../../tests/vectors/scanforpay.json"),
         refund: ("p95748906828836075983", "867565088995790", "300.95", "HKD"),
+        reason: None,
+        extras: &[("operatorId", "766234"), ("terminalNo", "285819")],
+        time: "2024-03-05T18:06:05+08:00",
+        message_id: "fd03f269-3180-4575-8af0-580483868a29",
         reply_case: "refund_response",
         reply_operation: Operation::Refund,
         bound_to: "fd03f269-3180-4575-8af0-580483868a29",
@@ -51,6 +69,10 @@ const ROWS: &[Row] = &[
         gateway: "payermax",
         vectors: include_str!("../../../../tests/vectors/payermax.json"),
         refund: ("P8738069560423", "R6030620278683", "10.50", "USD"),
+        reason: Some("customer returned \"size M\" / wrong colour"),
+        extras: &[],
+        time: "2024-03-05T07:01:23.737+00:00",
+        message_id: "",
         reply_case: "refund_query_response",
         reply_operation: Operation::Status,
         bound_to: "R1642411016202",
@@ -59,7 +81,16 @@ const ROWS: &[Row] = &[
     Row {
         gateway: "newpay",
         vectors: include_str!("../../../../tests/vectors/newpay.json"),
-        refund: ("ORDERNO9256341685878", "ORDERNORFD3101222834598", "50000", "LAK"),
+        refund: (
+            "ORDERNO9256341685878",
+            "ORDERNORFD3101222834598",
+            "50000",
+            "LAK",
+        ),
+        reason: Some("reason: damaged & returned"),
+        extras: &[],
+        time: "2024-03-05T04:46:55.581+00:00",
+        message_id: "",
         reply_case: "inquiry_refund_response",
         reply_operation: Operation::Status,
         bound_to: "ORDERNORFD000000000A104",
@@ -79,8 +110,11 @@ fn credentials(vectors: &serde_json::Value) -> Result<Credentials, CliError> {
         .cloned()
         .ok_or_else(|| err("vectors without credentials"))?;
     members.retain(|name, _| !name.ends_with("_file"));
-    Credentials::parse(serde_json::Value::Object(members).to_string().as_bytes(), ".")
-        .map_err(err)
+    Credentials::parse(
+        serde_json::Value::Object(members).to_string().as_bytes(),
+        ".",
+    )
+    .map_err(err)
 }
 
 /// The vector case called `name`: its body and its `sign`, if any.
@@ -89,7 +123,9 @@ fn reply(vectors: &serde_json::Value, name: &str) -> Result<(String, Option<Stri
         .as_array()
         .and_then(|cases| cases.iter().find(|c| c["case"] == name))
         .ok_or_else(|| err(format!("no vector case {name}")))?;
-    let body = case["body"].as_str().ok_or_else(|| err("case without body"))?;
+    let body = case["body"]
+        .as_str()
+        .ok_or_else(|| err("case without body"))?;
     Ok((body.to_owned(), case["sign"].as_str().map(str::to_owned)))
 }
 
@@ -104,16 +140,21 @@ fn response(body: &[u8], sign: Option<&str>) -> Result<http::Response<Vec<u8>>, 
 fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
     let vectors: serde_json::Value = serde_json::from_str(row.vectors).map_err(err)?;
     let gateway = registry::build(row.gateway, &credentials(&vectors)?).map_err(err)?;
-    let time = Timestamp::parse_rfc3339(TIME).map_err(err)?;
+    let time = Timestamp::parse_rfc3339(row.time).map_err(err)?;
     let ctx = Context::system()
         .with_clock(FixedClock(time))
-        .with_ids(FixedId(row.bound_to.to_owned()));
+        .with_ids(FixedId(row.message_id.to_owned()));
     let (payment, refund_id, amount, currency) = row.refund;
     let currency = Currency::from_code(currency).map_err(err)?;
     let amount = Money::parse_decimal(amount, currency).map_err(err)?;
-    let prepared = gateway
-        .prepare_refund(&RefundRequest::new(payment, refund_id, amount), &ctx)
-        .map_err(err)?;
+    let mut refund = RefundRequest::new(payment, refund_id, amount);
+    refund.reason = row.reason.map(str::to_owned);
+    for (name, value) in row.extras {
+        refund
+            .extras
+            .insert((*name).to_owned(), (*value).to_owned());
+    }
+    let prepared = gateway.prepare_refund(&refund, &ctx).map_err(err)?;
     let _ = writeln!(out, "== {} ==", row.gateway);
     let _ = writeln!(
         out,
@@ -176,7 +217,10 @@ fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
         Ok(o) => format!("decoded, status {}", o.status.as_str()),
         Err(e) => format!("rejected ({e})"),
     };
-    let _ = writeln!(out, "the same answer replayed for another request: {verdict}");
+    let _ = writeln!(
+        out,
+        "the same answer replayed for another request: {verdict}"
+    );
     Ok(())
 }
 

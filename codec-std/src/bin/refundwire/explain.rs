@@ -43,10 +43,9 @@ fn text(bytes: &[u8]) -> String {
 /// A step as a title and a value.
 fn describe(step: &Step<'_>) -> (String, String) {
     match step {
-        Step::SignedBytes { what, bytes } => (
-            format!("{what} ({} bytes)", bytes.len()),
-            text(bytes),
-        ),
+        Step::SignedBytes { what, bytes } => {
+            (format!("{what} ({} bytes)", bytes.len()), text(bytes))
+        }
         #[allow(unreachable_patterns)]
         other => ("step".into(), format!("{other:?}")),
     }
@@ -72,7 +71,10 @@ pub fn explain(job: &Job, direction: Direction, input: &[u8]) -> Result<String, 
             }
             report.step("HTTP request", http);
             report.step(
-                &format!("body: the exact bytes to send ({} bytes)", request.body().len()),
+                &format!(
+                    "body: the exact bytes to send ({} bytes)",
+                    request.body().len()
+                ),
                 text(request.body()),
             );
             report.step(

@@ -55,6 +55,7 @@ impl CliError {
                     E::Time => "time",
                     E::RequestIdMismatch => "--expect-req-msg-id",
                     E::WrongMessage(_) => "kind",
+                    E::InvalidField(_) | E::MissingField(_) | E::FieldTooLong(_) => "fields",
                     _ => "decode",
                 };
                 CliError::new(step, c)
