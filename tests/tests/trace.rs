@@ -48,11 +48,11 @@ impl Trace for Recorder {
         let owned = |b: &[u8]| b.to_vec();
         let rec = match step {
             Step::SignedBytes { what, bytes } => {
-                if let Some(Rec::Signed(last, so_far)) = self.steps.last_mut() {
-                    if *last == what {
-                        so_far.extend_from_slice(bytes);
-                        return;
-                    }
+                if let Some(Rec::Signed(last, so_far)) = self.steps.last_mut()
+                    && *last == what
+                {
+                    so_far.extend_from_slice(bytes);
+                    return;
                 }
                 Rec::Signed(what, owned(bytes))
             }
