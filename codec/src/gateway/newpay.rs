@@ -168,6 +168,7 @@ use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
 use crate::money::{Currency, Money};
+use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
@@ -506,11 +507,12 @@ fn signed_string_of<'s>(fields: &[(&str, Scalar<'_>)], scratch: &'s mut [u8]) ->
 /// Writes `fields` with `sign` after the first [`BEFORE_SIGN`] of them, using `out` first as
 /// the scratch of the string-to-sign. `out` too small is [`Error::BufferTooSmall`] with
 /// `body_max`, the encoder's documented worst case.
-fn sign_and_write<'o, S: RsaSigner + ?Sized>(
+fn sign_and_write<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
     fields: &[(&'static str, Scalar<'_>)],
     signer: &S,
     out: &'o mut [u8],
     body_max: usize,
+    trace: &mut T,
 ) -> Result<&'o [u8]> {
     let worst_case = |e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body_max },
@@ -519,8 +521,16 @@ fn sign_and_write<'o, S: RsaSigner + ?Sized>(
     let mut text = [0u8; SIGN_MAX];
     let sign = {
         let message = signed_string_of(fields, &mut *out).map_err(worst_case)?;
+        trace::report(trace, || Step::SignedBytes {
+            what: "sign",
+            bytes: message.as_bytes(),
+        });
         crypto::rsa_sign_base64(signer, message.as_bytes(), &mut text)?
     };
+    trace::report(trace, || Step::Signature {
+        what: "sign",
+        text: sign.as_bytes(),
+    });
     write_body(fields, sign, out).map_err(worst_case)
 }
 
@@ -592,6 +602,20 @@ pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
     timestamp_ms: u64,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
+    encode_refund_traced(creds, signer, req, timestamp_ms, out, &mut NoTrace)
+}
+
+/// [`encode_refund`], reporting each step to `trace`: the [`Step::SignedBytes`] of `sign`
+/// (the sorted `name=value` string, in one piece) and the [`Step::Signature`] (Base64, as
+/// written into the body).
+pub fn encode_refund_traced<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    signer: &S,
+    req: &RefundRequest<'_>,
+    timestamp_ms: u64,
+    out: &'o mut [u8],
+    trace: &mut T,
+) -> Result<&'o [u8]> {
     req.validate()?;
     let mut digits = [0u8; 20];
     let amount = encoding::format_u64(req.refund_order_amt, &mut digits);
@@ -600,6 +624,7 @@ pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
         signer,
         out,
         REFUND_BODY_MAX,
+        trace,
     )
 }
 
@@ -613,11 +638,24 @@ pub fn encode_inquiry_refund<'o, S: RsaSigner + ?Sized>(
     timestamp_ms: u64,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
+    encode_inquiry_refund_traced(creds, signer, req, timestamp_ms, out, &mut NoTrace)
+}
+
+/// [`encode_inquiry_refund`], reporting each step to `trace` like [`encode_refund_traced`].
+pub fn encode_inquiry_refund_traced<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    signer: &S,
+    req: &InquiryRefundRequest<'_>,
+    timestamp_ms: u64,
+    out: &'o mut [u8],
+    trace: &mut T,
+) -> Result<&'o [u8]> {
     sign_and_write(
         &inquiry_refund_fields(creds, req, timestamp_ms)?,
         signer,
         out,
         INQUIRY_REFUND_BODY_MAX,
+        trace,
     )
 }
 
@@ -640,24 +678,26 @@ pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s 
 /// Verifies `obj`'s `sign` member over every other member; `field` names it in errors.
 /// A `scratch` too small is [`Error::BufferTooSmall`] with the length of `body`, which
 /// always suffices.
-fn verify<V: RsaVerifier + ?Sized>(
+fn verify<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'_>,
     verifier: &V,
     field: &'static str,
     body: &[u8],
     scratch: &mut [u8],
+    trace: &mut T,
 ) -> Result<()> {
-    verify_in(obj, verifier, field, scratch).map_err(|e| match e {
+    verify_in(obj, verifier, field, scratch, trace).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body.len() },
         other => other,
     })
 }
 
-fn verify_in<V: RsaVerifier + ?Sized>(
+fn verify_in<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'_>,
     verifier: &V,
     field: &'static str,
     scratch: &mut [u8],
+    trace: &mut T,
 ) -> Result<()> {
     let sign = match obj.get("sign") {
         None => return Err(Error::SignatureMissing(field)),
@@ -682,6 +722,15 @@ fn verify_in<V: RsaVerifier + ?Sized>(
     let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
         needed: message_len,
     })?;
+    trace::members(&mut *trace, field, obj, Some("sign"));
+    trace::report(trace, || Step::SignedBytes {
+        what: field,
+        bytes: message,
+    });
+    trace::report(trace, || Step::Signature {
+        what: field,
+        text: sign.raw().as_bytes(),
+    });
     let signature = encoding::base64_decode_lenient_in_place(text, field)?;
     verifier
         .verify_sha256(message, signature)
@@ -689,6 +738,14 @@ fn verify_in<V: RsaVerifier + ?Sized>(
             Error::SignatureMismatch(_) => Error::SignatureMismatch(field),
             other => other,
         })
+        .inspect_err(|_| {
+            trace::report(trace, || Step::Mismatch {
+                what: field,
+                computed: None,
+            });
+        })?;
+    trace::report(trace, || Step::Verified { what: field });
+    Ok(())
 }
 
 /// Whether `obj` carries member `name` with a value other than `null` (a `null` is not
@@ -1024,10 +1081,21 @@ pub fn from_units(units: u64, currency: Currency) -> Result<Money> {
     Ok(Money::new(minor, currency))
 }
 
-fn check_app_id(app_id: &JsonStr<'_>, creds: &Credentials<'_>) -> Result<()> {
+fn check_app_id<T: Trace + ?Sized>(
+    app_id: &JsonStr<'_>,
+    creds: &Credentials<'_>,
+    trace: &mut T,
+) -> Result<()> {
     // Signed by NewPay, but NewPay signs for every merchant with the same key: a reply or
     // callback for another app must not pass as ours.
-    if app_id.eq_str(creds.app_id) {
+    let bound = app_id.eq_str(creds.app_id);
+    trace::report(trace, || Step::Binding {
+        member: "appId",
+        value: Some(*app_id),
+        expected: creds.app_id,
+        bound,
+    });
+    if bound {
         Ok(())
     } else {
         Err(Error::InvalidField("appId"))
@@ -1075,7 +1143,12 @@ pub struct RefundResult<'a> {
 }
 
 impl<'a> RefundResult<'a> {
-    fn parse(data: Object<'a>, operation: Operation, expected: &str) -> Result<Self> {
+    fn parse<T: Trace + ?Sized>(
+        data: Object<'a>,
+        operation: Operation,
+        expected: &str,
+        trace: &mut T,
+    ) -> Result<Self> {
         let [
             app_id,
             tran_abbr,
@@ -1110,6 +1183,13 @@ impl<'a> RefundResult<'a> {
             Some(v) => Some(v.as_bool().ok_or(Error::InvalidField("refundSuccess"))?),
         };
         let refund_order_no = required(refund_order_no, "refundOrderNo")?;
+        let bound = bind_member(expected, &refund_order_no);
+        trace::report(trace, || Step::Binding {
+            member: "refundOrderNo",
+            value: Some(refund_order_no),
+            expected,
+            bound: bound == Ok(true),
+        });
         Ok(RefundResult {
             app_id: required(app_id, "appId")?,
             tran_abbr: text(tran_abbr, "tranAbbr")?,
@@ -1121,7 +1201,7 @@ impl<'a> RefundResult<'a> {
             currency: text(currency, "currency")?,
             order_no: text(order_no, "orderNo")?,
             newpay_order_no: text(newpay_order_no, "newpayOrderNo")?,
-            trust: Trust::signed(bind_member(expected, &refund_order_no)?),
+            trust: Trust::signed(bound?),
             refund_order_no,
             newpay_refund_order_no: text(newpay_refund_order_no, "newpayRefundOrderNo")?,
             refund_success,
@@ -1160,13 +1240,14 @@ impl Verdict for RefundResult<'_> {
     }
 }
 
-fn decode_response<'a, V: RsaVerifier + ?Sized>(
+fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
     body: &'a [u8],
     expected: &str,
     scratch: &mut [u8],
     operation: Operation,
+    trace: &mut T,
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
     let top = Object::parse(body)?;
     check_kind(&top, &NOT_IN_RESPONSE_ENVELOPE, &[])?;
@@ -1180,6 +1261,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
             return Err(Error::InvalidField("code"));
         }
         let message = top.opt_str("message")?;
+        trace::report(trace, || Step::Unsigned { what: "code" });
         return Ok(Reply::Refused(Refusal {
             code,
             message,
@@ -1190,14 +1272,14 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
         return Err(Error::InvalidField("code"));
     }
     let data = top.object("data")?;
-    verify(&data, verifier, "data.sign", body, scratch)?;
+    verify(&data, verifier, "data.sign", body, scratch, trace)?;
     check_kind(&data, &NOT_IN_RESPONSE_DATA, &[])?;
     match operation {
         Operation::Refund => check_kind(&data, &INQUIRY_ONLY, &[])?,
         Operation::InquiryRefund => check_kind(&data, &[], &INQUIRY_REQUIRED)?,
     }
-    let result = RefundResult::parse(data, operation, expected)?;
-    check_app_id(&result.app_id, creds)?;
+    let result = RefundResult::parse(data, operation, expected, trace)?;
+    check_app_id(&result.app_id, creds, trace)?;
     Ok(Reply::Accepted(result))
 }
 
@@ -1216,7 +1298,30 @@ pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
     expected: &str,
     scratch: &mut [u8],
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
-    decode_response(creds, verifier, body, expected, scratch, Operation::Refund)
+    decode_refund_traced(creds, verifier, body, expected, scratch, &mut NoTrace)
+}
+
+/// [`decode_refund`], reporting each step to `trace`: a refusal is [`Step::Unsigned`];
+/// otherwise the [`Step::Member`]s of `data.sign` in sorted order, its [`Step::SignedBytes`]
+/// (the `name=value` string), the received [`Step::Signature`], [`Step::Verified`] or
+/// [`Step::Mismatch`], then the [`Step::Binding`]s of `refundOrderNo` and `appId`.
+pub fn decode_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    body: &'a [u8],
+    expected: &str,
+    scratch: &mut [u8],
+    trace: &mut T,
+) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
+    decode_response(
+        creds,
+        verifier,
+        body,
+        expected,
+        scratch,
+        Operation::Refund,
+        trace,
+    )
 }
 
 /// Decodes an inquiry-refund response, like [`decode_refund`]; `expected` is the
@@ -1229,6 +1334,18 @@ pub fn decode_inquiry_refund<'a, V: RsaVerifier + ?Sized>(
     expected: &str,
     scratch: &mut [u8],
 ) -> Result<Reply<'a, RefundResult<'a>, InquiryCode<'a>>> {
+    decode_inquiry_refund_traced(creds, verifier, body, expected, scratch, &mut NoTrace)
+}
+
+/// [`decode_inquiry_refund`], reporting each step to `trace` like [`decode_refund_traced`].
+pub fn decode_inquiry_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    body: &'a [u8],
+    expected: &str,
+    scratch: &mut [u8],
+    trace: &mut T,
+) -> Result<Reply<'a, RefundResult<'a>, InquiryCode<'a>>> {
     Ok(
         match decode_response(
             creds,
@@ -1237,6 +1354,7 @@ pub fn decode_inquiry_refund<'a, V: RsaVerifier + ?Sized>(
             expected,
             scratch,
             Operation::InquiryRefund,
+            trace,
         )? {
             Reply::Accepted(result) => Reply::Accepted(result),
             Reply::Refused(r) => Reply::Refused(Refusal {
@@ -1451,11 +1569,25 @@ pub fn decode_refund_callback<'a, V: RsaVerifier + ?Sized>(
     body: &'a [u8],
     scratch: &mut [u8],
 ) -> Result<RefundCallback<'a>> {
+    decode_refund_callback_traced(creds, verifier, body, scratch, &mut NoTrace)
+}
+
+/// [`decode_refund_callback`], reporting each step to `trace`: the [`Step::Member`]s of
+/// `sign` in sorted order, its [`Step::SignedBytes`], the received [`Step::Signature`],
+/// [`Step::Verified`] or [`Step::Mismatch`], then the [`Step::Binding`] of `appId` to the
+/// merchant's own.
+pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    body: &'a [u8],
+    scratch: &mut [u8],
+    trace: &mut T,
+) -> Result<RefundCallback<'a>> {
     let object = Object::parse(body)?;
-    verify(&object, verifier, "sign", body, scratch)?;
+    verify(&object, verifier, "sign", body, scratch, trace)?;
     check_kind(&object, &NOT_IN_CALLBACK, &CALLBACK_REQUIRED)?;
     let callback = RefundCallback::parse(object)?;
-    check_app_id(&callback.app_id, creds)?;
+    check_app_id(&callback.app_id, creds, trace)?;
     Ok(callback)
 }
 
