@@ -43,18 +43,6 @@ pub use fields::{FieldValue, Fields};
 pub use refundwire as codec;
 pub use refundwire::{RefundStatus, Trust};
 
-/// The conformance vectors in `tests/vectors/`, for this crate's unit tests.
-#[cfg(test)]
-pub(crate) mod test_vectors {
-    /// `tests/vectors/` of this repository.
-    pub(crate) const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors");
-
-    /// A file of the vectors folder.
-    pub(crate) fn read(relative: &str) -> Vec<u8> {
-        std::fs::read(format!("{DIR}/{relative}")).unwrap()
-    }
-}
-
 /// The README's examples, compiled and run as doc-tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

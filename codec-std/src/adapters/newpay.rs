@@ -98,13 +98,12 @@ impl NewPay {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        let _ = trace;
         let ts = Self::timestamp_ms(ctx)?;
         self.send(
             Operation::Refund,
             request.refund_order_no,
             core::REFUND_BODY_MAX,
-            |c, k, out| core::encode_refund(c, k, request, ts, out).map(<[u8]>::len),
+            |c, k, out| core::encode_refund_traced(c, k, request, ts, out, trace).map(<[u8]>::len),
         )
     }
 
@@ -114,13 +113,14 @@ impl NewPay {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        let _ = trace;
         let ts = Self::timestamp_ms(ctx)?;
         self.send(
             Operation::Status,
             request.refund_order_no,
             core::INQUIRY_REFUND_BODY_MAX,
-            |c, k, out| core::encode_inquiry_refund(c, k, request, ts, out).map(<[u8]>::len),
+            |c, k, out| {
+                core::encode_inquiry_refund_traced(c, k, request, ts, out, trace).map(<[u8]>::len)
+            },
         )
     }
 }
@@ -207,18 +207,19 @@ impl Gateway for NewPay {
         response: http::Response<&[u8]>,
         trace: &mut dyn Trace,
     ) -> Result<RefundOutcome> {
-        let _ = trace;
         let key = need(&self.platform_key, "verifying an answer", VERIFYING)?;
         let creds = self.credentials()?;
         let body = *response.body();
         let mut scratch = vec![0u8; body.len()];
         let expected = binding.expected.as_str();
         let decoded = match binding.operation {
-            Operation::Refund => core::decode_refund(&creds, key, body, expected, &mut scratch)
-                .map_err(Error::from)
-                .and_then(|reply| api::outcome(Operation::Refund, reply, result)),
+            Operation::Refund => {
+                core::decode_refund_traced(&creds, key, body, expected, &mut scratch, trace)
+                    .map_err(Error::from)
+                    .and_then(|reply| api::outcome(Operation::Refund, reply, result))
+            }
             Operation::Status => {
-                core::decode_inquiry_refund(&creds, key, body, expected, &mut scratch)
+                core::decode_inquiry_refund_traced(&creds, key, body, expected, &mut scratch, trace)
                     .map_err(Error::from)
                     .and_then(|reply| api::outcome(Operation::Status, reply, result))
             }
@@ -234,12 +235,11 @@ impl Gateway for NewPay {
         request: http::Request<&[u8]>,
         trace: &mut dyn Trace,
     ) -> Result<Notification> {
-        let _ = trace;
         let key = need(&self.platform_key, "verifying a callback", VERIFYING)?;
         let creds = self.credentials()?;
         let body = *request.body();
         let mut scratch = vec![0u8; body.len()];
-        let callback = core::decode_refund_callback(&creds, key, body, &mut scratch)?;
+        let callback = core::decode_refund_callback_traced(&creds, key, body, &mut scratch, trace)?;
         let outcome = RefundOutcome {
             operation: Operation::Notification,
             answer: Answer::Accepted,

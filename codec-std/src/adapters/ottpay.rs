@@ -74,11 +74,7 @@ impl OttPay {
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
         let mut out = vec![0u8; action.body_max()];
-        let body = {
-            let _ = &trace;
-            core::encode(&self.credentials()?, action, &mut out)?
-        }
-        .to_vec();
+        let body = core::encode_traced(&self.credentials()?, action, &mut out, trace)?.to_vec();
         let operation = match action {
             core::Action::Refund(_) => Operation::Refund,
             core::Action::RefundStatusQuery(_) => Operation::Status,
@@ -181,30 +177,13 @@ impl Gateway for OttPay {
         let mut body = body_copy(&response);
         let expected = binding.expected.as_str();
         let decoded = match binding.operation {
-            Operation::Refund => {
-                let _ = &trace;
-                core::decode_refund(&creds, &mut body, expected)
-            }
-            .map_err(Error::from)
-            .and_then(|reply| {
-                api::outcome(Operation::Refund, reply, |r| {
-                    Ok(Accepted {
-                        amount: self.amount(r.refund_amt),
-                        refund_id: owned(r.order_id),
-                        gateway_refund_id: None,
-                        code: r.verified.rsp_code.as_wire().to_owned(),
-                        message: owned(r.verified.rsp_msg).unwrap_or_default(),
-                        fields: Fields::from_object(&r.verified.data)?,
-                    })
-                })
-            }),
-            Operation::Status => core::decode_refund_status(&creds, &mut body, expected)
+            Operation::Refund => core::decode_refund_traced(&creds, &mut body, expected, trace)
                 .map_err(Error::from)
                 .and_then(|reply| {
-                    api::outcome(Operation::Status, reply, |r| {
+                    api::outcome(Operation::Refund, reply, |r| {
                         Ok(Accepted {
                             amount: self.amount(r.refund_amt),
-                            refund_id: Some(r.order_id.to_string()),
+                            refund_id: owned(r.order_id),
                             gateway_refund_id: None,
                             code: r.verified.rsp_code.as_wire().to_owned(),
                             message: owned(r.verified.rsp_msg).unwrap_or_default(),
@@ -212,6 +191,22 @@ impl Gateway for OttPay {
                         })
                     })
                 }),
+            Operation::Status => {
+                core::decode_refund_status_traced(&creds, &mut body, expected, trace)
+                    .map_err(Error::from)
+                    .and_then(|reply| {
+                        api::outcome(Operation::Status, reply, |r| {
+                            Ok(Accepted {
+                                amount: self.amount(r.refund_amt),
+                                refund_id: Some(r.order_id.to_string()),
+                                gateway_refund_id: None,
+                                code: r.verified.rsp_code.as_wire().to_owned(),
+                                message: owned(r.verified.rsp_msg).unwrap_or_default(),
+                                fields: Fields::from_object(&r.verified.data)?,
+                            })
+                        })
+                    })
+            }
             Operation::Notification => Err(Error::Unsupported(
                 "OTTPay sends no refund notifications".into(),
             )),

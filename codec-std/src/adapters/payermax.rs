@@ -108,12 +108,12 @@ impl PayerMax {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        let _ = trace;
         let key = need(&self.private_key, "signing a request", SIGNING)?;
         let creds = self.credentials()?;
         let envelope = self.envelope(ctx)?;
         self.send(Operation::Refund, request.out_refund_no, |body, sign| {
-            let signed = core::encode_refund(&creds, &envelope, request, key, body, sign)?;
+            let signed =
+                core::encode_refund_traced(&creds, &envelope, request, key, body, sign, trace)?;
             Ok((signed.body.len(), signed.sign.len()))
         })
     }
@@ -124,13 +124,13 @@ impl PayerMax {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        let _ = trace;
         let key = need(&self.private_key, "signing a request", SIGNING)?;
         let creds = self.credentials()?;
         let envelope = self.envelope(ctx)?;
         let expected = query.out_refund_no.unwrap_or_default();
         self.send(Operation::Status, expected, |body, sign| {
-            let signed = core::encode_refund_query(&creds, &envelope, query, key, body, sign)?;
+            let signed =
+                core::encode_refund_query_traced(&creds, &envelope, query, key, body, sign, trace)?;
             Ok((signed.body.len(), signed.sign.len()))
         })
     }
@@ -211,13 +211,12 @@ impl Gateway for PayerMax {
         response: http::Response<&[u8]>,
         trace: &mut dyn Trace,
     ) -> Result<RefundOutcome> {
-        let _ = trace;
         let key = need(&self.platform_key, "verifying an answer", VERIFYING)?;
         let sign = api::header(response.headers(), core::SIGN_HEADER);
         let body = *response.body();
         let expected = binding.expected.as_str();
         let decoded = match binding.operation {
-            Operation::Refund => core::decode_refund(key, sign, body, expected)
+            Operation::Refund => core::decode_refund_traced(key, sign, body, expected, trace)
                 .map_err(Error::from)
                 .and_then(|reply| {
                     api::outcome(Operation::Refund, reply, |r| {
@@ -231,7 +230,7 @@ impl Gateway for PayerMax {
                         })
                     })
                 }),
-            Operation::Status => core::decode_refund_query(key, sign, body, expected)
+            Operation::Status => core::decode_refund_query_traced(key, sign, body, expected, trace)
                 .map_err(Error::from)
                 .and_then(|reply| {
                     api::outcome(Operation::Status, reply, |r| {
@@ -250,11 +249,11 @@ impl Gateway for PayerMax {
         request: http::Request<&[u8]>,
         trace: &mut dyn Trace,
     ) -> Result<Notification> {
-        let _ = trace;
         let key = need(&self.platform_key, "verifying a notification", VERIFYING)?;
         let creds = self.credentials()?;
         let sign = api::header(request.headers(), core::SIGN_HEADER);
-        let reply = core::decode_refund_notification(&creds, key, sign, request.body())?;
+        let reply =
+            core::decode_refund_notification_traced(&creds, key, sign, request.body(), trace)?;
         let outcome = api::outcome(Operation::Notification, reply, |n| {
             details(&n.refund, &n.verified.data)
         })?;

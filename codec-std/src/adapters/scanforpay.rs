@@ -102,8 +102,7 @@ impl ScanForPay {
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
         self.post(Operation::Refund, ctx, trace, |c, h, out, t| {
-            let _ = t;
-            core::encode_refund(c, h, &request, out).map(<[u8]>::len)
+            core::encode_refund_traced(c, h, &request, out, t).map(<[u8]>::len)
         })
     }
 
@@ -114,8 +113,7 @@ impl ScanForPay {
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
         self.post(Operation::Status, ctx, trace, |c, h, out, t| {
-            let _ = t;
-            core::encode_order_query(c, h, &query, out).map(<[u8]>::len)
+            core::encode_order_query_traced(c, h, &query, out, t).map(<[u8]>::len)
         })
     }
 }
@@ -196,12 +194,11 @@ impl Gateway for ScanForPay {
         response: http::Response<&[u8]>,
         trace: &mut dyn Trace,
     ) -> Result<RefundOutcome> {
-        let _ = trace;
         let creds = self.credentials()?;
         let body = *response.body();
         let expected = binding.expected.as_str();
         let decoded = match binding.operation {
-            Operation::Refund => core::decode_refund(&creds, body, expected)
+            Operation::Refund => core::decode_refund_traced(&creds, body, expected, trace)
                 .map_err(Error::from)
                 .and_then(|reply| {
                     api::outcome(Operation::Refund, reply, |r| {
@@ -216,7 +213,7 @@ impl Gateway for ScanForPay {
                         })
                     })
                 }),
-            Operation::Status => core::decode_order_query(&creds, body, expected)
+            Operation::Status => core::decode_order_query_traced(&creds, body, expected, trace)
                 .map_err(Error::from)
                 .and_then(|reply| {
                     api::outcome(Operation::Status, reply, |r| {

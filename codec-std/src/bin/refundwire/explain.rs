@@ -7,32 +7,77 @@
 
 use crate::output::{self, CliError};
 use crate::{Direction, Job};
-use refundwire::trace::{Step, Trace};
+use refundwire::trace::{Secret, Step, Trace};
 use refundwire_std::{Answer, Fields, RefundOutcome};
 use std::fmt::Write as _;
 
 /// Numbered steps, each a title and a value.
 #[derive(Default)]
 struct Report {
-    lines: Vec<String>,
+    lines: Vec<(String, String)>,
+    /// The codec streams some inputs in pieces (sorted values, canonical members): pieces of
+    /// one kind for one `what` in a row are shown as one step.
+    run: Option<(&'static str, &'static str)>,
 }
 
 impl Report {
     fn step(&mut self, title: &str, value: impl std::fmt::Display) {
-        let n = self.lines.len() + 1;
-        let value = value.to_string().replace('\n', "\n   ");
-        self.lines.push(format!("{n}. {title}\n   {value}"));
+        self.run = None;
+        self.lines.push((title.to_owned(), value.to_string()));
+    }
+
+    /// Adds `piece` to the step of the same run, or starts one.
+    fn piece(
+        &mut self,
+        run: (&'static str, &'static str),
+        title: String,
+        piece: &str,
+        separator: &str,
+    ) {
+        match self.lines.last_mut() {
+            Some((_, value)) if self.run == Some(run) => {
+                value.push_str(separator);
+                value.push_str(piece);
+            }
+            _ => {
+                self.lines.push((title, piece.to_owned()));
+                self.run = Some(run);
+            }
+        }
     }
 
     fn finish(self) -> String {
-        self.lines.join("\n")
+        self.lines
+            .iter()
+            .enumerate()
+            .map(|(i, (title, value))| {
+                format!("{}. {title}\n   {}", i + 1, value.replace('\n', "\n   "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
 impl Trace for Report {
     fn step(&mut self, step: Step<'_>) {
-        let (title, value) = describe(&step);
-        Report::step(self, &title, value);
+        match step {
+            Step::SignedBytes { what, bytes } => self.piece(
+                ("bytes", what),
+                format!("the bytes `{what}` covers, exactly as digested"),
+                &text(bytes),
+                "",
+            ),
+            Step::Member { what, name, value } => self.piece(
+                ("member", what),
+                format!("members of the string to sign for `{what}`, in order"),
+                &format!("{name} = {}", value.raw()),
+                "\n",
+            ),
+            other => {
+                let (title, value) = describe(&other);
+                Report::step(self, &title, value);
+            }
+        }
     }
 }
 
@@ -40,13 +85,84 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A secret as the report shows it: never its bytes.
+fn secret(s: &Secret<'_>) -> String {
+    format!(
+        "never shown: {} bytes, SHA-256 fingerprint {} (first 4 bytes; compare with \
+         `printf %s SECRET | sha256sum`)",
+        s.len(),
+        s.fingerprint()
+    )
+}
+
 /// A step as a title and a value.
 fn describe(step: &Step<'_>) -> (String, String) {
     match step {
-        Step::SignedBytes { what, bytes } => {
-            (format!("{what} ({} bytes)", bytes.len()), text(bytes))
+        Step::SecretFollows { what, secret: key } => (
+            format!(
+                "then the sign key, appended to the bytes of `{what}` (SHA-256 over bytes + key, not HMAC)"
+            ),
+            secret(key),
+        ),
+        Step::Digest {
+            algorithm,
+            what,
+            value,
+        } => (
+            format!("{} computed for `{what}` (hex)", algorithm.name()),
+            hex(value),
+        ),
+        Step::Signature { what, text: t } => (format!("`{what}` as on the wire"), text(t)),
+        Step::Plaintext { what, bytes } => (
+            format!("plaintext of `{what}` ({} bytes)", bytes.len()),
+            text(bytes),
+        ),
+        Step::Ciphertext { what, bytes } => (
+            format!("ciphertext of `{what}` (before Base64)"),
+            format!("{} bytes", bytes.len()),
+        ),
+        Step::DerivedKey { what, key } => {
+            (format!("AES-128 key derived for `{what}`"), secret(key))
         }
-        #[allow(unreachable_patterns)]
+        Step::Verified { what } => ("signature check".into(), format!("`{what}` valid")),
+        Step::Mismatch { what, computed } => (
+            "signature check".into(),
+            match computed {
+                Some(c) => format!(
+                    "`{what}` MISMATCH: FAILED (what these bytes would need is {})",
+                    secret(c)
+                ),
+                None => format!("`{what}` MISMATCH: FAILED"),
+            },
+        ),
+        Step::Unsigned { what } => (
+            "UNSIGNED".into(),
+            format!("`{what}` is covered by no signature: what it says proves nothing"),
+        ),
+        Step::Binding {
+            member,
+            value,
+            expected,
+            bound,
+        } => (
+            "binding".into(),
+            match (value, expected.is_empty(), bound) {
+                (None, _, _) => format!("`{member}` absent: the answer names nothing, NOT BOUND"),
+                (Some(v), true, _) => {
+                    format!("`{member}` = {v}; none given (--expect-req-msg-id): NOT BOUND")
+                }
+                (Some(v), false, true) => {
+                    format!("`{member}` = {v}, as expected: bound")
+                }
+                (Some(v), false, false) => {
+                    format!("`{member}` = {v}, but {expected} was expected: NOT BOUND")
+                }
+            },
+        ),
         other => ("step".into(), format!("{other:?}")),
     }
 }
@@ -129,14 +245,18 @@ fn outcome_steps(report: &mut Report, outcome: &RefundOutcome) {
             output::string(&outcome.message)
         ),
     };
+    report.step("outcome", format!("{what}; {trust}"));
     report.step(
-        "outcome",
+        "status",
         format!(
-            "{what}; {trust}; refund status {} (the message claims {})",
+            "{} (claimed: {}); authenticated: {}, bound: {}",
             outcome.status.as_str(),
-            outcome.claimed_status.as_str()
+            outcome.claimed_status.as_str(),
+            outcome.trust.authenticated,
+            outcome.trust.bound
         ),
     );
+    report.step("decode prints", output::outcome_json(outcome));
     if let Some(refund) = &outcome.refund_id {
         report.step("refund named", refund);
     }
