@@ -10,8 +10,21 @@ pub enum Error {
     Codec(refundwire::Error),
     /// A key could not be loaded; the text says which form was tried and why.
     Key(String),
-    /// Caller-supplied input (fields, credentials, options) is unusable; the text names it.
+    /// Caller-supplied input (fields, options) is unusable; the text names it.
     Input(String),
+    /// The credentials are incomplete or unusable for what was asked; the text names the
+    /// member.
+    Credentials(String),
+    /// The gateway has no such operation (e.g. notifications from a gateway that sends none).
+    Unsupported(String),
+    /// The answer carried an HTTP error status and a body that is not the gateway's answer
+    /// (a proxy's error page, an empty body): the request may or may not have taken effect.
+    HttpStatus {
+        /// The HTTP status code.
+        status: u16,
+        /// Why the body could not be read as the gateway's answer.
+        detail: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -20,6 +33,14 @@ impl fmt::Display for Error {
             Error::Codec(e) => e.fmt(f),
             Error::Key(why) => write!(f, "key: {why}"),
             Error::Input(why) => write!(f, "input: {why}"),
+            Error::Credentials(why) => write!(f, "credentials: {why}"),
+            Error::Unsupported(what) => write!(f, "unsupported: {what}"),
+            Error::HttpStatus { status, detail } => {
+                write!(
+                    f,
+                    "HTTP status {status} without the gateway's answer ({detail})"
+                )
+            }
         }
     }
 }

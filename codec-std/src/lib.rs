@@ -1,53 +1,47 @@
 //! # refundwire-std
 //!
-//! The std companion of [`refundwire`]: owned wrappers around the codec (`Vec<u8>` and
-//! `String` in, owned results out), RSA keys over aws-lc-rs behind the codec's signer seam,
-//! sans-IO HTTP request descriptors, and the `refundwire` command-line tool (feature `cli`).
+//! One gateway-neutral API over the [`refundwire`] codec: a [`Gateway`] trait over the `http`
+//! crate's types, neutral [`RefundRequest`], [`StatusRequest`] and [`RefundOutcome`] values, a
+//! [`registry`] that builds the right gateway from a credentials file, an injectable
+//! [`Context`] (clock and ids), RSA keys over aws-lc-rs behind the codec's signer seam, and
+//! the `refundwire` command-line tool (feature `cli`, not default).
+//!
+//! ```
+//! use refundwire_std::registry::{self, Credentials};
+//! use refundwire_std::{Context, RefundRequest, RefundStatus};
+//! use refundwire_std::codec::money::{Currency, Money};
+//!
+//! let credentials = Credentials::parse(
+//!     br#"{"merchant_id":"ON43915000","sign_key":"4283FEFC63F0CD0E"}"#,
+//!     ".",
+//! )?;
+//! let gateway = registry::build("ottpay", &credentials)?;
+//! let cad = Currency::from_code("CAD")?;
+//! let refund = RefundRequest::new("ORDER-1", "RF-1", Money::new(1050, cad));
+//! let prepared = gateway.prepare_refund(&refund, &Context::system())?;
+//! assert_eq!(prepared.request.uri(), "https://frontapi.ottpay.com:443/processV2");
+//! // Send `prepared.request` with any HTTP client, then:
+//! // let outcome = gateway.decode(&prepared.binding, response)?;
+//! # Ok::<(), refundwire_std::Error>(())
+//! ```
 
+mod adapters;
+mod api;
+pub mod context;
 pub mod error;
-pub mod http;
-pub mod newpay;
-pub mod ottpay;
-pub mod outcome;
-pub mod payermax;
+pub mod fields;
+pub mod registry;
 pub mod rsa;
-pub mod scanforpay;
 
+pub use api::{
+    Answer, Binding, Gateway, Notification, Operation, Prepared, RefundOutcome, RefundRequest,
+    StatusRequest,
+};
+pub use context::Context;
 pub use error::{Error, Result};
-pub use http::{Environment, HttpRequest};
-pub use outcome::{GatewayRefusal, Outcome};
+pub use fields::{FieldValue, Fields};
 pub use refundwire as codec;
-pub use refundwire::RefundStatus;
-
-/// The conformance vectors in `tests/vectors/`, for this crate's unit tests.
-#[cfg(test)]
-pub(crate) mod test_vectors {
-    use serde_json::Value;
-
-    /// `tests/vectors/` of this repository.
-    pub(crate) const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors");
-
-    /// The vector file of `gateway`, parsed.
-    pub(crate) fn vectors(gateway: &str) -> Value {
-        serde_json::from_slice(&std::fs::read(format!("{DIR}/{gateway}.json")).unwrap()).unwrap()
-    }
-
-    /// The case named `name` of `gateway`'s vectors.
-    pub(crate) fn case(gateway: &str, name: &str) -> Value {
-        vectors(gateway)["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["case"] == name)
-            .unwrap()
-            .clone()
-    }
-
-    /// A file of the vectors folder (keys are named relative to it).
-    pub(crate) fn read(relative: &str) -> Vec<u8> {
-        std::fs::read(format!("{DIR}/{relative}")).unwrap()
-    }
-}
+pub use refundwire::{RefundStatus, Trust};
 
 /// The README's examples, compiled and run as doc-tests.
 #[cfg(doctest)]

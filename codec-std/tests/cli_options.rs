@@ -118,3 +118,45 @@ fn ottpay_checks_the_time_it_does_not_use_and_has_no_sandbox() {
     );
     assert_rejected(&out, "credentials");
 }
+
+/// The demo builds each gateway's refund through the neutral API, byte for byte the vector's
+/// request, verifies a reply from the vectors, and refuses it tampered or replayed.
+#[test]
+fn the_demo_shows_every_gateway_through_one_code_path() {
+    let out = run(&["demo"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for (gateway, request) in [
+        ("ottpay", "refund_request_with_order_id"),
+        ("scanforpay", "refund_request"),
+        ("payermax", "refund_request_usd"),
+        ("newpay", "refund_request"),
+    ] {
+        let section = text
+            .split("== ")
+            .find(|s| s.starts_with(&format!("{gateway} ==")))
+            .unwrap_or_else(|| panic!("no {gateway} section: {text}"));
+        let case = cli_support::case(gateway, request);
+        assert!(
+            section.contains(case["body"].as_str().unwrap()),
+            "{gateway}: {section}"
+        );
+        if let Some(sign) = case["sign"].as_str() {
+            assert!(section.contains(sign), "{gateway}: {section}");
+        }
+        assert!(
+            section.contains("status succeeded (signed: true, bound: true)"),
+            "{gateway}: {section}"
+        );
+        assert_eq!(
+            section.matches(": rejected (").count(),
+            2,
+            "{gateway}: {section}"
+        );
+        assert!(!section.contains("ACCEPTED"), "{gateway}: {section}");
+    }
+}

@@ -13,7 +13,9 @@
 //!   [`encoding`] (hex, Base64), [`crypto`] (secrets, AES, constant time, RSA seam),
 //!   [`money`], [`time`];
 //! - [`canonical`] strings-to-sign, streamed into digests;
-//! - [`gateway`] modules, one per gateway, each shaped like its protocol page.
+//! - [`gateway`] modules, one per gateway, each shaped like its protocol page;
+//! - [`trace`]: every encoder and decoder has a `*_traced` twin that reports each step it takes
+//!   (what was signed, digests, fingerprints of derived keys, plaintext) to a [`trace::Trace`].
 //!
 //! ```
 //! use refundwire::gateway::ottpay::{self, Credentials, RefundRequest};
@@ -56,6 +58,7 @@ pub mod json;
 pub mod money;
 mod reply;
 pub mod time;
+pub mod trace;
 
 pub use error::{Error, Result};
 pub(crate) use reply::wire_enum;

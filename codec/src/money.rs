@@ -385,6 +385,63 @@ pub fn read_minor_units(value: &crate::json::Value<'_>, field: &'static str) -> 
     parse_minor_units(text).map_err(|_| Error::InvalidField(field))
 }
 
+/// Deserializes an amount in minor units from a string of digits (`"51558"`, as on the wire)
+/// or a JSON integer (`51558`), for `#[serde(deserialize_with)]` on request types.
+#[cfg(feature = "serde")]
+pub fn deserialize_minor_units<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> core::result::Result<u64, D::Error> {
+    struct MinorUnits;
+    impl serde::de::Visitor<'_> for MinorUnits {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("a whole number of minor units, as a string of digits or an integer")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> core::result::Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<u64, E> {
+            parse_minor_units(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    deserializer.deserialize_any(MinorUnits)
+}
+
+/// Decimal text of an amount in major units (`"10.50"`), read from a string or from a
+/// number's exact text, for request types whose amount is read with [`Money::parse_decimal`]
+/// once its currency is known.
+#[cfg(feature = "serde")]
+pub type DecimalText = heapless::String<DECIMAL_TEXT_MAX>;
+
+/// Deserializes [`DecimalText`] from a string, an integer, or a deserializer that hands a
+/// number's exact text over as a string (never from a float: its text is not what was sent).
+#[cfg(feature = "serde")]
+pub fn deserialize_decimal_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> core::result::Result<DecimalText, D::Error> {
+    struct Text;
+    impl serde::de::Visitor<'_> for Text {
+        type Value = DecimalText;
+
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("an amount in major units, as a string (\"10.50\") or an exact number")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> core::result::Result<DecimalText, E> {
+            let mut digits = [0u8; 20];
+            self.visit_str(crate::encoding::format_u64(v, &mut digits))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<DecimalText, E> {
+            DecimalText::try_from(v).map_err(|_| E::invalid_length(v.len(), &self))
+        }
+    }
+    deserializer.deserialize_any(Text)
+}
+
 fn pow10(n: u8) -> Result<u128> {
     10u128
         .checked_pow(u32::from(n))

@@ -8,10 +8,10 @@ use refundwire::gateway::payermax::{
     self, Code, Credentials, NotificationReply, RefundQueryReply, RefundReply,
 };
 use refundwire::{Claim, Error, RefundStatus, Reply, Trust, Verdict};
-use refundwire_std::Outcome;
-use refundwire_std::payermax::PayerMax;
-use refundwire_std::rsa::{RsaPrivateKey, RsaPublicKey};
-use refundwire_tests::{case, key_path, openssl_rsa_sign_b64, s, vectors};
+use refundwire_std::registry;
+use refundwire_std::rsa::RsaPublicKey;
+use refundwire_std::{Answer, Binding, Gateway, Operation, RefundOutcome};
+use refundwire_tests::{case, key_path, openssl_rsa_sign_b64, s, vectors, vectors_dir};
 
 const APP_ID: &str = "2f429ce59ff3078fcc1b0c3e1c07724e";
 const MERCHANT_NO: &str = "054122482447577";
@@ -64,17 +64,33 @@ fn notification(sign: Option<&str>, body: &str) -> Result<NotificationReply<'sta
     )
 }
 
-fn gateway() -> PayerMax {
+/// The neutral gateway, built by the registry from the vector's credentials.
+fn gateway() -> Box<dyn Gateway> {
     let v = vectors("payermax");
-    let c = &v["credentials"];
-    PayerMax::new(
-        APP_ID,
-        Some(MERCHANT_NO),
-        RsaPrivateKey::from_any(&std::fs::read(key_path("payermax_merchant.pem")).unwrap())
-            .unwrap(),
-        RsaPublicKey::from_any(c["platform_public_key_b64"].as_str().unwrap().as_bytes()).unwrap(),
-    )
-    .unwrap()
+    // `*_file` members are relative to the vectors folder.
+    let credentials =
+        registry::Credentials::parse(v["credentials"].to_string().as_bytes(), vectors_dir())
+            .unwrap();
+    registry::build("payermax", &credentials).unwrap()
+}
+
+/// A reply with its `sign` header, decoded by the neutral gateway for `operation`.
+fn decode(
+    g: &dyn Gateway,
+    operation: Operation,
+    sign: Option<&str>,
+    body: &str,
+    expected: &str,
+) -> refundwire_std::Result<RefundOutcome> {
+    let mut response = http::Response::builder().status(200);
+    if let Some(sign) = sign {
+        response = response.header("sign", sign);
+    }
+    let binding = Binding {
+        operation,
+        expected: expected.to_owned(),
+    };
+    g.decode(&binding, response.body(body.as_bytes()).unwrap())
 }
 
 const CODES: [&str; 19] = [
@@ -99,12 +115,15 @@ const CODES: [&str; 19] = [
     "SOMETHING_NEW",
 ];
 
-/// The refusal of a std outcome (panics on an acceptance or an error).
-fn refused<T>(outcome: refundwire_std::Result<Outcome<T>>) -> refundwire_std::GatewayRefusal {
-    match outcome.unwrap() {
-        Outcome::Refused(r) => r,
-        Outcome::Accepted(_) => panic!("a refusal decoded as an acceptance"),
-    }
+/// The refusal of a neutral outcome (panics on an acceptance or an error).
+fn refused(outcome: refundwire_std::Result<RefundOutcome>) -> RefundOutcome {
+    let outcome = outcome.unwrap();
+    assert_eq!(
+        outcome.answer,
+        Answer::Refused,
+        "a refusal decoded as an acceptance"
+    );
+    outcome
 }
 
 /// The attack: a signed `REFUND_FAILED` names no refund, so replayed against any
@@ -132,8 +151,20 @@ fn a_signed_error_reply_replayed_against_another_refund_is_unknown() {
     }
     let g = gateway();
     let refusals = [
-        refused(g.decode_refund(Some(&sign), body.as_bytes(), "R-any-other")),
-        refused(g.decode_refund_query(Some(&sign), body.as_bytes(), "R-any-other")),
+        refused(decode(
+            &*g,
+            Operation::Refund,
+            Some(&sign),
+            body,
+            "R-any-other",
+        )),
+        refused(decode(
+            &*g,
+            Operation::Status,
+            Some(&sign),
+            body,
+            "R-any-other",
+        )),
     ];
     for refusal in refusals {
         assert_eq!(refusal.code, "REFUND_FAILED");
@@ -228,7 +259,7 @@ fn a_genuine_reply_replayed_for_another_refund_is_refused() {
     }
     let g = gateway();
     assert!(matches!(
-        g.decode_refund(Some(sign), body.as_bytes(), "R1"),
+        decode(&*g, Operation::Refund, Some(sign), body, "R1"),
         Err(refundwire_std::Error::Codec(Error::RequestIdMismatch))
     ));
 }
@@ -308,7 +339,13 @@ fn a_signed_query_reply_posted_to_the_webhook_is_refused() {
     let g = gateway();
     let c = case("payermax", "refund_query_response");
     assert!(matches!(
-        g.decode_notification(Some(s(&c, "sign")), s(&c, "body").as_bytes()),
+        g.verify_notification(
+            http::Request::post("/")
+                .header("sign", s(&c, "sign"))
+                .body(s(&c, "body").as_bytes())
+                .unwrap()
+        )
+        .map(|_| ()),
         Err(refundwire_std::Error::Codec(Error::WrongMessage(
             "notifyType"
         )))

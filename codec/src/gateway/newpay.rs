@@ -167,6 +167,8 @@ use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
+use crate::money::{Currency, Money};
+use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
@@ -413,7 +415,10 @@ pub struct RefundRequest<'a> {
     /// `refundOrderAmt`: the amount in NewPay's unit for the currency of the order — whole kip
     /// for LAK, which NewPay uses without decimals (`Z00055`). Sent as a string of digits;
     /// zero is refused. In `serde` input, a string of digits like on the wire.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "deserialize_amount"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::money::deserialize_minor_units")
+    )]
     pub refund_order_amt: u64,
     /// `orderNo`: the merchant's number of the original (paid) order.
     pub order_no: &'a str,
@@ -455,29 +460,6 @@ impl RefundRequest<'_> {
 pub struct InquiryRefundRequest<'a> {
     /// `refundOrderNo`: the merchant's refund number given to [`encode_refund`].
     pub refund_order_no: &'a str,
-}
-
-/// Deserializes `refundOrderAmt` from a string of digits, as it is on the wire (`"50000"`).
-///
-/// For `#[serde(deserialize_with)]` on owned request types (the std wrapper uses it).
-#[cfg(feature = "serde")]
-pub fn deserialize_amount<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> core::result::Result<u64, D::Error> {
-    struct Digits;
-    impl serde::de::Visitor<'_> for Digits {
-        type Value = u64;
-
-        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            f.write_str("a whole amount as a string of digits, e.g. \"50000\"")
-        }
-
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> core::result::Result<u64, E> {
-            crate::money::parse_minor_units(v)
-                .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
-        }
-    }
-    deserializer.deserialize_str(Digits)
 }
 
 /// Members written before `sign` (`appId`, `merchantId`, `timestamp`).
@@ -525,11 +507,12 @@ fn signed_string_of<'s>(fields: &[(&str, Scalar<'_>)], scratch: &'s mut [u8]) ->
 /// Writes `fields` with `sign` after the first [`BEFORE_SIGN`] of them, using `out` first as
 /// the scratch of the string-to-sign. `out` too small is [`Error::BufferTooSmall`] with
 /// `body_max`, the encoder's documented worst case.
-fn sign_and_write<'o, S: RsaSigner + ?Sized>(
+fn sign_and_write<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
     fields: &[(&'static str, Scalar<'_>)],
     signer: &S,
     out: &'o mut [u8],
     body_max: usize,
+    trace: &mut T,
 ) -> Result<&'o [u8]> {
     let worst_case = |e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body_max },
@@ -538,8 +521,16 @@ fn sign_and_write<'o, S: RsaSigner + ?Sized>(
     let mut text = [0u8; SIGN_MAX];
     let sign = {
         let message = signed_string_of(fields, &mut *out).map_err(worst_case)?;
+        trace::report(trace, || Step::SignedBytes {
+            what: "sign",
+            bytes: message.as_bytes(),
+        });
         crypto::rsa_sign_base64(signer, message.as_bytes(), &mut text)?
     };
+    trace::report(trace, || Step::Signature {
+        what: "sign",
+        text: sign.as_bytes(),
+    });
     write_body(fields, sign, out).map_err(worst_case)
 }
 
@@ -611,6 +602,20 @@ pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
     timestamp_ms: u64,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
+    encode_refund_traced(creds, signer, req, timestamp_ms, out, &mut NoTrace)
+}
+
+/// [`encode_refund`], reporting each step to `trace`: the [`Step::SignedBytes`] of `sign`
+/// (the sorted `name=value` string, in one piece) and the [`Step::Signature`] (Base64, as
+/// written into the body).
+pub fn encode_refund_traced<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    signer: &S,
+    req: &RefundRequest<'_>,
+    timestamp_ms: u64,
+    out: &'o mut [u8],
+    trace: &mut T,
+) -> Result<&'o [u8]> {
     req.validate()?;
     let mut digits = [0u8; 20];
     let amount = encoding::format_u64(req.refund_order_amt, &mut digits);
@@ -619,6 +624,7 @@ pub fn encode_refund<'o, S: RsaSigner + ?Sized>(
         signer,
         out,
         REFUND_BODY_MAX,
+        trace,
     )
 }
 
@@ -632,11 +638,24 @@ pub fn encode_inquiry_refund<'o, S: RsaSigner + ?Sized>(
     timestamp_ms: u64,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
+    encode_inquiry_refund_traced(creds, signer, req, timestamp_ms, out, &mut NoTrace)
+}
+
+/// [`encode_inquiry_refund`], reporting each step to `trace` like [`encode_refund_traced`].
+pub fn encode_inquiry_refund_traced<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    signer: &S,
+    req: &InquiryRefundRequest<'_>,
+    timestamp_ms: u64,
+    out: &'o mut [u8],
+    trace: &mut T,
+) -> Result<&'o [u8]> {
     sign_and_write(
         &inquiry_refund_fields(creds, req, timestamp_ms)?,
         signer,
         out,
         INQUIRY_REFUND_BODY_MAX,
+        trace,
     )
 }
 
@@ -659,24 +678,26 @@ pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s 
 /// Verifies `obj`'s `sign` member over every other member; `field` names it in errors.
 /// A `scratch` too small is [`Error::BufferTooSmall`] with the length of `body`, which
 /// always suffices.
-fn verify<V: RsaVerifier + ?Sized>(
+fn verify<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'_>,
     verifier: &V,
     field: &'static str,
     body: &[u8],
     scratch: &mut [u8],
+    trace: &mut T,
 ) -> Result<()> {
-    verify_in(obj, verifier, field, scratch).map_err(|e| match e {
+    verify_in(obj, verifier, field, scratch, trace).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body.len() },
         other => other,
     })
 }
 
-fn verify_in<V: RsaVerifier + ?Sized>(
+fn verify_in<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'_>,
     verifier: &V,
     field: &'static str,
     scratch: &mut [u8],
+    trace: &mut T,
 ) -> Result<()> {
     let sign = match obj.get("sign") {
         None => return Err(Error::SignatureMissing(field)),
@@ -701,6 +722,15 @@ fn verify_in<V: RsaVerifier + ?Sized>(
     let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
         needed: message_len,
     })?;
+    trace::members(&mut *trace, field, obj, Some("sign"));
+    trace::report(trace, || Step::SignedBytes {
+        what: field,
+        bytes: message,
+    });
+    trace::report(trace, || Step::Signature {
+        what: field,
+        text: sign.raw().as_bytes(),
+    });
     let signature = encoding::base64_decode_lenient_in_place(text, field)?;
     verifier
         .verify_sha256(message, signature)
@@ -708,6 +738,14 @@ fn verify_in<V: RsaVerifier + ?Sized>(
             Error::SignatureMismatch(_) => Error::SignatureMismatch(field),
             other => other,
         })
+        .inspect_err(|_| {
+            trace::report(trace, || Step::Mismatch {
+                what: field,
+                computed: None,
+            });
+        })?;
+    trace::report(trace, || Step::Verified { what: field });
+    Ok(())
 }
 
 /// [`Error::WrongMessage`] naming the first member of `forbidden` that `obj` carries, or the
@@ -998,10 +1036,61 @@ pub fn amount_units(text: &str) -> Result<u64> {
     crate::money::parse_minor_units(int)
 }
 
-fn check_app_id(app_id: &JsonStr<'_>, creds: &Credentials<'_>) -> Result<()> {
+/// Decimals of NewPay's unit for `currency`: LAK is used without decimals (`Z00055`
+/// "decimals not allowed for LAK", although ISO 4217 gives it two); other currencies (USD)
+/// by their ISO 4217 exponent — the page says "the currency's smallest unit".
+pub fn unit_decimals(currency: Currency) -> u8 {
+    match currency.code() {
+        "LAK" => 0,
+        _ => currency.exponent(),
+    }
+}
+
+/// `amount` in NewPay's unit (LAK 5,000,000 att → 50000 kip; USD 1050 cents → 1050). An
+/// amount finer than the unit (LAK with att) is [`Error::Amount`], never rounded.
+pub fn to_units(amount: Money) -> Result<u64> {
+    let drop = amount
+        .currency
+        .exponent()
+        .checked_sub(unit_decimals(amount.currency))
+        .ok_or(Error::Amount("currency exponent"))?;
+    let scale = 10u64
+        .checked_pow(u32::from(drop))
+        .ok_or(Error::Amount("too large"))?;
+    if amount.minor % scale != 0 {
+        return Err(Error::Amount(
+            "NewPay takes no fraction of this currency's unit",
+        ));
+    }
+    Ok(amount.minor / scale)
+}
+
+/// A NewPay amount in its unit as [`Money`] (50000 kip → LAK 5,000,000 att).
+pub fn from_units(units: u64, currency: Currency) -> Result<Money> {
+    let scale = 10u64
+        .checked_pow(u32::from(
+            currency.exponent().saturating_sub(unit_decimals(currency)),
+        ))
+        .ok_or(Error::Amount("too large"))?;
+    let minor = units.checked_mul(scale).ok_or(Error::Amount("too large"))?;
+    Ok(Money::new(minor, currency))
+}
+
+fn check_app_id<T: Trace + ?Sized>(
+    app_id: &JsonStr<'_>,
+    creds: &Credentials<'_>,
+    trace: &mut T,
+) -> Result<()> {
     // Signed by NewPay, but NewPay signs for every merchant with the same key: a reply or
     // callback for another app must not pass as ours.
-    if app_id.eq_str(creds.app_id) {
+    let bound = app_id.eq_str(creds.app_id);
+    trace::report(trace, || Step::Binding {
+        member: "appId",
+        value: Some(*app_id),
+        expected: creds.app_id,
+        bound,
+    });
+    if bound {
         Ok(())
     } else {
         Err(Error::InvalidField("appId"))
@@ -1049,7 +1138,12 @@ pub struct RefundResult<'a> {
 }
 
 impl<'a> RefundResult<'a> {
-    fn parse(data: Object<'a>, operation: Operation, expected: &str) -> Result<Self> {
+    fn parse<T: Trace + ?Sized>(
+        data: Object<'a>,
+        operation: Operation,
+        expected: &str,
+        trace: &mut T,
+    ) -> Result<Self> {
         let [
             app_id,
             tran_abbr,
@@ -1084,6 +1178,13 @@ impl<'a> RefundResult<'a> {
             Some(v) => Some(v.as_bool().ok_or(Error::InvalidField("refundSuccess"))?),
         };
         let refund_order_no = required(refund_order_no, "refundOrderNo")?;
+        let bound = bind_member(expected, &refund_order_no);
+        trace::report(trace, || Step::Binding {
+            member: "refundOrderNo",
+            value: Some(refund_order_no),
+            expected,
+            bound: bound == Ok(true),
+        });
         Ok(RefundResult {
             app_id: required(app_id, "appId")?,
             tran_abbr: text(tran_abbr, "tranAbbr")?,
@@ -1095,7 +1196,7 @@ impl<'a> RefundResult<'a> {
             currency: text(currency, "currency")?,
             order_no: text(order_no, "orderNo")?,
             newpay_order_no: text(newpay_order_no, "newpayOrderNo")?,
-            trust: Trust::signed(bind_member(expected, &refund_order_no)?),
+            trust: Trust::signed(bound?),
             refund_order_no,
             newpay_refund_order_no: text(newpay_refund_order_no, "newpayRefundOrderNo")?,
             refund_success,
@@ -1134,13 +1235,14 @@ impl Verdict for RefundResult<'_> {
     }
 }
 
-fn decode_response<'a, V: RsaVerifier + ?Sized>(
+fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
     body: &'a [u8],
     expected: &str,
     scratch: &mut [u8],
     operation: Operation,
+    trace: &mut T,
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
     let top = Object::parse(body)?;
     check_kind(&top, &NOT_IN_RESPONSE_ENVELOPE, &[])?;
@@ -1154,6 +1256,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
             return Err(Error::InvalidField("code"));
         }
         let message = top.opt_str("message")?;
+        trace::report(trace, || Step::Unsigned { what: "code" });
         return Ok(Reply::Refused(Refusal {
             code,
             message,
@@ -1164,14 +1267,14 @@ fn decode_response<'a, V: RsaVerifier + ?Sized>(
         return Err(Error::InvalidField("code"));
     }
     let data = top.object("data")?;
-    verify(&data, verifier, "data.sign", body, scratch)?;
+    verify(&data, verifier, "data.sign", body, scratch, trace)?;
     check_kind(&data, &NOT_IN_RESPONSE_DATA, &[])?;
     match operation {
         Operation::Refund => check_kind(&data, &INQUIRY_ONLY, &[])?,
         Operation::InquiryRefund => check_kind(&data, &[], &INQUIRY_REQUIRED)?,
     }
-    let result = RefundResult::parse(data, operation, expected)?;
-    check_app_id(&result.app_id, creds)?;
+    let result = RefundResult::parse(data, operation, expected, trace)?;
+    check_app_id(&result.app_id, creds, trace)?;
     Ok(Reply::Accepted(result))
 }
 
@@ -1190,7 +1293,30 @@ pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
     expected: &str,
     scratch: &mut [u8],
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
-    decode_response(creds, verifier, body, expected, scratch, Operation::Refund)
+    decode_refund_traced(creds, verifier, body, expected, scratch, &mut NoTrace)
+}
+
+/// [`decode_refund`], reporting each step to `trace`: a refusal is [`Step::Unsigned`];
+/// otherwise the [`Step::Member`]s of `data.sign` in sorted order, its [`Step::SignedBytes`]
+/// (the `name=value` string), the received [`Step::Signature`], [`Step::Verified`] or
+/// [`Step::Mismatch`], then the [`Step::Binding`]s of `refundOrderNo` and `appId`.
+pub fn decode_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    body: &'a [u8],
+    expected: &str,
+    scratch: &mut [u8],
+    trace: &mut T,
+) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
+    decode_response(
+        creds,
+        verifier,
+        body,
+        expected,
+        scratch,
+        Operation::Refund,
+        trace,
+    )
 }
 
 /// Decodes an inquiry-refund response, like [`decode_refund`]; `expected` is the
@@ -1203,6 +1329,18 @@ pub fn decode_inquiry_refund<'a, V: RsaVerifier + ?Sized>(
     expected: &str,
     scratch: &mut [u8],
 ) -> Result<Reply<'a, RefundResult<'a>, InquiryCode<'a>>> {
+    decode_inquiry_refund_traced(creds, verifier, body, expected, scratch, &mut NoTrace)
+}
+
+/// [`decode_inquiry_refund`], reporting each step to `trace` like [`decode_refund_traced`].
+pub fn decode_inquiry_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    body: &'a [u8],
+    expected: &str,
+    scratch: &mut [u8],
+    trace: &mut T,
+) -> Result<Reply<'a, RefundResult<'a>, InquiryCode<'a>>> {
     Ok(
         match decode_response(
             creds,
@@ -1211,6 +1349,7 @@ pub fn decode_inquiry_refund<'a, V: RsaVerifier + ?Sized>(
             expected,
             scratch,
             Operation::InquiryRefund,
+            trace,
         )? {
             Reply::Accepted(result) => Reply::Accepted(result),
             Reply::Refused(r) => Reply::Refused(Refusal {
@@ -1425,11 +1564,25 @@ pub fn decode_refund_callback<'a, V: RsaVerifier + ?Sized>(
     body: &'a [u8],
     scratch: &mut [u8],
 ) -> Result<RefundCallback<'a>> {
+    decode_refund_callback_traced(creds, verifier, body, scratch, &mut NoTrace)
+}
+
+/// [`decode_refund_callback`], reporting each step to `trace`: the [`Step::Member`]s of
+/// `sign` in sorted order, its [`Step::SignedBytes`], the received [`Step::Signature`],
+/// [`Step::Verified`] or [`Step::Mismatch`], then the [`Step::Binding`] of `appId` to the
+/// merchant's own.
+pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    body: &'a [u8],
+    scratch: &mut [u8],
+    trace: &mut T,
+) -> Result<RefundCallback<'a>> {
     let object = Object::parse(body)?;
-    verify(&object, verifier, "sign", body, scratch)?;
+    verify(&object, verifier, "sign", body, scratch, trace)?;
     check_kind(&object, &NOT_IN_CALLBACK, &CALLBACK_REQUIRED)?;
     let callback = RefundCallback::parse(object)?;
-    check_app_id(&callback.app_id, creds)?;
+    check_app_id(&callback.app_id, creds, trace)?;
     Ok(callback)
 }
 
@@ -1736,15 +1889,22 @@ mod tests {
 
     #[cfg(feature = "serde")]
     #[test]
-    fn amounts_deserialize_from_digits_only() {
-        use serde::de::value::{Error as DeError, StrDeserializer, U64Deserializer};
-        let amount = |text: &str| deserialize_amount(StrDeserializer::<DeError>::new(text));
+    fn amounts_deserialize_from_digits_or_integers_only() {
+        use crate::money::deserialize_minor_units;
+        use serde::de::value::{
+            Error as DeError, F64Deserializer, StrDeserializer, U64Deserializer,
+        };
+        let amount = |text: &str| deserialize_minor_units(StrDeserializer::<DeError>::new(text));
         assert_eq!(amount("50000"), Ok(50000));
         assert_eq!(amount("1"), Ok(1));
         for bad in ["5.00", "", "-1", "1e3", "x"] {
             assert!(amount(bad).is_err(), "{bad}");
         }
-        assert!(deserialize_amount(U64Deserializer::<DeError>::new(5)).is_err());
+        assert_eq!(
+            deserialize_minor_units(U64Deserializer::<DeError>::new(5)),
+            Ok(5)
+        );
+        assert!(deserialize_minor_units(F64Deserializer::<DeError>::new(5.0)).is_err());
 
         // The error says what was expected (serde builds it from the visitor's `expecting`).
         #[derive(Debug)]
@@ -1763,11 +1923,24 @@ mod tests {
                 Said(text)
             }
         }
-        let said = deserialize_amount(StrDeserializer::<Said>::new("5.00")).unwrap_err();
+        let said = deserialize_minor_units(StrDeserializer::<Said>::new("5.00")).unwrap_err();
         assert_eq!(
             said.0,
-            "invalid value: string \"5.00\", expected a whole amount as a string of digits, e.g. \"50000\""
+            "invalid value: string \"5.00\", expected a whole number of minor units, as a string of digits or an integer"
         );
+    }
+
+    #[test]
+    fn amounts_convert_to_newpays_unit_exactly() {
+        let lak = Currency::from_code("LAK").unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        // LAK is whole kip at NewPay (Z00055), two decimals in ISO 4217.
+        assert_eq!(to_units(Money::new(5_000_000, lak)), Ok(50_000));
+        assert!(to_units(Money::new(5_000_001, lak)).is_err());
+        assert_eq!(to_units(Money::new(1050, usd)), Ok(1050));
+        assert_eq!(from_units(50_000, lak), Ok(Money::new(5_000_000, lak)));
+        assert_eq!(from_units(1050, usd), Ok(Money::new(1050, usd)));
+        assert!(from_units(u64::MAX, lak).is_err());
     }
 
     #[test]

@@ -127,6 +127,7 @@ use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Object, Value};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
 use crate::time::Timestamp;
+use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 
 /// Longest id (`appId`, `outRefundNo`, `outTradeNo`, `refundTradeNo`), in UTF-16 units.
@@ -263,12 +264,58 @@ pub struct RefundRequest<'a> {
     pub refund_notify_url: Option<&'a str>,
 }
 
+/// A `refund` request's `data` as written in a fields document under the protocol's names
+/// (`{"outRefundNo","outTradeNo","refundAmount":"10.50","refundCurrency":"USD",…}`), before
+/// the amount is read in its currency with [`RefundFields::request`].
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundFields<'a> {
+    /// `outRefundNo`.
+    pub out_refund_no: &'a str,
+    /// `outTradeNo`.
+    pub out_trade_no: &'a str,
+    /// `refundAmount` in major units, exactly as written.
+    #[serde(deserialize_with = "crate::money::deserialize_decimal_text")]
+    pub refund_amount: crate::money::DecimalText,
+    /// `refundCurrency` (ISO 4217).
+    pub refund_currency: &'a str,
+    /// `comments`.
+    #[serde(default, borrow)]
+    pub comments: Option<&'a str>,
+    /// `refundNotifyUrl`.
+    #[serde(default, borrow)]
+    pub refund_notify_url: Option<&'a str>,
+}
+
+#[cfg(feature = "serde")]
+impl<'a> RefundFields<'a> {
+    /// The request, with `refundAmount` read exactly in `refundCurrency`.
+    pub fn request(&self) -> Result<RefundRequest<'a>> {
+        let currency = Currency::from_code(self.refund_currency)?;
+        Ok(RefundRequest {
+            out_refund_no: self.out_refund_no,
+            out_trade_no: self.out_trade_no,
+            refund_amount: Money::parse_decimal(&self.refund_amount, currency)?,
+            comments: self.comments,
+            refund_notify_url: self.refund_notify_url,
+        })
+    }
+}
+
 /// The `data` of a `refundQuery` request: at least one of the two ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "camelCase", deny_unknown_fields)
+)]
 pub struct RefundQuery<'a> {
     /// `outRefundNo`: the merchant's refund id.
+    #[cfg_attr(feature = "serde", serde(default, borrow))]
     pub out_refund_no: Option<&'a str>,
     /// `refundTradeNo`: PayerMax's refund id.
+    #[cfg_attr(feature = "serde", serde(default, borrow))]
     pub refund_trade_no: Option<&'a str>,
 }
 
@@ -465,6 +512,25 @@ pub fn sign<'s, S: RsaSigner + ?Sized>(
     })
 }
 
+/// Signs `body` into `sign_out` and reports both to `trace`.
+fn sign_traced<'b, 's, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    signer: &S,
+    body: &'b [u8],
+    sign_out: &'s mut [u8],
+    trace: &mut T,
+) -> Result<SignedRequest<'b, 's>> {
+    trace::report(trace, || Step::SignedBytes {
+        what: SIGN_HEADER,
+        bytes: body,
+    });
+    let sign = sign(signer, body, sign_out)?;
+    trace::report(trace, || Step::Signature {
+        what: SIGN_HEADER,
+        text: sign.as_bytes(),
+    });
+    Ok(SignedRequest { body, sign })
+}
+
 /// Encodes a `refund`: the body into `body_out`, its `sign` header value into `sign_out`.
 pub fn encode_refund<'b, 's, S: RsaSigner + ?Sized>(
     creds: &Credentials<'_>,
@@ -474,9 +540,30 @@ pub fn encode_refund<'b, 's, S: RsaSigner + ?Sized>(
     body_out: &'b mut [u8],
     sign_out: &'s mut [u8],
 ) -> Result<SignedRequest<'b, 's>> {
+    encode_refund_traced(
+        creds,
+        envelope,
+        request,
+        signer,
+        body_out,
+        sign_out,
+        &mut NoTrace,
+    )
+}
+
+/// [`encode_refund`], reporting each step to `trace`: the [`Step::SignedBytes`] of `sign`
+/// (the whole body) and the [`Step::Signature`] (the Base64 header value).
+pub fn encode_refund_traced<'b, 's, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    envelope: &Envelope<'_>,
+    request: &RefundRequest<'_>,
+    signer: &S,
+    body_out: &'b mut [u8],
+    sign_out: &'s mut [u8],
+    trace: &mut T,
+) -> Result<SignedRequest<'b, 's>> {
     let body = write_refund_body(creds, envelope, request, body_out)?;
-    let sign = sign(signer, body, sign_out)?;
-    Ok(SignedRequest { body, sign })
+    sign_traced(signer, body, sign_out, trace)
 }
 
 /// Encodes a `refundQuery`: the body into `body_out`, its `sign` header value into `sign_out`.
@@ -488,9 +575,29 @@ pub fn encode_refund_query<'b, 's, S: RsaSigner + ?Sized>(
     body_out: &'b mut [u8],
     sign_out: &'s mut [u8],
 ) -> Result<SignedRequest<'b, 's>> {
+    encode_refund_query_traced(
+        creds,
+        envelope,
+        query,
+        signer,
+        body_out,
+        sign_out,
+        &mut NoTrace,
+    )
+}
+
+/// [`encode_refund_query`], reporting each step to `trace` like [`encode_refund_traced`].
+pub fn encode_refund_query_traced<'b, 's, S: RsaSigner + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    envelope: &Envelope<'_>,
+    query: &RefundQuery<'_>,
+    signer: &S,
+    body_out: &'b mut [u8],
+    sign_out: &'s mut [u8],
+    trace: &mut T,
+) -> Result<SignedRequest<'b, 's>> {
     let body = write_refund_query_body(creds, envelope, query, body_out)?;
-    let sign = sign(signer, body, sign_out)?;
-    Ok(SignedRequest { body, sign })
+    sign_traced(signer, body, sign_out, trace)
 }
 
 wire_enum! {
@@ -814,6 +921,22 @@ fn bind(expected: &str, member: JsonStr<'_>) -> Result<bool> {
     }
 }
 
+/// [`bind`] over the signed `data.outRefundNo`, reported to `trace`.
+fn bind_out_refund_no<T: Trace + ?Sized>(
+    expected: &str,
+    member: JsonStr<'_>,
+    trace: &mut T,
+) -> Result<bool> {
+    let bound = bind(expected, member);
+    trace::report(trace, || Step::Binding {
+        member: "outRefundNo",
+        value: Some(member),
+        expected,
+        bound: bound == Ok(true),
+    });
+    bound
+}
+
 fn enum_text<'a>(value: JsonStr<'a>, field: &'static str) -> Result<&'a str> {
     // Codes are plain ASCII; an escaped one is not a value PayerMax sends.
     value.as_str().ok_or(Error::InvalidField(field))
@@ -865,15 +988,32 @@ struct Opened<'a> {
 
 /// Verifies `sign` over the raw `body` (when present), then parses it and refuses a request
 /// reflected back. `always_signed`: a missing `sign` is an error whatever the body says.
-fn open<'a, V: RsaVerifier + ?Sized>(
+fn open<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     verifier: &V,
     sign: Option<&[u8]>,
     body: &'a [u8],
     always_signed: bool,
+    trace: &mut T,
 ) -> Result<Opened<'a>> {
     let sign = sign.filter(|s| !s.trim_ascii().is_empty());
     match sign {
-        Some(sign) => crypto::rsa_verify_base64(verifier, body, sign, SIGN_HEADER)?,
+        Some(sign) => {
+            trace::report(trace, || Step::SignedBytes {
+                what: SIGN_HEADER,
+                bytes: body,
+            });
+            trace::report(trace, || Step::Signature {
+                what: SIGN_HEADER,
+                text: sign,
+            });
+            crypto::rsa_verify_base64(verifier, body, sign, SIGN_HEADER).inspect_err(|_| {
+                trace::report(trace, || Step::Mismatch {
+                    what: SIGN_HEADER,
+                    computed: None,
+                });
+            })?;
+            trace::report(trace, || Step::Verified { what: SIGN_HEADER });
+        }
         None if always_signed => return Err(Error::SignatureMissing(SIGN_HEADER)),
         None => {}
     }
@@ -887,11 +1027,17 @@ fn open<'a, V: RsaVerifier + ?Sized>(
 
 /// Splits acceptance from refusal by `code`. An acceptance must be signed; a refusal names
 /// no refund, so it is never bound.
-fn split(opened: Opened<'_>) -> Result<Reply<'_, Verified<'_>, Code<'_>>> {
+fn split<'a, T: Trace + ?Sized>(
+    opened: Opened<'a>,
+    trace: &mut T,
+) -> Result<Reply<'a, Verified<'a>, Code<'a>>> {
     let Opened { top, authenticated } = opened;
     let code = Code::from_wire(enum_text(top.str("code")?, "code")?);
     let msg = top.opt_str("msg")?;
     if code != Code::ApplySuccess {
+        if !authenticated {
+            trace::report(trace, || Step::Unsigned { what: "code" });
+        }
         return Ok(Reply::Refused(Refusal {
             code,
             message: msg,
@@ -920,9 +1066,23 @@ pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
     body: &'a [u8],
     expected: &str,
 ) -> Result<RefundReply<'a>> {
-    let opened = open(verifier, sign, body, false)?;
+    decode_refund_traced(verifier, sign, body, expected, &mut NoTrace)
+}
+
+/// [`decode_refund`], reporting each step to `trace`: when `sign` is present, the
+/// [`Step::SignedBytes`] of `sign` (the raw body), the received [`Step::Signature`], and
+/// [`Step::Verified`] or [`Step::Mismatch`]; a refusal without `sign` is [`Step::Unsigned`];
+/// an acceptance ends with the [`Step::Binding`] of `outRefundNo`.
+pub fn decode_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    verifier: &V,
+    sign: Option<&[u8]>,
+    body: &'a [u8],
+    expected: &str,
+    trace: &mut T,
+) -> Result<RefundReply<'a>> {
+    let opened = open(verifier, sign, body, false, trace)?;
     refuse_members(&opened.top, &NOTIFICATION_MEMBERS)?;
-    Ok(match split(opened)? {
+    Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
             refuse_members(&verified.data, &QUERY_DATA_MEMBERS)?;
@@ -935,7 +1095,7 @@ pub fn decode_refund<'a, V: RsaVerifier + ?Sized>(
                 trade_order_no: opt_str(trade_order_no, "tradeOrderNo")?,
                 refund_trade_no: opt_str(refund_trade_no, "refundTradeNo")?,
                 refund_status: read_status(status)?,
-                trust: Trust::signed(bind(expected, out_refund_no)?),
+                trust: Trust::signed(bind_out_refund_no(expected, out_refund_no, trace)?),
                 out_refund_no,
                 verified,
             })
@@ -952,15 +1112,26 @@ pub fn decode_refund_query<'a, V: RsaVerifier + ?Sized>(
     body: &'a [u8],
     expected: &str,
 ) -> Result<RefundQueryReply<'a>> {
-    let opened = open(verifier, sign, body, false)?;
+    decode_refund_query_traced(verifier, sign, body, expected, &mut NoTrace)
+}
+
+/// [`decode_refund_query`], reporting each step to `trace` like [`decode_refund_traced`].
+pub fn decode_refund_query_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    verifier: &V,
+    sign: Option<&[u8]>,
+    body: &'a [u8],
+    expected: &str,
+    trace: &mut T,
+) -> Result<RefundQueryReply<'a>> {
+    let opened = open(verifier, sign, body, false, trace)?;
     refuse_members(&opened.top, &NOTIFICATION_MEMBERS)?;
-    Ok(match split(opened)? {
+    Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
             refuse_members(&verified.data, &REFUND_DATA_MEMBERS)?;
             let refund = RefundDetails::read(&verified.data)?;
             Reply::Accepted(RefundQueryResponse {
-                trust: Trust::signed(bind(expected, refund.out_refund_no)?),
+                trust: Trust::signed(bind_out_refund_no(expected, refund.out_refund_no, trace)?),
                 refund,
                 verified,
             })
@@ -972,7 +1143,11 @@ pub fn decode_refund_query<'a, V: RsaVerifier + ?Sized>(
 /// [`Error::WrongMessage`]); `appId` must be the credentials' (absent:
 /// [`Error::MissingField`], another: [`Error::InvalidField`]), and so must `merchantNo` when
 /// the credentials have one.
-fn check_notification<'a>(creds: &Credentials<'_>, top: &Object<'a>) -> Result<NotifyType<'a>> {
+fn check_notification<'a, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    top: &Object<'a>,
+    trace: &mut T,
+) -> Result<NotifyType<'a>> {
     let notify_type = top
         .opt_str("notifyType")?
         .ok_or(Error::WrongMessage("notifyType"))?;
@@ -980,13 +1155,21 @@ fn check_notification<'a>(creds: &Credentials<'_>, top: &Object<'a>) -> Result<N
     if notify_type != NotifyType::Refund {
         return Err(Error::WrongMessage("notifyType"));
     }
-    let app_id = top.str("appId")?;
-    if !app_id.eq_str(creds.app_id) {
-        return Err(Error::InvalidField("appId"));
-    }
-    if let Some(ours) = creds.merchant_no {
-        if !top.str("merchantNo")?.eq_str(ours) {
-            return Err(Error::InvalidField("merchantNo"));
+    for (member, ours) in [
+        ("appId", Some(creds.app_id)),
+        ("merchantNo", creds.merchant_no),
+    ] {
+        let Some(ours) = ours else { continue };
+        let theirs = top.str(member)?;
+        let bound = theirs.eq_str(ours);
+        trace::report(trace, || Step::Binding {
+            member,
+            value: Some(theirs),
+            expected: ours,
+            bound,
+        });
+        if !bound {
+            return Err(Error::InvalidField(member));
         }
     }
     Ok(notify_type)
@@ -1002,11 +1185,24 @@ pub fn decode_refund_notification<'a, V: RsaVerifier + ?Sized>(
     sign: Option<&[u8]>,
     body: &'a [u8],
 ) -> Result<NotificationReply<'a>> {
-    let opened = open(verifier, sign, body, true)?;
-    let notify_type = check_notification(creds, &opened.top)?;
+    decode_refund_notification_traced(creds, verifier, sign, body, &mut NoTrace)
+}
+
+/// [`decode_refund_notification`], reporting each step to `trace`: the steps of `sign` as in
+/// [`decode_refund_traced`], then the [`Step::Binding`]s of `appId` (and `merchantNo` when
+/// the credentials have one) to the merchant's own.
+pub fn decode_refund_notification_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    verifier: &V,
+    sign: Option<&[u8]>,
+    body: &'a [u8],
+    trace: &mut T,
+) -> Result<NotificationReply<'a>> {
+    let opened = open(verifier, sign, body, true, trace)?;
+    let notify_type = check_notification(creds, &opened.top, trace)?;
     let notify_time = opened.top.opt_str("notifyTime")?;
     let key_version = opened.top.opt_str("keyVersion")?;
-    Ok(match split(opened)? {
+    Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => Reply::Accepted(RefundNotification {
             refund: RefundDetails::read(&verified.data)?,

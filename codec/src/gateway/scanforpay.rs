@@ -137,6 +137,7 @@ use crate::json::{JsonStr, JsonWriter, Object};
 use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
+use crate::trace::{self, Algorithm, NoTrace, Secret, Step, Trace};
 
 /// `signType` of every message.
 pub const SIGN_TYPE: &str = "SHA256";
@@ -449,7 +450,21 @@ pub fn encode_refund<'o>(
     refund: &RefundRequest<'_>,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
-    encode_signed(creds, header, &RequestBody::Refund(refund), out)
+    encode_refund_traced(creds, header, refund, out, &mut NoTrace)
+}
+
+/// [`encode_refund`], reporting each step to `trace`: the [`Step::SignedBytes`] of
+/// `signature` (the `request` value as written), the sign key that follows them
+/// ([`Step::SecretFollows`]: length and fingerprint only), the [`Step::Digest`] and the
+/// [`Step::Signature`] (lower-case hex, as sent).
+pub fn encode_refund_traced<'o, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    header: &RequestHeader<'_>,
+    refund: &RefundRequest<'_>,
+    out: &'o mut [u8],
+    trace: &mut T,
+) -> Result<&'o [u8]> {
+    encode_signed(creds, header, &RequestBody::Refund(refund), out, trace)
 }
 
 /// Writes the order query request body into `out` and returns the used part.
@@ -462,14 +477,26 @@ pub fn encode_order_query<'o>(
     query: &OrderQueryRequest<'_>,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
-    encode_signed(creds, header, &RequestBody::OrderQuery(query), out)
+    encode_order_query_traced(creds, header, query, out, &mut NoTrace)
 }
 
-fn encode_signed<'o>(
+/// [`encode_order_query`], reporting each step to `trace` like [`encode_refund_traced`].
+pub fn encode_order_query_traced<'o, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    header: &RequestHeader<'_>,
+    query: &OrderQueryRequest<'_>,
+    out: &'o mut [u8],
+    trace: &mut T,
+) -> Result<&'o [u8]> {
+    encode_signed(creds, header, &RequestBody::OrderQuery(query), out, trace)
+}
+
+fn encode_signed<'o, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     header: &RequestHeader<'_>,
     body: &RequestBody<'_, '_>,
     out: &'o mut [u8],
+    trace: &mut T,
 ) -> Result<&'o [u8]> {
     check_text(header.req_msg_id, REQ_MSG_ID_MAX, "reqMsgId")?;
     body.check()?;
@@ -481,7 +508,7 @@ fn encode_signed<'o>(
     };
     // Every value was checked against its limit: the documented worst case always suffices,
     // so that is the size to report.
-    write_signed(creds, header, time, body, out).map_err(|e| match e {
+    write_signed(creds, header, time, body, out, trace).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall {
             needed: body.worst_case(),
         },
@@ -490,12 +517,13 @@ fn encode_signed<'o>(
 }
 
 /// Writes `{"request":…,"signature":"…"}` with values already checked.
-fn write_signed<'o>(
+fn write_signed<'o, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     header: &RequestHeader<'_>,
     time: &str,
     body: &RequestBody<'_, '_>,
     out: &'o mut [u8],
+    trace: &mut T,
 ) -> Result<&'o [u8]> {
     let mut out = Cursor::new(out);
     out.write(b"{\"request\":")?;
@@ -518,7 +546,18 @@ fn write_signed<'o>(
 
     // Hash the request bytes as they sit in the output: what is signed is what is sent.
     let request = out.written().get(start..).unwrap_or_default();
-    let signature: [u8; SIGNATURE_HEX_LEN] = hex_array(&digest(request, &creds.sign_key), false);
+    let sha = digest(request, &creds.sign_key);
+    report_signed(trace, request, &creds.sign_key);
+    trace::report(trace, || Step::Digest {
+        algorithm: Algorithm::Sha256,
+        what: "signature",
+        value: &sha,
+    });
+    let signature: [u8; SIGNATURE_HEX_LEN] = hex_array(&sha, false);
+    trace::report(trace, || Step::Signature {
+        what: "signature",
+        text: &signature,
+    });
     out.write(b",\"signature\":\"")?;
     out.write(&signature)?;
     out.write(b"\"}")?;
@@ -573,10 +612,28 @@ pub struct Signed<'a> {
     pub body: Object<'a>,
 }
 
+/// Reports what `signature` covers: the bytes, then the key that follows them (length and
+/// fingerprint only).
+fn report_signed<T: Trace + ?Sized>(trace: &mut T, bytes: &[u8], key: &SecretKey) {
+    trace::report(trace, || Step::SignedBytes {
+        what: "signature",
+        bytes,
+    });
+    trace::report(trace, || Step::SecretFollows {
+        what: "signature",
+        secret: Secret::new(key.expose()),
+    });
+}
+
 /// Locates the raw value of member `signed` in `message`, checks `signature` against it in
 /// constant time, and only then opens it. Everything outside the signed value except
 /// `signature` is ignored (it is not covered by the signature).
-fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Result<Signed<'a>> {
+fn verify<'a, T: Trace + ?Sized>(
+    key: &SecretKey,
+    message: &'a [u8],
+    signed: &'static str,
+    trace: &mut T,
+) -> Result<Signed<'a>> {
     let top = Object::parse(message)?;
     let [value, signature] = top.pick([signed, "signature"]);
     let value = value.ok_or(Error::MissingField(signed))?;
@@ -585,6 +642,11 @@ fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Resul
         Some(v) if v.is_null() => return Err(Error::SignatureMissing("signature")),
         Some(v) => v.as_str().ok_or(Error::InvalidField("signature"))?,
     };
+    report_signed(trace, value.raw().as_bytes(), key);
+    trace::report(trace, || Step::Signature {
+        what: "signature",
+        text: hex.raw().as_bytes(),
+    });
     if hex.raw().len() != SIGNATURE_HEX_LEN {
         return Err(Error::Hex("signature"));
     }
@@ -592,8 +654,19 @@ fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Resul
     hex_decode(hex.raw().as_bytes(), &mut received, "signature")?;
     let expected = digest(value.raw().as_bytes(), key);
     if !ct_eq(&expected, &received) {
+        // In full, `expected` would be a valid signature for bytes someone else wrote.
+        trace::report(trace, || Step::Mismatch {
+            what: "signature",
+            computed: Some(Secret::new(&expected)),
+        });
         return Err(Error::SignatureMismatch("signature"));
     }
+    trace::report(trace, || Step::Digest {
+        algorithm: Algorithm::Sha256,
+        what: "signature",
+        value: &expected,
+    });
+    trace::report(trace, || Step::Verified { what: "signature" });
     // Verified: now parse.
     let value = value.as_object()?.ok_or(Error::InvalidField(signed))?;
     // One pass for both members (each `object` call would walk the members again).
@@ -606,15 +679,26 @@ fn verify<'a>(key: &SecretKey, message: &'a [u8], signed: &'static str) -> Resul
 }
 
 /// Binds a signed `reqMsgId` (compared after unescaping) to the expected one with
-/// [`crate::bind`].
-fn bind_req_msg_id(expected: &str, got: Option<JsonStr<'_>>) -> Result<bool> {
+/// [`crate::bind`]; reported to `trace`.
+fn bind_req_msg_id<T: Trace + ?Sized>(
+    expected: &str,
+    got: Option<JsonStr<'_>>,
+    trace: &mut T,
+) -> Result<bool> {
     // `bind` compares plain text: an equal id is handed over as `expected` itself, a
     // different one as "" (which differs from any non-empty `expected`; an empty
     // `expected` binds nothing either way).
-    crate::bind(
+    let bound = crate::bind(
         expected,
         got.map(|id| if id.eq_str(expected) { expected } else { "" }),
-    )
+    );
+    trace::report(trace, || Step::Binding {
+        member: "reqMsgId",
+        value: got,
+        expected,
+        bound: bound == Ok(true),
+    });
+    bound
 }
 
 /// A verified response of any operation: signed, a response (not a request), and bound
@@ -638,13 +722,27 @@ pub fn verify_response<'a>(
     message: &'a [u8],
     expected: &str,
 ) -> Result<VerifiedResponse<'a>> {
-    let signed = verify(&creds.sign_key, message, "response")?;
+    verify_response_traced(creds, message, expected, &mut NoTrace)
+}
+
+/// [`verify_response`], reporting each step to `trace`: the [`Step::SignedBytes`] of
+/// `signature` (the raw `response` value as received), the sign key that follows them
+/// ([`Step::SecretFollows`]), the received [`Step::Signature`]; then either the
+/// [`Step::Digest`] and [`Step::Verified`], or [`Step::Mismatch`] with the signature the bytes
+/// would have needed as a fingerprint only; last the [`Step::Binding`] of `reqMsgId`.
+pub fn verify_response_traced<'a, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    message: &'a [u8],
+    expected: &str,
+    trace: &mut T,
+) -> Result<VerifiedResponse<'a>> {
+    let signed = verify(&creds.sign_key, message, "response", trace)?;
     refuse_members(&signed.header, &REQUEST_HEADER_ONLY)?;
     if !carries(&signed.header, RESPONSE_HEADER_ONLY) {
         return Err(Error::WrongMessage(RESPONSE_HEADER_ONLY));
     }
     let header = ResponseHeader::parse(signed.header)?;
-    let bound = bind_req_msg_id(expected, header.req_msg_id)?;
+    let bound = bind_req_msg_id(expected, header.req_msg_id, trace)?;
     Ok(VerifiedResponse {
         header,
         body: signed.body,
@@ -674,7 +772,17 @@ pub fn verify_request<'a>(
     creds: &Credentials<'_>,
     message: &'a [u8],
 ) -> Result<VerifiedRequest<'a>> {
-    let signed = verify(&creds.sign_key, message, "request")?;
+    verify_request_traced(creds, message, &mut NoTrace)
+}
+
+/// [`verify_request`], reporting each step to `trace` like [`verify_response_traced`] (a
+/// request binds nothing: no [`Step::Binding`]).
+pub fn verify_request_traced<'a, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    message: &'a [u8],
+    trace: &mut T,
+) -> Result<VerifiedRequest<'a>> {
+    let signed = verify(&creds.sign_key, message, "request", trace)?;
     let h = &signed.header;
     refuse_members(h, &[RESPONSE_HEADER_ONLY])?;
     let (time, time_field) = match (h.opt_str("requestTime")?, h.opt_str("reqTime")?) {
@@ -843,7 +951,17 @@ pub fn decode_refund<'a>(
     message: &'a [u8],
     expected: &str,
 ) -> Result<Reply<'a, RefundResponse<'a>, ResultCode<'a>>> {
-    let reply = verify_response(creds, message, expected)?;
+    decode_refund_traced(creds, message, expected, &mut NoTrace)
+}
+
+/// [`decode_refund`], reporting each step to `trace` (those of [`verify_response_traced`]).
+pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    message: &'a [u8],
+    expected: &str,
+    trace: &mut T,
+) -> Result<Reply<'a, RefundResponse<'a>, ResultCode<'a>>> {
+    let reply = verify_response_traced(creds, message, expected, trace)?;
     let body = reply.body;
     refuse_members(&body, &ORDER_QUERY_REPLY_ONLY)?;
     if let Some(code) = refusal_code(&body)? {
@@ -873,7 +991,18 @@ pub fn decode_order_query<'a>(
     message: &'a [u8],
     expected: &str,
 ) -> Result<Reply<'a, OrderQueryResponse<'a>, OrderQueryCode<'a>>> {
-    let reply = verify_response(creds, message, expected)?;
+    decode_order_query_traced(creds, message, expected, &mut NoTrace)
+}
+
+/// [`decode_order_query`], reporting each step to `trace` (those of
+/// [`verify_response_traced`]).
+pub fn decode_order_query_traced<'a, T: Trace + ?Sized>(
+    creds: &Credentials<'_>,
+    message: &'a [u8],
+    expected: &str,
+    trace: &mut T,
+) -> Result<Reply<'a, OrderQueryResponse<'a>, OrderQueryCode<'a>>> {
+    let reply = verify_response_traced(creds, message, expected, trace)?;
     let body = reply.body;
     refuse_members(&body, &REFUND_ONLY)?;
     if let Some(code) = refusal_code(&body)? {

@@ -121,9 +121,6 @@ mod tests {
         let cases: [Case; 2] = [
             (quote_or_backslash, |b| b == b'"' || b == b'\\'),
             (string_special, |b| b == b'"' || b == b'\\' || b < 0x20),
-            (structural, |b| {
-                matches!(b, b'"' | b'{' | b'}' | b'[' | b']')
-            }),
         ];
         // Fillers next to the borders of every class (borrows in the word arithmetic), and
         // every byte value as the target, before and after a second flagged byte.

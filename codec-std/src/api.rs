@@ -1,0 +1,364 @@
+//! The gateway-neutral API: one [`Gateway`] trait over the `http` crate's types, neutral
+//! requests and one [`RefundOutcome`].
+//!
+//! A service writes one code path for every gateway: build a [`RefundRequest`], let the
+//! gateway [`prepare`](Gateway::prepare_refund) the exact HTTP request, send it with any
+//! client, and [`decode`](Gateway::decode) the answer into a [`RefundOutcome`] whose `status`
+//! is definite only when the gateway signed it and it names the request (the trust rule of
+//! [`refundwire::Trust`]).
+
+use crate::context::Context;
+use crate::fields::Fields;
+use crate::{Error, Result};
+use refundwire::money::Money;
+use refundwire::trace::{NoTrace, Trace};
+use refundwire::{Claim, RefundStatus, Reply, Trust, Verdict};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A refund, in neutral terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// The merchant's id of the original payment (OTTPay `ori_order_id`, ScanForPay
+    /// `partnerOrderNo`, PayerMax `outTradeNo`, NewPay `orderNo`).
+    pub payment_id: String,
+    /// The merchant's id of this refund, new per logical refund and reused on every attempt
+    /// (OTTPay `order_id`, ScanForPay `refundNo`, PayerMax `outRefundNo`, NewPay
+    /// `refundOrderNo`).
+    pub refund_id: String,
+    /// The amount to refund.
+    pub amount: Money,
+    /// Why, where the gateway carries it (PayerMax `comments`, NewPay `refundDesc`).
+    pub reason: Option<String>,
+    /// Where the gateway should send its notification (PayerMax `refundNotifyUrl`, NewPay
+    /// `callBackUrl`).
+    pub notify_url: Option<String>,
+    /// Per-gateway extras under their wire names, only where a gateway needs them
+    /// (ScanForPay `operatorId`, `terminalNo`). An extra the gateway does not take is an error.
+    pub extras: BTreeMap<String, String>,
+}
+
+impl RefundRequest {
+    /// A refund of `amount` of payment `payment_id`, under the merchant's `refund_id`.
+    pub fn new(payment_id: impl Into<String>, refund_id: impl Into<String>, amount: Money) -> Self {
+        RefundRequest {
+            payment_id: payment_id.into(),
+            refund_id: refund_id.into(),
+            amount,
+            reason: None,
+            notify_url: None,
+            extras: BTreeMap::new(),
+        }
+    }
+}
+
+/// A question about a refund's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRequest {
+    /// The merchant's id of the refund.
+    pub refund_id: String,
+    /// The merchant's id of the original payment (ScanForPay asks by payment).
+    pub payment_id: String,
+}
+
+/// What an exchange is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// A refund request and its reply.
+    Refund,
+    /// A status query and its reply.
+    Status,
+    /// A notification the gateway sends on its own.
+    Notification,
+}
+
+impl Operation {
+    /// `refund`, `status` or `notification`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Refund => "refund",
+            Operation::Status => "status",
+            Operation::Notification => "notification",
+        }
+    }
+}
+
+/// What an answer must be bound to: the operation it answers and the id it must name (the
+/// refund number, or ScanForPay's `reqMsgId`). An empty `expected` binds nothing: the answer
+/// still decodes, with status unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The operation the answer belongs to.
+    pub operation: Operation,
+    /// The id the answer must name.
+    pub expected: String,
+}
+
+/// A prepared exchange: the exact request to send and what its answer must be bound to.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The request, byte for byte as signed: send it unchanged.
+    pub request: http::Request<Vec<u8>>,
+    /// What the answer must be bound to; give it to [`Gateway::decode`].
+    pub binding: Binding,
+}
+
+/// Whether the gateway accepted the request or refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The gateway answered with its success shape; the status says what it means.
+    Accepted,
+    /// The gateway refused with one of its codes.
+    Refused,
+}
+
+/// One decoded answer (or notification), the same shape for every gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundOutcome {
+    /// The operation answered.
+    pub operation: Operation,
+    /// Accepted or refused.
+    pub answer: Answer,
+    /// The refund's status under the trust rule: definite (pending, succeeded, failed) only
+    /// when [`trust`](Self::trust) is authenticated and bound, [`RefundStatus::Unknown`]
+    /// otherwise.
+    pub status: RefundStatus,
+    /// What the gateway's message claims, before the trust rule.
+    pub claimed_status: RefundStatus,
+    /// Whether the gateway signed it and whether it names the request asked about.
+    pub trust: Trust,
+    /// The gateway's code as sent (`""` when the accepted shape carries none).
+    pub code: String,
+    /// The gateway's message as sent (`""` when absent).
+    pub message: String,
+    /// The amount the answer reports, where it reports one in a known currency.
+    pub amount: Option<Money>,
+    /// The merchant's refund id the answer names, if it names one.
+    pub refund_id: Option<String>,
+    /// The gateway's own id of the refund, if sent.
+    pub gateway_refund_id: Option<String>,
+    /// The verified members, values exactly as sent (empty for a refusal).
+    pub fields: Fields,
+}
+
+impl RefundOutcome {
+    /// True when [`status`](Self::status) is definite.
+    pub fn is_definite(&self) -> bool {
+        self.status != RefundStatus::Unknown
+    }
+}
+
+/// A verified notification and the exact acknowledgement to answer once it is recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// What the notification says (bound to this merchant; it names its refund in
+    /// [`RefundOutcome::refund_id`]).
+    pub outcome: RefundOutcome,
+    /// The body to answer with, after the notification is durably recorded (answering
+    /// earlier loses it if the process dies before recording).
+    pub ack_body: &'static [u8],
+}
+
+impl Notification {
+    /// The acknowledgement as an HTTP response (200, JSON).
+    pub fn ack(&self) -> http::Response<Vec<u8>> {
+        let mut response = http::Response::new(self.ack_body.to_vec());
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+/// A gateway, the same for all four: prepare requests, decode answers, verify notifications.
+///
+/// Object-safe: a service holds a `Box<dyn Gateway>` built by
+/// [`registry::build`](crate::registry::build) and never names a gateway in its code.
+/// Every `*_traced` method reports each step the codec takes to `trace` (string to sign,
+/// digests, fingerprints of derived keys, plaintext); the plain methods trace nothing.
+pub trait Gateway: Send + Sync + fmt::Debug {
+    /// The registry name (`ottpay`, `scanforpay`, `payermax`, `newpay`).
+    fn name(&self) -> &'static str;
+
+    /// The gateway's own names of its operations (the CLI's vocabulary), e.g.
+    /// `("refund-query", Operation::Status)`.
+    fn operations(&self) -> &'static [(&'static str, Operation)];
+
+    /// Reply headers the gateway's answers carry and [`decode`](Self::decode) reads.
+    fn reply_headers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether requests carry a message id from [`Context::new_id`] (and answers are bound
+    /// to it rather than to the refund number).
+    fn uses_message_id(&self) -> bool {
+        false
+    }
+
+    /// The refund request, traced.
+    fn prepare_refund_traced(
+        &self,
+        refund: &RefundRequest,
+        ctx: &Context,
+        trace: &mut dyn Trace,
+    ) -> Result<Prepared>;
+
+    /// The status query, traced.
+    fn prepare_status_traced(
+        &self,
+        query: &StatusRequest,
+        ctx: &Context,
+        trace: &mut dyn Trace,
+    ) -> Result<Prepared>;
+
+    /// A request built from a fields document under the protocol's own member names (what
+    /// `refundwire encode` reads), traced.
+    fn prepare_fields_traced(
+        &self,
+        operation: Operation,
+        fields: &Fields,
+        ctx: &Context,
+        trace: &mut dyn Trace,
+    ) -> Result<Prepared>;
+
+    /// Verifies and decodes an answer, traced.
+    fn decode_traced(
+        &self,
+        binding: &Binding,
+        response: http::Response<&[u8]>,
+        trace: &mut dyn Trace,
+    ) -> Result<RefundOutcome>;
+
+    /// Verifies a notification from its raw body and headers, traced. Gateways that send
+    /// none answer [`Error::Unsupported`].
+    fn verify_notification_traced(
+        &self,
+        request: http::Request<&[u8]>,
+        trace: &mut dyn Trace,
+    ) -> Result<Notification> {
+        let _ = (request, trace);
+        Err(Error::Unsupported(format!(
+            "{} sends no refund notifications",
+            self.name()
+        )))
+    }
+
+    /// The refund request: exact bytes to send, and what the answer must be bound to.
+    fn prepare_refund(&self, refund: &RefundRequest, ctx: &Context) -> Result<Prepared> {
+        self.prepare_refund_traced(refund, ctx, &mut NoTrace)
+    }
+
+    /// The status query for a refund.
+    fn prepare_status(&self, query: &StatusRequest, ctx: &Context) -> Result<Prepared> {
+        self.prepare_status_traced(query, ctx, &mut NoTrace)
+    }
+
+    /// A request from a fields document under the protocol's member names.
+    fn prepare_fields(
+        &self,
+        operation: Operation,
+        fields: &Fields,
+        ctx: &Context,
+    ) -> Result<Prepared> {
+        self.prepare_fields_traced(operation, fields, ctx, &mut NoTrace)
+    }
+
+    /// Verifies and decodes an answer (status line, headers and body) bound to `binding`.
+    /// An HTTP error status whose body is not the gateway's answer is
+    /// [`Error::HttpStatus`]: the request may or may not have taken effect.
+    fn decode(&self, binding: &Binding, response: http::Response<&[u8]>) -> Result<RefundOutcome> {
+        self.decode_traced(binding, response, &mut NoTrace)
+    }
+
+    /// Verifies a notification from its raw body and headers (never re-serialized JSON).
+    fn verify_notification(&self, request: http::Request<&[u8]>) -> Result<Notification> {
+        self.verify_notification_traced(request, &mut NoTrace)
+    }
+}
+
+/// What an adapter reads off an accepted view for the neutral outcome.
+pub(crate) struct Accepted {
+    pub amount: Option<Money>,
+    pub refund_id: Option<String>,
+    pub gateway_refund_id: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub fields: Fields,
+}
+
+/// The neutral outcome of a core reply: the trust rule is the core's, applied to both shapes.
+pub(crate) fn outcome<'a, V: Verdict, C: Claim + fmt::Display>(
+    operation: Operation,
+    reply: Reply<'a, V, C>,
+    accept: impl FnOnce(&V) -> Result<Accepted>,
+) -> Result<RefundOutcome> {
+    Ok(match reply {
+        Reply::Accepted(view) => {
+            let a = accept(&view)?;
+            RefundOutcome {
+                operation,
+                answer: Answer::Accepted,
+                status: view.status(),
+                claimed_status: view.claimed_status(),
+                trust: view.trust(),
+                code: a.code,
+                message: a.message,
+                amount: a.amount,
+                refund_id: a.refund_id,
+                gateway_refund_id: a.gateway_refund_id,
+                fields: a.fields,
+            }
+        }
+        Reply::Refused(refusal) => RefundOutcome {
+            operation,
+            answer: Answer::Refused,
+            status: refusal.status(),
+            claimed_status: refusal.claimed_status(),
+            trust: refusal.trust,
+            code: refusal.code.to_string(),
+            message: refusal
+                .message
+                .as_ref()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            amount: None,
+            refund_id: None,
+            gateway_refund_id: None,
+            fields: Fields::default(),
+        },
+    })
+}
+
+/// Decodes `body` with `decode`; when that fails on an HTTP error status, the failure is the
+/// status (a proxy's error page is not the gateway's answer).
+pub(crate) fn on_status<T>(status: http::StatusCode, decoded: Result<T>) -> Result<T> {
+    match decoded {
+        Err(e) if !status.is_success() => Err(Error::HttpStatus {
+            status: status.as_u16(),
+            detail: e.to_string(),
+        }),
+        other => other,
+    }
+}
+
+/// `http::Request` `POST` of a JSON body to `url`, with extra headers.
+pub(crate) fn post_json(
+    url: &str,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> Result<http::Request<Vec<u8>>> {
+    let mut builder =
+        http::Request::post(url).header(http::header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(body)
+        .map_err(|e| Error::Input(format!("HTTP request: {e}")))
+}
+
+/// The value of header `name`, as bytes.
+pub(crate) fn header<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h [u8]> {
+    headers.get(name).map(http::HeaderValue::as_bytes)
+}
