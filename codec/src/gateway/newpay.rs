@@ -169,6 +169,9 @@ use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
 pub const ID_MAX: usize = 64;
 /// Longest `refundDesc`, in bytes (the pages give no limit; a reason is a short text).

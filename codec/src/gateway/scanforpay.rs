@@ -138,6 +138,9 @@ use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// `signType` of every message.
 pub const SIGN_TYPE: &str = "SHA256";
 /// `version` of every message.
