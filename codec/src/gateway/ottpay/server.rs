@@ -29,8 +29,8 @@
 
 use super::{
     Credentials, ID_JSON_MAX, ID_MAX, Md5Form, NumberForm, OrderStatus, RspCode, TAIL, VERSION,
-    aes_key, amount, base64_in_place, check_id, cipher_len, contents, md5_of_values, present,
-    text, verify_md5,
+    aes_key, amount, base64_in_place, check_id, cipher_len, contents, md5_of_values, present, text,
+    verify_md5,
 };
 use crate::crypto;
 use crate::encoding;
@@ -348,9 +348,7 @@ pub fn encode_reply<'b>(
     let cipher_len = cipher_len(plain_len);
     let data_len = encoding::base64_len(cipher_len);
     let head_len = write_reply_head(rsp_code, rsp_msg, Counter::default())?.0;
-    let body = out
-        .get_mut(..head_len + data_len + TAIL)
-        .ok_or(too_small)?;
+    let body = out.get_mut(..head_len + data_len + TAIL).ok_or(too_small)?;
     let (head, rest) = body.split_at_mut(head_len);
     write_reply_head(rsp_code, rsp_msg, Cursor::new(head))?;
     let (data_text, tail) = rest.split_at_mut(data_len);

@@ -25,8 +25,7 @@ use crate::time::Timestamp;
 /// How long after its first notification PayerMax sends each of its six (the page: 0 s,
 /// 30 s, 5 min, 10 min, 1 h, 12 h), in milliseconds, until the merchant answers
 /// [`NOTIFICATION_ACK`](super::NOTIFICATION_ACK).
-pub const NOTIFY_RETRY_SCHEDULE_MS: [u64; 6] =
-    [0, 30_000, 300_000, 600_000, 3_600_000, 43_200_000];
+pub const NOTIFY_RETRY_SCHEDULE_MS: [u64; 6] = [0, 30_000, 300_000, 600_000, 3_600_000, 43_200_000];
 
 /// How far `requestTime` may be from PayerMax's clock before it answers
 /// [`Code::ReqTimeOverTime`] (two minutes).
@@ -144,7 +143,15 @@ pub fn decode_request<'a, V: RsaVerifier + ?Sized>(
         .ok_or(Error::SignatureMissing(SIGN_HEADER))?;
     crypto::rsa_verify_base64(merchant_key, body, sign_header, SIGN_HEADER)?;
     let top = Object::parse(body)?;
-    let [code, version, key_version, request_time, app_id, merchant_no, data] = top.pick([
+    let [
+        code,
+        version,
+        key_version,
+        request_time,
+        app_id,
+        merchant_no,
+        data,
+    ] = top.pick([
         "code",
         "version",
         "keyVersion",
@@ -187,15 +194,21 @@ pub fn decode_request<'a, V: RsaVerifier + ?Sized>(
     let data = envelope.data;
     Ok(match api {
         Api::Refund => {
-            let [out_refund_no, out_trade_no, refund_amount, refund_currency, comments, url] = data
-                .pick([
-                    "outRefundNo",
-                    "outTradeNo",
-                    "refundAmount",
-                    "refundCurrency",
-                    "comments",
-                    "refundNotifyUrl",
-                ]);
+            let [
+                out_refund_no,
+                out_trade_no,
+                refund_amount,
+                refund_currency,
+                comments,
+                url,
+            ] = data.pick([
+                "outRefundNo",
+                "outTradeNo",
+                "refundAmount",
+                "refundCurrency",
+                "comments",
+                "refundNotifyUrl",
+            ]);
             let currency = required_str(refund_currency, "refundCurrency")?;
             let currency = Currency::from_code(enum_text(currency, "refundCurrency")?)?;
             let refund_amount = amount(refund_amount, "refundAmount", currency)?
@@ -563,8 +576,13 @@ mod tests {
             result_msg: None,
             refund_finish_time: Some(Timestamp::utc(1_709_622_090_000).unwrap()),
         };
-        let s = encode_reply(&Prefix, &ReplyBody::RefundQuery(details), &mut body, &mut sig)
-            .unwrap();
+        let s = encode_reply(
+            &Prefix,
+            &ReplyBody::RefundQuery(details),
+            &mut body,
+            &mut sig,
+        )
+        .unwrap();
         let got = decode_refund_query(&Prefix, Some(s.sign.as_bytes()), s.body, "R1").unwrap();
         assert_eq!(got.status(), RefundStatus::Succeeded);
         assert_eq!(got.accepted().unwrap().refund.refund_amount, usd(1050));
