@@ -11,6 +11,8 @@ pub mod ottpay;
 pub mod outcome;
 pub mod payermax;
 pub mod rsa;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod scanforpay;
 
 pub use error::{Error, Result};
