@@ -50,17 +50,32 @@ enum Seen {
 
 type Resp = http::Response<Vec<u8>>;
 
+/// Sends a request to the simulator: in process, or over loopback HTTP.
+trait Sender {
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<Resp, SimError>;
+    fn now_ms(&self) -> u64;
+}
+
+impl Sender for SimTransport {
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<Resp, SimError> {
+        SimTransport::send(self, request)
+    }
+    fn now_ms(&self) -> u64 {
+        SimTransport::now_ms(self)
+    }
+}
+
 trait Client {
     const G: GatewayId;
     fn refund(
         &self,
-        t: &SimTransport,
+        t: &dyn Sender,
         order: &str,
         refund_no: &str,
         amount: u64,
     ) -> Result<Resp, SimError>;
     fn decode_refund(&self, r: &Resp, refund_no: &str) -> Result<Seen, refundwire::Error>;
-    fn query(&self, t: &SimTransport, order: &str, refund_no: &str) -> Result<Resp, SimError>;
+    fn query(&self, t: &dyn Sender, order: &str, refund_no: &str) -> Result<Resp, SimError>;
     fn decode_query(&self, r: &Resp, refund_no: &str) -> Result<Seen, refundwire::Error>;
     /// The code each case is refused with (from the protocol page), in this order:
     /// over-refund, duplicate number with another amount, bad signature, order not found.
@@ -110,13 +125,7 @@ impl Client for Ott {
     const CODES: [&'static str; 4] = ["FAIL", "ORDER_USED", "FAIL", "PARAM_INVALID"];
     const SAME_AMOUNT_IS_SAME_REFUND: bool = true;
 
-    fn refund(
-        &self,
-        t: &SimTransport,
-        order: &str,
-        no: &str,
-        amount: u64,
-    ) -> Result<Resp, SimError> {
+    fn refund(&self, t: &dyn Sender, order: &str, no: &str, amount: u64) -> Result<Resp, SimError> {
         let mut buf = [0u8; ottpay::REFUND_BODY_MAX];
         let req = ottpay::RefundRequest {
             order_id: Some(no),
@@ -130,7 +139,7 @@ impl Client for Ott {
         let mut body = r.body().clone();
         Ok(seen(ottpay::decode_refund(&self.creds(), &mut body, no)?))
     }
-    fn query(&self, t: &SimTransport, _order: &str, no: &str) -> Result<Resp, SimError> {
+    fn query(&self, t: &dyn Sender, _order: &str, no: &str) -> Result<Resp, SimError> {
         let mut buf = [0u8; ottpay::REFUND_STATUS_QUERY_BODY_MAX];
         let q = ottpay::RefundStatusQuery { order_id: no };
         let body = ottpay::encode_refund_status_query(&self.creds(), &q, &mut buf).unwrap();
@@ -167,7 +176,7 @@ impl Sfp {
     fn id(op: &str, no: &str) -> String {
         format!("{op}-{no}")
     }
-    fn header<'a>(t: &SimTransport, id: &'a str) -> scanforpay::RequestHeader<'a> {
+    fn header<'a>(t: &dyn Sender, id: &'a str) -> scanforpay::RequestHeader<'a> {
         let time = Timestamp::new(t.now_ms() as i64, 480).unwrap();
         scanforpay::RequestHeader::new(time, id)
     }
@@ -178,13 +187,7 @@ impl Client for Sfp {
     const CODES: [&'static str; 4] = ["35", "31", "8", "30"];
     const SAME_AMOUNT_IS_SAME_REFUND: bool = true;
 
-    fn refund(
-        &self,
-        t: &SimTransport,
-        order: &str,
-        no: &str,
-        amount: u64,
-    ) -> Result<Resp, SimError> {
+    fn refund(&self, t: &dyn Sender, order: &str, no: &str, amount: u64) -> Result<Resp, SimError> {
         let id = Sfp::id("refund", no);
         let r = scanforpay::RefundRequest {
             partner_order_no: order,
@@ -205,7 +208,7 @@ impl Client for Sfp {
             &Sfp::id("refund", no),
         )?))
     }
-    fn query(&self, t: &SimTransport, order: &str, no: &str) -> Result<Resp, SimError> {
+    fn query(&self, t: &dyn Sender, order: &str, no: &str) -> Result<Resp, SimError> {
         let id = Sfp::id("query", no);
         let q = scanforpay::OrderQueryRequest {
             store_no: None,
@@ -251,7 +254,7 @@ impl Pmx {
         payermax::Credentials::new(&self.app, Some(&self.merchant)).unwrap()
     }
     fn send(
-        t: &SimTransport,
+        t: &dyn Sender,
         path: &str,
         s: payermax::SignedRequest<'_, '_>,
     ) -> Result<Resp, SimError> {
@@ -275,13 +278,7 @@ impl Client for Pmx {
     ];
     const SAME_AMOUNT_IS_SAME_REFUND: bool = true;
 
-    fn refund(
-        &self,
-        t: &SimTransport,
-        order: &str,
-        no: &str,
-        amount: u64,
-    ) -> Result<Resp, SimError> {
+    fn refund(&self, t: &dyn Sender, order: &str, no: &str, amount: u64) -> Result<Resp, SimError> {
         let env = payermax::Envelope::new(Timestamp::utc(t.now_ms() as i64).unwrap());
         let req = payermax::RefundRequest {
             out_refund_no: no,
@@ -303,7 +300,7 @@ impl Client for Pmx {
             no,
         )?))
     }
-    fn query(&self, t: &SimTransport, _order: &str, no: &str) -> Result<Resp, SimError> {
+    fn query(&self, t: &dyn Sender, _order: &str, no: &str) -> Result<Resp, SimError> {
         let env = payermax::Envelope::new(Timestamp::utc(t.now_ms() as i64).unwrap());
         let q = payermax::RefundQuery {
             out_refund_no: Some(no),
@@ -355,13 +352,7 @@ impl Client for Npy {
     const CODES: [&'static str; 4] = ["Z01020", "Z01026", "Z00007", "E9008"];
     const SAME_AMOUNT_IS_SAME_REFUND: bool = false;
 
-    fn refund(
-        &self,
-        t: &SimTransport,
-        order: &str,
-        no: &str,
-        amount: u64,
-    ) -> Result<Resp, SimError> {
+    fn refund(&self, t: &dyn Sender, order: &str, no: &str, amount: u64) -> Result<Resp, SimError> {
         let req = newpay::RefundRequest {
             refund_order_amt: amount,
             order_no: order,
@@ -384,7 +375,7 @@ impl Client for Npy {
             &mut scratch,
         )?))
     }
-    fn query(&self, t: &SimTransport, _order: &str, no: &str) -> Result<Resp, SimError> {
+    fn query(&self, t: &dyn Sender, _order: &str, no: &str) -> Result<Resp, SimError> {
         let q = newpay::InquiryRefundRequest {
             refund_order_no: no,
         };
@@ -433,7 +424,7 @@ const SIGNED: Trust = Trust {
 
 /// The definite status a client reads after the refund settled: OTTPay's refund reply is
 /// never definite (its code is outside `md5`), so every case is confirmed with a query.
-fn settled<C: Client>(c: &C, t: &SimTransport, order: &str, no: &str) -> Seen {
+fn settled<C: Client>(c: &C, t: &dyn Sender, order: &str, no: &str) -> Seen {
     let r = c.query(t, order, no).unwrap();
     c.decode_query(&r, no).unwrap()
 }
@@ -905,4 +896,296 @@ fn newpay_callbacks_are_delivered_and_verified() {
         .map(|i| sim.poll_notifications(NOW + 2_000 + i * 300).len())
         .sum();
     assert_eq!(later, 3);
+}
+
+// --- Over loopback HTTP -------------------------------------------------------------------
+
+#[cfg(feature = "sandbox-serve")]
+mod loopback {
+    use super::*;
+    use refundwire_std::sandbox::Server;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    /// A client over real HTTP (ureq) to a served simulator.
+    struct Http {
+        base: String,
+        agent: ureq::Agent,
+    }
+
+    impl Http {
+        fn new(server: &Server) -> Http {
+            Http {
+                base: format!("http://{}", server.addr()),
+                agent: ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(5)))
+                    .build()
+                    .into(),
+            }
+        }
+
+        fn admin(&self, path: &str, json: serde_json::Value) -> serde_json::Value {
+            let request = http::Request::post(format!("{}{path}", self.base))
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&json).unwrap())
+                .unwrap();
+            let mut response = self.agent.run(request).unwrap();
+            assert_eq!(response.status(), 201, "{path} {json}");
+            serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap()
+        }
+
+        fn get(&self, path: &str) -> serde_json::Value {
+            let mut response = self
+                .agent
+                .get(format!("{}{path}", self.base))
+                .call()
+                .unwrap();
+            serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap()
+        }
+    }
+
+    impl Sender for Http {
+        fn send(&self, request: http::Request<Vec<u8>>) -> Result<Resp, SimError> {
+            let (mut parts, body) = request.into_parts();
+            parts.uri = format!("{}{}", self.base, parts.uri.path())
+                .parse()
+                .unwrap();
+            let mut response = self
+                .agent
+                .run(http::Request::from_parts(parts, body))
+                .map_err(|_| SimError::MaybeSent { committed: false })?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response
+                .body_mut()
+                .read_to_vec()
+                .map_err(|_| SimError::MaybeSent { committed: false })?;
+            let mut out = http::Response::new(body);
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            Ok(out)
+        }
+        fn now_ms(&self) -> u64 {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64
+        }
+    }
+
+    /// A merchant's notification endpoint: records every POST (headers, body) and answers
+    /// with `ack`.
+    struct Receiver {
+        url: String,
+        got: Arc<Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>,
+    }
+
+    impl Receiver {
+        fn start(ack: &'static [u8]) -> Receiver {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let url = format!(
+                "http://{}/notify?shop=1&x=2",
+                listener.local_addr().unwrap()
+            );
+            let got = Arc::new(Mutex::new(Vec::new()));
+            let store = got.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(mut stream) = stream else { continue };
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut headers = http::HeaderMap::new();
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    loop {
+                        line.clear();
+                        reader.read_line(&mut line).unwrap();
+                        let Some((name, value)) = line.trim_end().split_once(':') else {
+                            break;
+                        };
+                        headers.insert(
+                            http::HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
+                            value.trim().parse().unwrap(),
+                        );
+                    }
+                    let len: usize = headers["content-length"].to_str().unwrap().parse().unwrap();
+                    let mut body = vec![0u8; len];
+                    reader.read_exact(&mut body).unwrap();
+                    store.lock().unwrap().push((headers, body));
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        ack.len()
+                    );
+                    let _ = stream.write_all(ack);
+                }
+            });
+            Receiver { url, got }
+        }
+
+        /// Waits up to 5 s for `n` deliveries, then lets 300 ms pass for any extra one.
+        fn wait(&self, n: usize) -> Vec<(http::HeaderMap, Vec<u8>)> {
+            let start = Instant::now();
+            while self.got.lock().unwrap().len() < n && start.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            self.got.lock().unwrap().clone()
+        }
+    }
+
+    fn scenario<C: Client>(c: &C, h: &Http) {
+        let g = C::G.name();
+        for order in ["ORD-1", "ORD-2", "ORD-3"] {
+            let made = h.admin(
+                "/sandbox/orders",
+                serde_json::json!({"gateway": g, "order_no": order, "amount": 10_000, "currency": currency(C::G)}),
+            );
+            assert_eq!(made["order_no"], order);
+        }
+        // Two partial refunds, then one over the paid amount.
+        for (no, amount) in [("RF-1", 4_000), ("RF-2", 6_000)] {
+            let r = c.refund(h, "ORD-1", no, amount).unwrap();
+            assert!(
+                matches!(c.decode_refund(&r, no).unwrap(), Seen::Accepted(..)),
+                "{g}"
+            );
+            assert_eq!(
+                settled(c, h, "ORD-1", no),
+                Seen::Accepted(RefundStatus::Succeeded, SIGNED),
+                "{g}"
+            );
+        }
+        let r = c.refund(h, "ORD-1", "RF-3", 1).unwrap();
+        assert_eq!(
+            c.decode_refund(&r, "RF-3").unwrap(),
+            Seen::Refused(C::CODES[0].into())
+        );
+        // A full refund, repeated: the same refund, or the duplicate code (NewPay).
+        let first = c.refund(h, "ORD-2", "RF-4", 10_000).unwrap();
+        let first = c.decode_refund(&first, "RF-4").unwrap();
+        let again = c.refund(h, "ORD-2", "RF-4", 10_000).unwrap();
+        let again = c.decode_refund(&again, "RF-4").unwrap();
+        if C::SAME_AMOUNT_IS_SAME_REFUND {
+            assert_eq!(again, first, "{g}");
+        } else {
+            assert_eq!(again, Seen::Refused(C::CODES[1].into()), "{g}");
+        }
+        let r = c.refund(h, "ORD-404", "RF-5", 1).unwrap();
+        assert_eq!(
+            c.decode_refund(&r, "RF-5").unwrap(),
+            Seen::Refused(C::CODES[3].into())
+        );
+        // A bad signature on the answer is refused; the answer lost after commit leaves one
+        // refund, which a query confirms.
+        h.admin(
+            "/sandbox/faults",
+            serde_json::json!({"gateway": g, "key": "RF-6", "answer": "bad_signature"}),
+        );
+        let r = c.refund(h, "ORD-3", "RF-6", 1_000).unwrap();
+        assert!(c.decode_refund(&r, "RF-6").is_err(), "{g}");
+        h.admin(
+            "/sandbox/faults",
+            serde_json::json!({"gateway": g, "key": "RF-7", "answer": "lost_after_commit"}),
+        );
+        assert!(c.refund(h, "ORD-3", "RF-7", 2_000).is_err(), "{g}");
+        assert_eq!(
+            settled(c, h, "ORD-3", "RF-7"),
+            Seen::Accepted(RefundStatus::Succeeded, SIGNED),
+            "{g}"
+        );
+        // Pending, then succeeded.
+        h.admin(
+            "/sandbox/faults",
+            serde_json::json!({"gateway": g, "key": "RF-8", "pending_ms": 400}),
+        );
+        let r = c.refund(h, "ORD-3", "RF-8", 3_000).unwrap();
+        assert!(
+            matches!(
+                c.decode_refund(&r, "RF-8").unwrap(),
+                Seen::Accepted(RefundStatus::Pending, _)
+            ),
+            "{g}"
+        );
+        std::thread::sleep(Duration::from_millis(450));
+        assert_eq!(
+            settled(c, h, "ORD-3", "RF-8"),
+            Seen::Accepted(RefundStatus::Succeeded, SIGNED),
+            "{g}"
+        );
+        let state = h.get(&format!("/sandbox/orders/{g}/ORD-3"));
+        let refunds: Vec<_> = state["refunds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["refund_no"].as_str().unwrap().to_owned(),
+                    r["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expect: Vec<(String, String)> = ["RF-6", "RF-7", "RF-8"]
+            .iter()
+            .map(|n| ((*n).to_owned(), "succeeded".to_owned()))
+            .collect();
+        assert_eq!(refunds, expect, "{g}");
+    }
+
+    #[test]
+    fn every_gateway_over_loopback_http() {
+        let server = Server::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Arc::new(Simulator::builtin().unwrap()),
+        )
+        .unwrap();
+        let h = Http::new(&server);
+        scenario(&Ott::new(), &h);
+        scenario(&Sfp::new(), &h);
+
+        let payermax_receiver = Receiver::start(payermax::NOTIFICATION_ACK);
+        let mut pmx = Pmx::new();
+        pmx.notify_url = Some(payermax_receiver.url.clone());
+        scenario(&pmx, &h);
+        let newpay_receiver = Receiver::start(newpay::CALLBACK_ACK);
+        let mut npy = Npy::new();
+        npy.callback = newpay_receiver.url.clone();
+        scenario(&npy, &h);
+
+        // Every refund that was made is notified once: verified, acknowledged, not re-sent.
+        let made = ["RF-1", "RF-2", "RF-4", "RF-6", "RF-7", "RF-8"];
+        let got = payermax_receiver.wait(made.len());
+        let mut seen: Vec<String> = got
+            .iter()
+            .map(|(headers, body)| {
+                let sign = headers.get(payermax::SIGN_HEADER).map(|v| v.as_bytes());
+                let n =
+                    payermax::decode_refund_notification(&pmx.creds(), &pmx.platform, sign, body)
+                        .unwrap()
+                        .accepted()
+                        .unwrap();
+                assert_eq!(n.status(), RefundStatus::Succeeded);
+                n.refund.out_refund_no.to_string()
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(seen, made);
+        let got = newpay_receiver.wait(made.len());
+        let mut seen: Vec<String> = got
+            .iter()
+            .map(|(_, body)| {
+                let mut scratch = vec![0u8; body.len()];
+                let cb =
+                    newpay::decode_refund_callback(&npy.creds(), &npy.platform, body, &mut scratch)
+                        .unwrap();
+                assert_eq!(cb.status(), RefundStatus::Succeeded);
+                cb.refund_order_no.to_string()
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(seen, made);
+        server.stop();
+    }
 }

@@ -8,7 +8,8 @@
 //!   PayerMax notifications and NewPay callbacks due by then ([`Delivery`]), and
 //!   [`Simulator::acknowledge`] reports the merchant's answer to one.
 //! - [`SimTransport`] sends requests to a simulator in process (no sockets).
-//! - `serve` (feature `sandbox-serve`) puts it on loopback HTTP.
+//! - `serve`, `Server` and `serve_blocking` (feature `sandbox-serve`) put it on loopback
+//!   HTTP; their module docs list the endpoints.
 //!
 //! # What it simulates
 //!
@@ -65,10 +66,14 @@ mod newpay;
 mod ottpay;
 mod payermax;
 mod scanforpay;
+#[cfg(feature = "sandbox-serve")]
+pub mod serve;
 mod transport;
 
 pub use config::{BUILTIN_KEYS_DIR, Config, OttPayConfig, RsaGatewayConfig, ScanForPayConfig};
 pub use ledger::{Order, Refund, RefundState};
+#[cfg(feature = "sandbox-serve")]
+pub use serve::{Server, serve, serve_blocking};
 pub use transport::{SimError, SimTransport};
 
 use crate::error::{Error, Result};
