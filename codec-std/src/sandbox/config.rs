@@ -277,7 +277,7 @@ impl Config {
             if self.builtin {
                 format!("{key} (test-only)")
             } else {
-                "(from the config file, not shown)".to_owned()
+                "(not shown: a config file is in use)".to_owned()
             }
         };
         let public = |k: &RsaPrivateKey| {
