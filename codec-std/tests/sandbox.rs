@@ -1,6 +1,12 @@
 //! The simulator driven by the core's own client encoders and decoders, in process
 //! (`SimTransport`), for every gateway. Expected codes come from the protocol pages.
 #![cfg(feature = "sandbox")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use refundwire::crypto::RsaVerifier;
 use refundwire::gateway::{newpay, ottpay, payermax, scanforpay};
@@ -976,11 +982,14 @@ mod loopback {
         }
     }
 
+    /// What a merchant's endpoint received: headers and body of each POST.
+    type Received = Arc<Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>;
+
     /// A merchant's notification endpoint: records every POST (headers, body) and answers
     /// with `ack`.
     struct Receiver {
         url: String,
-        got: Arc<Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>,
+        got: Received,
     }
 
     impl Receiver {

@@ -526,11 +526,14 @@ impl Simulator {
                             None => return admin_error(404, "no such order"),
                             Some(order) => {
                                 let mut value = order_json(gateway, order);
-                                value["refunds"] = ledger
+                                let refunds: serde_json::Value = ledger
                                     .refunds_of(gateway, order_no)
                                     .into_iter()
                                     .map(|r| refund_json(r, now))
                                     .collect();
+                                if let Some(map) = value.as_object_mut() {
+                                    map.insert("refunds".to_owned(), refunds);
+                                }
                                 Ok(value)
                             }
                         }

@@ -10,7 +10,7 @@ use refundwire::gateway::newpay::{Code, Credentials, PayMethod, TranStatus};
 
 const G: GatewayId = GatewayId::NewPay;
 
-fn platform<'s>(sim: &'s Simulator, bad: bool) -> Option<&'s RsaPrivateKey> {
+fn platform(sim: &Simulator, bad: bool) -> Option<&RsaPrivateKey> {
     if bad {
         sim.impostor()
     } else {

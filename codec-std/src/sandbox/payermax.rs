@@ -14,7 +14,7 @@ use refundwire::time::Timestamp;
 
 const G: GatewayId = GatewayId::PayerMax;
 
-fn platform<'s>(sim: &'s Simulator, bad: bool) -> Option<&'s RsaPrivateKey> {
+fn platform(sim: &Simulator, bad: bool) -> Option<&RsaPrivateKey> {
     if bad {
         sim.impostor()
     } else {
