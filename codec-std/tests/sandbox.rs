@@ -799,41 +799,22 @@ fn payermax_notification_faults() {
     let pmx = Pmx::new();
     let t = setup::<Pmx>();
     let sim = t.simulator().clone();
-    sim.set_fault(
-        GatewayId::PayerMax,
-        "RF-BAD",
-        Fault {
-            notify: NotifyFault {
-                count: Some(1),
-                bad_signature: true,
-                ..NotifyFault::default()
-            },
+    for (key, count, late_ms, bad_signature) in [
+        ("RF-BAD", 1, 0, true),
+        ("RF-LATE", 3, 500, false),
+        ("RF-NONE", 0, 0, false),
+    ] {
+        let notify = NotifyFault {
+            count: Some(count),
+            late_ms,
+            bad_signature,
+        };
+        let fault = Fault {
+            notify,
             ..Fault::default()
-        },
-    );
-    sim.set_fault(
-        GatewayId::PayerMax,
-        "RF-LATE",
-        Fault {
-            notify: NotifyFault {
-                count: Some(3),
-                late_ms: 500,
-                ..NotifyFault::default()
-            },
-            ..Fault::default()
-        },
-    );
-    sim.set_fault(
-        GatewayId::PayerMax,
-        "RF-NONE",
-        Fault {
-            notify: NotifyFault {
-                count: Some(0),
-                ..NotifyFault::default()
-            },
-            ..Fault::default()
-        },
-    );
+        };
+        sim.set_fault(GatewayId::PayerMax, key, fault);
+    }
     for (no, amount) in [
         ("RF-LATE", 100),
         ("RF-BAD", 200),

@@ -238,6 +238,28 @@ impl Handled {
             fault: None,
         }
     }
+
+    /// An encoder's body as a JSON answer carrying `fault` (500 if the encoder refused: the
+    /// simulator's own values are always valid, so that is a bug, shown, not hidden).
+    fn encoded(body: refundwire::Result<&[u8]>, fault: Option<AnswerFault>) -> Handled {
+        match body {
+            Ok(body) => Handled::Answer {
+                response: json_response(200, body.to_vec()),
+                fault,
+            },
+            Err(e) => Handled::plain(json_response(500, e.to_string().into_bytes())),
+        }
+    }
+}
+
+/// The shared sign key to answer with: the merchant's, or under
+/// [`AnswerFault::BadSignature`] one that is not it.
+pub(crate) fn answer_key(key: &str, fault: Option<AnswerFault>) -> Vec<u8> {
+    if fault == Some(AnswerFault::BadSignature) {
+        format!("{key}-not-the-key").into_bytes()
+    } else {
+        key.as_bytes().to_vec()
+    }
 }
 
 /// The simulator. Shared by reference: its state sits behind a mutex.

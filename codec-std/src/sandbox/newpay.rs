@@ -25,10 +25,7 @@ fn creds(sim: &Simulator) -> std::result::Result<Credentials<'_>, CodecError> {
 
 fn refused(code: Code<'_>, message: &str) -> Handled {
     let mut out = vec![0u8; server::MESSAGE_MAX];
-    match server::encode_refusal(code, message, &mut out) {
-        Ok(body) => Handled::plain(json_response(200, body.to_vec())),
-        Err(_) => Handled::plain(json_response(500, Vec::new())),
-    }
+    Handled::encoded(server::encode_refusal(code, message, &mut out), None)
 }
 
 /// NewPay's code for a request that does not verify or parse.
@@ -94,13 +91,10 @@ fn answer(
         return Handled::plain(json_response(500, Vec::new()));
     };
     let mut out = vec![0u8; server::MESSAGE_MAX];
-    match server::encode_response(&creds, signer, data, now, &mut out) {
-        Ok(body) => Handled::Answer {
-            response: json_response(200, body.to_vec()),
-            fault,
-        },
-        Err(_) => Handled::plain(json_response(500, Vec::new())),
-    }
+    Handled::encoded(
+        server::encode_response(&creds, signer, data, now, &mut out),
+        fault,
+    )
 }
 
 pub(super) fn handle(

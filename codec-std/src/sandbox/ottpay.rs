@@ -1,7 +1,7 @@
 //! OTTPay in the simulator: `/processV2`, both actions.
 
 use super::ledger::{Ledger, RefundDecision, RefundState, Repeats};
-use super::{AnswerFault, GatewayId, Handled, Simulator, json_response, owned};
+use super::{AnswerFault, GatewayId, Handled, Simulator, answer_key, json_response, owned};
 use refundwire::Error as CodecError;
 use refundwire::gateway::ottpay::server::{self, ReplyData, Request};
 use refundwire::gateway::ottpay::{Credentials, OrderStatus, RspCode};
@@ -10,10 +10,7 @@ const G: GatewayId = GatewayId::OttPay;
 
 fn refusal(code: RspCode<'_>, msg: &str) -> Handled {
     let mut out = vec![0u8; server::REPLY_MAX];
-    match server::encode_refusal(code, msg, &mut out) {
-        Ok(body) => Handled::plain(json_response(200, body.to_vec())),
-        Err(_) => Handled::plain(json_response(500, Vec::new())),
-    }
+    Handled::encoded(server::encode_refusal(code, msg, &mut out), None)
 }
 
 /// The code for a request that does not open (see the module docs' table).
@@ -42,22 +39,11 @@ fn reply(
     fault: Option<AnswerFault>,
 ) -> Handled {
     let cfg = &sim.config().ottpay;
-    let wrong = format!("{}-not-the-key", cfg.sign_key);
-    let key = if fault == Some(AnswerFault::BadSignature) {
-        wrong.as_bytes()
-    } else {
-        cfg.sign_key.as_bytes()
-    };
+    let key = answer_key(&cfg.sign_key, fault);
     let mut out = vec![0u8; server::REPLY_MAX];
-    let encoded = Credentials::new(&cfg.merchant_id, key)
+    let encoded = Credentials::new(&cfg.merchant_id, &key)
         .and_then(|creds| server::encode_reply(&creds, code, code.as_wire(), data, &mut out));
-    match encoded {
-        Ok(body) => Handled::Answer {
-            response: json_response(200, body.to_vec()),
-            fault,
-        },
-        Err(_) => Handled::plain(json_response(500, Vec::new())),
-    }
+    Handled::encoded(encoded, fault)
 }
 
 pub(super) fn handle(sim: &Simulator, ledger: &mut Ledger, now: u64, body: &[u8]) -> Handled {

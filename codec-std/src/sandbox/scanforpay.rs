@@ -1,7 +1,7 @@
 //! ScanForPay in the simulator: refund and the order query.
 
 use super::ledger::{Ledger, RefundDecision, RefundState, Repeats};
-use super::{AnswerFault, GatewayId, Handled, Simulator, json_response, owned};
+use super::{AnswerFault, GatewayId, Handled, Simulator, answer_key, json_response, owned};
 use refundwire::Error as CodecError;
 use refundwire::gateway::scanforpay::server::{self, ResponseBody, ResponseHeaderOut};
 use refundwire::gateway::scanforpay::{Credentials, OrderState, RefundState as Wire, ResultCode};
@@ -32,27 +32,16 @@ fn answer(
     fault: Option<AnswerFault>,
 ) -> Handled {
     let cfg = &sim.config().scanforpay;
-    let wrong = format!("{}-not-the-key", cfg.sign_key);
-    let key = if fault == Some(AnswerFault::BadSignature) {
-        wrong.as_bytes()
-    } else {
-        cfg.sign_key.as_bytes()
-    };
+    let key = answer_key(&cfg.sign_key, fault);
     let mut out = vec![0u8; server::RESPONSE_MAX];
-    let encoded = Credentials::new(&cfg.partner_no, key).and_then(|creds| {
+    let encoded = Credentials::new(&cfg.partner_no, &key).and_then(|creds| {
         let header = ResponseHeaderOut {
             resp_time: Timestamp::new(i64::try_from(now).unwrap_or(0), OFFSET_MINUTES)?,
             req_msg_id: id,
         };
         server::encode_response(&creds, &header, body, &mut out)
     });
-    match encoded {
-        Ok(reply) => Handled::Answer {
-            response: json_response(200, reply.to_vec()),
-            fault,
-        },
-        Err(_) => Handled::plain(json_response(500, Vec::new())),
-    }
+    Handled::encoded(encoded, fault)
 }
 
 fn refused(sim: &Simulator, now: u64, id: &str, code: ResultCode<'_>, msg: &str) -> Handled {
