@@ -1125,6 +1125,40 @@ mod loopback {
     }
 
     #[test]
+    fn timeouts_and_resets_over_http_and_a_prompt_stop() {
+        let server = Server::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Arc::new(Simulator::builtin().unwrap()),
+        )
+        .unwrap();
+        let mut h = Http::new(&server);
+        h.agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_millis(300)))
+            .build()
+            .into();
+        let c = Sfp::new();
+        h.admin(
+            "/sandbox/orders",
+            serde_json::json!({"gateway": "scanforpay", "order_no": "ORD-1", "amount": 100, "currency": "HKD"}),
+        );
+        for (key, answer) in [("RF-T", "timeout"), ("RF-R", "reset")] {
+            h.admin(
+                "/sandbox/faults",
+                serde_json::json!({"gateway": "scanforpay", "key": key, "answer": answer}),
+            );
+            let started = Instant::now();
+            assert!(c.refund(&h, "ORD-1", key, 10).is_err(), "{answer}");
+            assert!(started.elapsed() < Duration::from_secs(3), "{answer}");
+        }
+        let state = h.get("/sandbox/orders/scanforpay/ORD-1");
+        assert_eq!(state["refunds"], serde_json::json!([]));
+        let started = Instant::now();
+        server.stop();
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
     fn every_gateway_over_loopback_http() {
         let server = Server::start(
             "127.0.0.1:0".parse().unwrap(),
@@ -1178,4 +1212,115 @@ mod loopback {
         assert_eq!(seen, made);
         server.stop();
     }
+}
+
+// --- Configuration and the sandbox's own endpoints ----------------------------------------
+
+#[test]
+fn a_config_file_replaces_credentials_and_keys() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-config");
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    for name in ["newpay_merchant.pub.pem", "newpay_platform.pem"] {
+        std::fs::write(dir.join("keys").join(name), key_file(name)).unwrap();
+    }
+    let file = dir.join("sandbox.json");
+    std::fs::write(
+        &file,
+        r#"{"scanforpay": {"partner_no": "P-9", "sign_key": "k9"},
+            "newpay": {"app_id": "A-9", "merchant_id": "M-9",
+                       "merchant_public_key_file": "keys/newpay_merchant.pub.pem",
+                       "platform_private_key_file": "keys/newpay_platform.pem"},
+            "pending_ms": 250}"#,
+    )
+    .unwrap();
+    let config = refundwire_std::sandbox::Config::from_file(&file).unwrap();
+    assert_eq!(config.scanforpay.partner_no, "P-9");
+    assert_eq!(config.newpay.app_id, "A-9");
+    assert_eq!(config.pending_ms, 250);
+    assert_eq!(config.ottpay.merchant_id, cred("ottpay", "merchant_id"));
+    let shown = config.describe();
+    assert!(!shown.contains("k9"), "{shown}");
+    assert!(!shown.contains("PRIVATE"), "{shown}");
+    // A refund under the file's credentials settles after its pending_ms.
+    let sim = Arc::new(Simulator::new(config));
+    sim.add_order(GatewayId::ScanForPay, "ORD-1", 100, "HKD", NOW)
+        .unwrap();
+    let t = SimTransport::new(sim, NOW);
+    let c = Sfp {
+        partner: "P-9".into(),
+        key: "k9".into(),
+    };
+    let r = c.refund(&t, "ORD-1", "RF-1", 100).unwrap();
+    assert_eq!(
+        c.decode_refund(&r, "RF-1").unwrap(),
+        Seen::Accepted(RefundStatus::Pending, SIGNED)
+    );
+    // The built-in key is no longer the sandbox's.
+    let builtin = Sfp::new();
+    let r = builtin.refund(&t, "ORD-1", "RF-2", 1).unwrap();
+    assert!(builtin.decode_refund(&r, "RF-2").is_err());
+    std::fs::write(&file, r#"{"ottpay": {"merchant_id": "x"}}"#).unwrap();
+    assert!(refundwire_std::sandbox::Config::from_file(&file).is_err());
+}
+
+#[test]
+fn the_sandbox_endpoints_refuse_what_they_cannot_do() {
+    let t = SimTransport::new(Arc::new(Simulator::builtin().unwrap()), NOW);
+    let call = |method: &str, path: &str, body: &str| {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(format!("{BASE}{path}"))
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        let response = t.send(request).unwrap();
+        (
+            response.status().as_u16(),
+            String::from_utf8(response.into_body()).unwrap(),
+        )
+    };
+    let order = r#"{"gateway":"newpay","order_no":"O1","amount":5,"currency":"LAK"}"#;
+    let (status, body) = call("POST", "/sandbox/orders", order);
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains(r#""gateway_order_no":"NPYO"#), "{body}");
+    assert_eq!(call("POST", "/sandbox/orders", order).0, 400);
+    let wrong = [
+        r#"{"gateway":"paypal","order_no":"O1","amount":5,"currency":"LAK"}"#,
+        r#"{"gateway":"newpay","order_no":"O2","amount":5,"currency":"XXX"}"#,
+        r#"{"gateway":"newpay","order_no":"O3","amount":0,"currency":"LAK"}"#,
+        r#"{"gateway":"newpay","order_no":"O4","amount":5}"#,
+    ];
+    for body in wrong {
+        assert_eq!(call("POST", "/sandbox/orders", body).0, 400, "{body}");
+    }
+    assert_eq!(
+        call(
+            "POST",
+            "/sandbox/faults",
+            r#"{"gateway":"newpay","key":"O1","answer":"explode"}"#
+        )
+        .0,
+        400
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/sandbox/faults",
+            r#"{"gateway":"newpay","key":"O1","answer":"slow","delay_ms":5}"#
+        )
+        .0,
+        201
+    );
+    assert_eq!(call("GET", "/sandbox/orders/newpay/O9", "").0, 404);
+    let (status, body) = call("GET", "/sandbox/orders/newpay/O1", "");
+    assert_eq!(
+        (status, body.contains(r#""refunds":[]"#)),
+        (200, true),
+        "{body}"
+    );
+    assert_eq!(call("GET", newpay::ENDPOINTS.refund_path, "").0, 405);
+    assert_eq!(call("POST", "/somewhere", "").0, 404);
+    // Garbage on a gateway path is the gateway's own refusal, not a crash.
+    let (status, body) = call("POST", newpay::ENDPOINTS.refund_path, "{");
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""success":false"#), "{body}");
 }

@@ -566,7 +566,14 @@ impl Simulator {
             _ => return admin_error(404, "no such sandbox path"),
         };
         match result {
-            Ok(value) => json_response(201, serde_json::to_vec(&value).unwrap_or_default()),
+            Ok(value) => {
+                let status = if method == http::Method::GET {
+                    200
+                } else {
+                    201
+                };
+                json_response(status, serde_json::to_vec(&value).unwrap_or_default())
+            }
             Err(e) => admin_error(400, &e.to_string()),
         }
     }

@@ -12,7 +12,8 @@
 //! | PayerMax | `POST /aggregate-pay/api/gateway/refund` | `POST /aggregate-pay/api/gateway/refundQuery` |
 //! | NewPay | `POST /api/open/converge/pay/v1/refund` | `POST /api/open/converge/pay/v1/queryRefund` |
 //!
-//! And the sandbox's own (JSON in and out; `201` with the record, `400` with `{"error"}`):
+//! And the sandbox's own (JSON in and out; `201` with the record made, `200` for a `GET`,
+//! `400` with `{"error"}`):
 //!
 //! - `POST /sandbox/orders` `{"gateway":"payermax","order_no":"O1","amount":1050,"currency":"USD"}`
 //!   records a paid order (`amount` in minor units; `gateway` one of `ottpay`, `scanforpay`,
@@ -37,6 +38,7 @@
 use super::{Config, Delivery, SimResponse, Simulator};
 use crate::error::{Error, Result};
 use axum::body::{Body, Bytes};
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -172,7 +174,9 @@ async fn notifier(sim: Arc<Simulator>) {
 }
 
 /// Serves `sim` on `listener` until `shutdown` completes: the gateways' paths, the sandbox's
-/// endpoints (module docs), and the notifier.
+/// endpoints (module docs), and the notifier. Shutting down does not wait for answers still
+/// held back (a simulated timeout holds one for 10 minutes): the accept loop stops at once,
+/// and connections end with the runtime.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     sim: Arc<Simulator>,
@@ -183,9 +187,10 @@ pub async fn serve(
         let sim = sim.clone();
         async move { handle(sim, request).await }
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = tokio::select! {
+        served = axum::serve(listener, app).into_future() => served,
+        () = shutdown => Ok(()),
+    };
     notifier.abort();
     served
 }

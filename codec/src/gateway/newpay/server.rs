@@ -238,7 +238,8 @@ pub struct ResponseData<'a> {
     pub tran_abbr: Option<&'a str>,
     /// `tranNo` (inquiry only, where it is required; left out when `None`).
     pub tran_no: Option<&'a str>,
-    /// `tranStatus` (1 success, 0 failure; `None` while pending: written `null`, unsigned).
+    /// `tranStatus` (1 success, 0 failure; `None` while pending: left out, so the
+    /// client reads an accepted refund as pending and an inquiry as unknown).
     pub tran_status: Option<TranStatus<'a>>,
     /// `tranInfo`.
     pub tran_info: &'a str,

@@ -355,33 +355,30 @@ fn write_response<'o>(
     body: &ResponseBody<'_>,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
-    {
-        let mut out = Cursor::new(out);
-        out.write(b"{\"response\":")?;
-        let start = out.len();
-        let mut w = JsonWriter::new(&mut out);
-        w.begin_object()?;
-        w.name("header")?;
-        w.begin_object()?;
-        w.member_str("partnerNo", creds.partner_no())?;
-        w.member_str("respTime", time)?;
-        w.member_str("signType", SIGN_TYPE)?;
-        w.member_str("version", VERSION)?;
-        w.member_str("reqMsgId", header.req_msg_id)?;
-        w.end_object()?;
-        w.name("body")?;
-        w.begin_object()?;
-        body.write(&mut w)?;
-        w.end_object()?;
-        w.end_object()?;
-        let response = out.written().get(start..).unwrap_or_default();
-        let signature: [u8; SIGNATURE_HEX_LEN] =
-            hex_array(&digest(response, creds.sign_key()), false);
-        out.write(b",\"signature\":\"")?;
-        out.write(&signature)?;
-        out.write(b"\"}")?;
-        Ok(out.finish())
-    }
+    let mut out = Cursor::new(out);
+    out.write(b"{\"response\":")?;
+    let start = out.len();
+    let mut w = JsonWriter::new(&mut out);
+    w.begin_object()?;
+    w.name("header")?;
+    w.begin_object()?;
+    w.member_str("partnerNo", creds.partner_no())?;
+    w.member_str("respTime", time)?;
+    w.member_str("signType", SIGN_TYPE)?;
+    w.member_str("version", VERSION)?;
+    w.member_str("reqMsgId", header.req_msg_id)?;
+    w.end_object()?;
+    w.name("body")?;
+    w.begin_object()?;
+    body.write(&mut w)?;
+    w.end_object()?;
+    w.end_object()?;
+    let response = out.written().get(start..).unwrap_or_default();
+    let signature: [u8; SIGNATURE_HEX_LEN] = hex_array(&digest(response, creds.sign_key()), false);
+    out.write(b",\"signature\":\"")?;
+    out.write(&signature)?;
+    out.write(b"\"}")?;
+    Ok(out.finish())
 }
 
 #[cfg(test)]
