@@ -32,6 +32,8 @@ pub mod error;
 pub mod fields;
 pub mod registry;
 pub mod rsa;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 
 pub use api::{
     Answer, Binding, Gateway, Notification, Operation, Prepared, RefundOutcome, RefundRequest,

@@ -119,6 +119,9 @@ use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 use core::ops::Range;
 use zeroize::Zeroizing;
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// Longest id (merchant, order, refund order) the codec accepts, in bytes.
 pub const ID_MAX: usize = 64;
 /// The envelope `version` this codec speaks.

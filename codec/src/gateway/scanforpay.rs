@@ -139,6 +139,9 @@ use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
 use crate::trace::{self, Algorithm, NoTrace, Secret, Step, Trace};
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// `signType` of every message.
 pub const SIGN_TYPE: &str = "SHA256";
 /// `version` of every message.

@@ -8,7 +8,9 @@
 //!   `{"outcome":"gateway_error",…}` and exits 0, or exits 1 with one line on stderr;
 //! - `explain <gateway> <operation> …` prints every step the codec took, for a human (with
 //!   `--response`, the steps of decoding a reply);
-//! - `demo` shows the codec at work for every gateway.
+//! - `demo` shows the codec at work for every gateway;
+//! - `sandbox serve --addr 127.0.0.1:PORT [--config FILE]` serves the gateway simulator over
+//!   loopback HTTP.
 //!
 //! The CLI knows no gateway: it dispatches over `refundwire_std::registry`; each gateway names
 //! its own operations and reply headers.
@@ -48,6 +50,22 @@ enum Command {
     Explain(Target),
     /// Show the codec at work for every gateway.
     Demo,
+    /// The offline simulator of the four gateways.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Subcommand)]
+enum SandboxCommand {
+    /// Serve the simulator over loopback HTTP on the gateways' own paths (until killed).
+    Serve {
+        /// Where to listen, e.g. 127.0.0.1:8080 (port 0: any free port, printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Per-gateway credentials (JSON); without it, the built-in test credentials (printed).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -385,6 +403,11 @@ fn run(cli: Cli) -> Result<String, CliError> {
             explain::explain(&job, direction, &read_stdin()?)
         }
         Command::Demo => demo::demo(),
+        Command::Sandbox(SandboxCommand::Serve { addr, config }) => {
+            refundwire_std::sandbox::serve::serve_blocking(addr, config.as_deref())
+                .map_err(|e| CliError::new("sandbox", e))?;
+            Ok(String::new())
+        }
     }
 }
 
