@@ -87,6 +87,17 @@ impl<'a> Value<'a> {
         }
         Object::open(self.doc, self.start, self.end).map(Some)
     }
+
+    /// [`as_object`](Self::as_object) and [`Object::pick`] in one pass over the members.
+    pub fn as_object_pick<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<Option<(Object<'a>, [Option<Value<'a>>; N])>> {
+        if self.kind != Kind::Object {
+            return Ok(None);
+        }
+        Object::open_pick(self.doc, self.start, self.end, names).map(Some)
+    }
 }
 
 /// One member of an object: the name and the value.
@@ -116,6 +127,27 @@ impl<'a> Object<'a> {
         Self::parse_str(doc)
     }
 
+    /// [`parse`](Self::parse) and [`pick`](Self::pick) in one: the members named `names` are
+    /// found in the same pass that checks the member names for duplicates.
+    pub fn parse_pick<const N: usize>(
+        input: &'a [u8],
+        names: [&str; N],
+    ) -> Result<(Self, [Option<Value<'a>>; N])> {
+        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
+            offset: e.valid_up_to(),
+        })?;
+        let mut sc = Scanner::new(doc);
+        sc.skip_ws();
+        let value = sc.value(0)?;
+        sc.skip_ws();
+        if sc.pos != doc.len() {
+            return Err(Error::Json { offset: sc.pos });
+        }
+        value.as_object_pick(names)?.ok_or(Error::Json {
+            offset: value.start,
+        })
+    }
+
     /// Like [`parse`](Self::parse), for text already known to be UTF-8.
     pub fn parse_str(doc: &'a str) -> Result<Self> {
         let mut sc = Scanner::new(doc);
@@ -132,6 +164,17 @@ impl<'a> Object<'a> {
 
     /// Opens a validated object span and checks its member names for duplicates.
     fn open(doc: &'a str, start: usize, end: usize) -> Result<Self> {
+        Self::open_pick(doc, start, end, []).map(|(obj, [])| obj)
+    }
+
+    /// [`open`](Self::open), also finding the members named `names` in the same pass.
+    fn open_pick<const N: usize>(
+        doc: &'a str,
+        start: usize,
+        end: usize,
+        names: [&str; N],
+    ) -> Result<(Self, [Option<Value<'a>>; N])> {
+        let mut found = [None; N];
         let mut obj = Object {
             doc,
             start,
@@ -140,7 +183,7 @@ impl<'a> Object<'a> {
         };
         // Where the names seen so far start, read back to compare: one word per member on
         // the stack of every decoder, rather than a copy of each name.
-        let mut names: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
+        let mut seen: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
         let mut members = obj.members();
         while let Some(member) = members.next_at() {
             let (at, member) = member?;
@@ -153,19 +196,26 @@ impl<'a> Object<'a> {
                 .first()
                 .copied()
                 .unwrap_or(b'"');
-            for &seen in &names {
-                let seen_first = doc.as_bytes().get(seen + 1).copied();
-                if first != b'\\' && seen_first != Some(b'\\') && seen_first != Some(first) {
+            for &earlier in &seen {
+                let earlier_first = doc.as_bytes().get(earlier + 1).copied();
+                if first != b'\\' && earlier_first != Some(b'\\') && earlier_first != Some(first) {
                     continue;
                 }
-                if obj.name_at(seen)?.cmp_unescaped(&member.name).is_eq() {
+                if obj.name_at(earlier)?.cmp_unescaped(&member.name).is_eq() {
                     return Err(Error::DuplicateMember);
                 }
             }
-            names.push(at).map_err(|_| Error::TooManyMembers)?;
+            seen.push(at).map_err(|_| Error::TooManyMembers)?;
+            if let Some(slot) = names
+                .iter()
+                .position(|n| member.name.eq_str(n))
+                .and_then(|i| found.get_mut(i))
+            {
+                *slot = Some(member.value);
+            }
         }
-        obj.len = names.len();
-        Ok(obj)
+        obj.len = seen.len();
+        Ok((obj, found))
     }
 
     /// The exact text of the object as sent, braces included.
@@ -355,6 +405,24 @@ impl<'a> Object<'a> {
     /// Required object member `name`.
     pub fn object(&self, name: &'static str) -> Result<Object<'a>> {
         self.opt_object(name)?.ok_or(Error::MissingField(name))
+    }
+
+    /// What [`opt_str`](Self::opt_str) says of a member already looked up (by
+    /// [`pick`](Self::pick), say): `None` when absent or `null`, [`Error::InvalidField`] when
+    /// not a string.
+    pub fn member_str(value: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>> {
+        value
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_str().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// What [`opt_number`](Self::opt_number) says of a member already looked up.
+    pub fn member_number(value: Option<Value<'a>>, name: &'static str) -> Result<Option<&'a str>> {
+        value
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_number().ok_or(Error::InvalidField(name)))
+            .transpose()
     }
 
     /// What [`object`](Self::object) says of a member already looked up (by
@@ -764,6 +832,35 @@ mod tests {
             Object::member_object(none, "x").unwrap_err(),
             Error::MissingField("x")
         );
+        let [a, n, z, o, none] = obj.pick(["a", "n", "z", "o", "none"]);
+        assert_eq!(
+            Object::member_str(a, "a").unwrap().unwrap().raw(),
+            r#"x\"y"#
+        );
+        assert_eq!(Object::member_str(n, "n"), Err(Error::InvalidField("n")));
+        assert_eq!(Object::member_str(z, "z"), Ok(None));
+        assert_eq!(Object::member_str(none, "none"), Ok(None));
+        assert_eq!(Object::member_number(n, "n"), Ok(Some("-1.5e3")));
+        assert_eq!(Object::member_number(a, "a"), Err(Error::InvalidField("a")));
+        assert_eq!(Object::member_number(z, "z"), Ok(None));
+        assert_eq!(Object::member_number(none, "none"), Ok(None));
+        // Opening and picking in one pass finds what `pick` finds on the opened object.
+        let (top, [o2, t, missing]) = Object::parse_pick(doc, ["o", "t", "missing"]).unwrap();
+        assert_eq!(top.len(), 5);
+        assert_eq!(o2.unwrap().span(), o.unwrap().span());
+        assert_eq!(t.unwrap().raw(), "true");
+        assert!(missing.is_none());
+        let (inner, [k]) = o2.unwrap().as_object_pick(["k"]).unwrap().unwrap();
+        assert_eq!(inner.len(), 1);
+        assert_eq!(k.unwrap().kind(), Kind::Array);
+        assert!(t.unwrap().as_object_pick(["k"]).unwrap().is_none());
+        assert_eq!(
+            Object::parse_pick(br#"{"a":1,"a":2}"#, ["a"]).unwrap_err(),
+            Error::DuplicateMember
+        );
+        assert!(Object::parse_pick(b"[1]", ["a"]).is_err());
+        assert!(Object::parse_pick(b"{} x", ["a"]).is_err());
+        assert!(Object::parse_pick(b"\xff", ["a"]).is_err());
         let span = obj.get("n").unwrap().span();
         assert_eq!(&doc[span], b"-1.5e3");
     }
