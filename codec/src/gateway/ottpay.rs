@@ -780,14 +780,16 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
-            let data = verified.data;
-            not_a_request(&data)?;
-            if present(&data, "order_status") {
+            // Every member read below, found in one pass.
+            let [ori_order_id, order_status, order_id, trade_time, refund_amt] =
+                verified.data.pick(DATA_MEMBERS);
+            not_a_request(ori_order_id)?;
+            if present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
             }
-            let order_id = data.opt_str("order_id")?;
-            let trade_time = data.opt_str("trade_time")?;
-            let refund_amt = amount(&data)?;
+            let order_id = Object::member_str(order_id, "order_id")?;
+            let trade_time = Object::member_str(trade_time, "trade_time")?;
+            let refund_amt = amount(refund_amt)?;
             // Checked for its error only: a binding cannot make `rsp_code` definite.
             bind_id(expected, order_id, trace)?;
             Reply::Accepted(RefundResponse {
@@ -832,19 +834,22 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
-            let data = verified.data;
-            not_a_request(&data)?;
-            if !present(&data, "order_status") {
+            let [ori_order_id, order_status, order_id, _, refund_amt] =
+                verified.data.pick(DATA_MEMBERS);
+            not_a_request(ori_order_id)?;
+            if !present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
             }
-            let order_status = data.str("order_status")?;
+            let order_status = Object::member_str(order_status, "order_status")?
+                .ok_or(Error::MissingField("order_status"))?;
             let order_status = OrderStatus::from_wire(
                 order_status
                     .as_str()
                     .ok_or(Error::InvalidField("order_status"))?,
             );
-            let order_id = data.str("order_id")?;
-            let refund_amt = amount(&data)?;
+            let order_id =
+                Object::member_str(order_id, "order_id")?.ok_or(Error::MissingField("order_id"))?;
+            let refund_amt = amount(refund_amt)?;
             let bound = bind_id(expected, Some(order_id), trace)?;
             Reply::Accepted(RefundStatusResponse {
                 order_id,
@@ -857,14 +862,25 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
     })
 }
 
-/// Whether the object has a member `name` that is not `null`.
-fn present(data: &Object<'_>, name: &str) -> bool {
-    data.get(name).is_some_and(|v| !v.is_null())
+/// The data members the decoders read, for one [`Object::pick`]: `ori_order_id` (only a
+/// request has it), `order_status` (only a status reply), `order_id`, `trade_time`,
+/// `refund_amt`.
+const DATA_MEMBERS: [&str; 5] = [
+    "ori_order_id",
+    "order_status",
+    "order_id",
+    "trade_time",
+    "refund_amt",
+];
+
+/// Whether a member looked up is there and not `null`.
+fn present(member: Option<Value<'_>>) -> bool {
+    member.is_some_and(|v| !v.is_null())
 }
 
 /// Refuses verified data that is a `REFUND` request's (only it has `ori_order_id`).
-fn not_a_request(data: &Object<'_>) -> Result<()> {
-    if present(data, "ori_order_id") {
+fn not_a_request(ori_order_id: Option<Value<'_>>) -> Result<()> {
+    if present(ori_order_id) {
         return Err(Error::WrongMessage("ori_order_id"));
     }
     Ok(())
@@ -893,9 +909,8 @@ fn bind_id<T: Trace + ?Sized>(
     bound
 }
 
-fn amount(data: &Object<'_>) -> Result<u64> {
-    let value = data
-        .get("refund_amt")
+fn amount(refund_amt: Option<Value<'_>>) -> Result<u64> {
+    let value = refund_amt
         .filter(|v| !v.is_null())
         .ok_or(Error::MissingField("refund_amt"))?;
     crate::money::read_minor_units(&value, "refund_amt")
@@ -929,7 +944,7 @@ fn open<'a, T: Trace + ?Sized>(
 ) -> Result<Reply<'a, Verified<'a>, RspCode<'a>>> {
     let env = {
         let [action, rsp_code, rsp_msg, data, md5] =
-            Object::parse(body)?.pick(["action", "rsp_code", "rsp_msg", "data", "md5"]);
+            Object::parse_pick(body, ["action", "rsp_code", "rsp_msg", "data", "md5"])?.1;
         if action.is_some_and(|v| !v.is_null()) {
             return Err(Error::WrongMessage("action"));
         }
