@@ -8,7 +8,7 @@
 
 mod scan;
 mod string;
-mod words;
+pub(crate) mod words;
 mod write;
 
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};

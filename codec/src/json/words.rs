@@ -17,6 +17,16 @@ pub(crate) const fn quote_or_backslash(w: u64) -> u64 {
     zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\'))
 }
 
+/// Bytes equal to `\\`.
+pub(crate) const fn backslash(w: u64) -> u64 {
+    zero_bytes(w ^ splat(b'\\'))
+}
+
+/// Bytes that lenient Base64 rewrites: `\r`, `\n` and space.
+pub(crate) const fn base64_blank(w: u64) -> u64 {
+    zero_bytes(w ^ splat(b'\r')) | zero_bytes(w ^ splat(b'\n')) | zero_bytes(w ^ splat(b' '))
+}
+
 /// Bytes that end a run of plain string text: `"`, `\` and controls (below 0x20).
 pub(crate) const fn string_special(w: u64) -> u64 {
     quote_or_backslash(w) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
@@ -118,9 +128,11 @@ mod tests {
     #[test]
     fn word_search_finds_the_first_flagged_byte_at_any_alignment() {
         type Case = (fn(u64) -> u64, fn(u8) -> bool);
-        let cases: [Case; 2] = [
+        let cases: [Case; 4] = [
             (quote_or_backslash, |b| b == b'"' || b == b'\\'),
             (string_special, |b| b == b'"' || b == b'\\' || b < 0x20),
+            (backslash, |b| b == b'\\'),
+            (base64_blank, |b| matches!(b, b'\r' | b'\n' | b' ')),
         ];
         // Fillers next to the borders of every class (borrows in the word arithmetic), and
         // every byte value as the target, before and after a second flagged byte.
