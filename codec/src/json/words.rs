@@ -38,8 +38,8 @@ pub(crate) const fn string_special(w: u64) -> u64 {
 pub(crate) fn find(
     bytes: &[u8],
     from: usize,
-    mask: fn(u64) -> u64,
-    byte: fn(u8) -> bool,
+    mask: impl Fn(u64) -> u64,
+    byte: impl Fn(u8) -> bool,
 ) -> Option<usize> {
     let rest = bytes.get(from..)?;
     let mut words = rest.chunks_exact(8);
