@@ -96,7 +96,9 @@ impl<'a> Value<'a> {
         if self.kind != Kind::Object {
             return Ok(None);
         }
-        Object::open_pick(self.doc, self.start, self.end, names).map(Some)
+        let mut found = [None; N];
+        let obj = Object::open_into(self.doc, self.start, self.end, &names, &mut found)?;
+        Ok(Some((obj, found)))
     }
 }
 
@@ -133,6 +135,17 @@ impl<'a> Object<'a> {
         input: &'a [u8],
         names: [&str; N],
     ) -> Result<(Self, [Option<Value<'a>>; N])> {
+        let mut found = [None; N];
+        let obj = Self::parse_into(input, &names, &mut found)?;
+        Ok((obj, found))
+    }
+
+    /// The body of [`parse_pick`](Self::parse_pick), once for every count of names.
+    fn parse_into(
+        input: &'a [u8],
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Self> {
         let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
             offset: e.valid_up_to(),
         })?;
@@ -143,9 +156,12 @@ impl<'a> Object<'a> {
         if sc.pos != doc.len() {
             return Err(Error::Json { offset: sc.pos });
         }
-        value.as_object_pick(names)?.ok_or(Error::Json {
-            offset: value.start,
-        })
+        if value.kind != Kind::Object {
+            return Err(Error::Json {
+                offset: value.start,
+            });
+        }
+        Self::open_into(doc, value.start, value.end, names, found)
     }
 
     /// Like [`parse`](Self::parse), for text already known to be UTF-8.
@@ -164,17 +180,18 @@ impl<'a> Object<'a> {
 
     /// Opens a validated object span and checks its member names for duplicates.
     fn open(doc: &'a str, start: usize, end: usize) -> Result<Self> {
-        Self::open_pick(doc, start, end, []).map(|(obj, [])| obj)
+        Self::open_into(doc, start, end, &[], &mut [])
     }
 
-    /// [`open`](Self::open), also finding the members named `names` in the same pass.
-    fn open_pick<const N: usize>(
+    /// [`open`](Self::open), also finding the members named `names` in the same pass (into
+    /// slices, so that each count of names does not get a copy of this in flash).
+    fn open_into(
         doc: &'a str,
         start: usize,
         end: usize,
-        names: [&str; N],
-    ) -> Result<(Self, [Option<Value<'a>>; N])> {
-        let mut found = [None; N];
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Self> {
         let mut obj = Object {
             doc,
             start,
@@ -215,7 +232,7 @@ impl<'a> Object<'a> {
             }
         }
         obj.len = seen.len();
-        Ok((obj, found))
+        Ok(obj)
     }
 
     /// The exact text of the object as sent, braces included.
@@ -298,6 +315,12 @@ impl<'a> Object<'a> {
     /// (`None` when absent). Cheaper than one [`get`](Self::get) per name on long objects.
     pub fn pick<const N: usize>(&self, names: [&str; N]) -> [Option<Value<'a>>; N] {
         let mut found = [None; N];
+        self.pick_into(&names, &mut found);
+        found
+    }
+
+    /// The body of [`pick`](Self::pick), once for every count of names.
+    fn pick_into(&self, names: &[&str], found: &mut [Option<Value<'a>>]) {
         for member in self.members().filter_map(Result::ok) {
             if let Some(i) = names.iter().position(|n| member.name.eq_str(n)) {
                 if let Some(slot) = found.get_mut(i) {
@@ -305,7 +328,6 @@ impl<'a> Object<'a> {
                 }
             }
         }
-        found
     }
 
     /// Which of `names` the object has, in one pass over its members: bit `i` is set when

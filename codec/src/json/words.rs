@@ -1,34 +1,38 @@
-//! Searching text a machine word at a time (eight bytes in a `u64`, safe code only): the
-//! scanner and the writer jump over plain text to the next byte that needs a look.
+//! Searching text a machine word at a time (a `usize`: eight bytes on a host, four on a
+//! Cortex-M, safe code only): the scanner and the writer jump over plain text to the next
+//! byte that needs a look.
+
+/// Bytes in a word.
+const WORD: usize = core::mem::size_of::<usize>();
 
 /// Every byte of a word set to `b`.
-pub(crate) const fn splat(b: u8) -> u64 {
-    0x0101_0101_0101_0101 * b as u64
+pub(crate) const fn splat(b: u8) -> usize {
+    usize::MAX / 255 * b as usize
 }
 
 /// High bit set in every byte of `w` that is zero. Only the lowest set bit is exact (a borrow
 /// may mark bytes above a zero byte), which is the one [`find`] reads.
-pub(crate) const fn zero_bytes(w: u64) -> u64 {
+pub(crate) const fn zero_bytes(w: usize) -> usize {
     w.wrapping_sub(splat(1)) & !w & splat(0x80)
 }
 
 /// Bytes equal to `"` or `\`.
-pub(crate) const fn quote_or_backslash(w: u64) -> u64 {
+pub(crate) const fn quote_or_backslash(w: usize) -> usize {
     zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\'))
 }
 
 /// Bytes equal to `\\`.
-pub(crate) const fn backslash(w: u64) -> u64 {
+pub(crate) const fn backslash(w: usize) -> usize {
     zero_bytes(w ^ splat(b'\\'))
 }
 
 /// Bytes that lenient Base64 rewrites: `\r`, `\n` and space.
-pub(crate) const fn base64_blank(w: u64) -> u64 {
+pub(crate) const fn base64_blank(w: usize) -> usize {
     zero_bytes(w ^ splat(b'\r')) | zero_bytes(w ^ splat(b'\n')) | zero_bytes(w ^ splat(b' '))
 }
 
 /// Bytes that end a run of plain string text: `"`, `\` and controls (below 0x20).
-pub(crate) const fn string_special(w: u64) -> u64 {
+pub(crate) const fn string_special(w: usize) -> usize {
     quote_or_backslash(w) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
 }
 
@@ -38,20 +42,20 @@ pub(crate) const fn string_special(w: u64) -> u64 {
 pub(crate) fn find(
     bytes: &[u8],
     from: usize,
-    mask: impl Fn(u64) -> u64,
+    mask: impl Fn(usize) -> usize,
     byte: impl Fn(u8) -> bool,
 ) -> Option<usize> {
     let rest = bytes.get(from..)?;
-    let mut words = rest.chunks_exact(8);
+    let mut words = rest.chunks_exact(WORD);
     let mut at = from;
     for word in &mut words {
-        let mut w = [0u8; 8];
+        let mut w = [0u8; WORD];
         w.copy_from_slice(word);
-        let hits = mask(u64::from_le_bytes(w));
+        let hits = mask(usize::from_le_bytes(w));
         if hits != 0 {
             return Some(at + (hits.trailing_zeros() / 8) as usize);
         }
-        at += 8;
+        at += WORD;
     }
     words
         .remainder()
@@ -62,14 +66,14 @@ pub(crate) fn find(
 
 /// High bit set in exactly the bytes of `w` that are zero (no borrow crosses bytes, so every
 /// flag is exact, not only the lowest).
-const fn zero_bytes_exact(w: u64) -> u64 {
+const fn zero_bytes_exact(w: usize) -> usize {
     let low7 = splat(0x7f);
     !(((w & low7).wrapping_add(low7)) | w | low7)
 }
 
 /// Exactly the bytes that matter inside a container of validated JSON: `"`, `\\`, and the
 /// four brackets.
-const fn container_marks(w: u64) -> u64 {
+const fn container_marks(w: usize) -> usize {
     let folded = w | splat(0x20);
     zero_bytes_exact(w ^ splat(b'"'))
         | zero_bytes_exact(w ^ splat(b'\\'))
@@ -90,13 +94,13 @@ pub(crate) fn skip_container(bytes: &[u8], from: usize) -> Option<usize> {
     let mut live_from = from;
     let mut at = from;
     while at < bytes.len() {
-        let mut word = [b' '; 8];
+        let mut word = [b' '; WORD];
         let chunk = bytes.get(at..).unwrap_or_default();
-        let n = chunk.len().min(8);
+        let n = chunk.len().min(WORD);
         if let (Some(dst), Some(src)) = (word.get_mut(..n), chunk.get(..n)) {
             dst.copy_from_slice(src);
         }
-        let mut marks = container_marks(u64::from_le_bytes(word));
+        let mut marks = container_marks(usize::from_le_bytes(word));
         while marks != 0 {
             let i = at + (marks.trailing_zeros() / 8) as usize;
             marks &= marks - 1;
@@ -116,7 +120,7 @@ pub(crate) fn skip_container(bytes: &[u8], from: usize) -> Option<usize> {
                 }
             }
         }
-        at += 8;
+        at += WORD;
     }
     None
 }
@@ -127,7 +131,7 @@ mod tests {
 
     #[test]
     fn word_search_finds_the_first_flagged_byte_at_any_alignment() {
-        type Case = (fn(u64) -> u64, fn(u8) -> bool);
+        type Case = (fn(usize) -> usize, fn(u8) -> bool);
         let cases: [Case; 4] = [
             (quote_or_backslash, |b| b == b'"' || b == b'\\'),
             (string_special, |b| b == b'"' || b == b'\\' || b < 0x20),
