@@ -417,3 +417,30 @@ fn bad_requests_are_typed_errors() {
         Err(Error::HttpStatus { status: 502, .. })
     ));
 }
+
+#[test]
+fn a_gateway_never_prints_its_secrets() {
+    for name in ["ottpay", "scanforpay", "payermax", "newpay"] {
+        let credentials = vectors(name)["credentials"].clone();
+        let debug = format!("{:?}", build(name));
+        for secret in ["sign_key", "private_key_pkcs8_b64"] {
+            if let Some(value) = credentials[secret].as_str() {
+                // Any 16-character run of the secret would be a leak.
+                for window in value.as_bytes().chunks(16).filter(|c| c.len() == 16) {
+                    let window = std::str::from_utf8(window).unwrap();
+                    assert!(!debug.contains(window), "{name}: {secret} in {debug}");
+                }
+            }
+        }
+        let parsed = Credentials::parse(credentials.to_string().as_bytes(), vectors_dir()).unwrap();
+        let debug = format!("{parsed:?}");
+        assert!(
+            debug.contains("sign_key") || debug.contains("private_key"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("4283FEFC") && !debug.contains("MIIE"),
+            "{debug}"
+        );
+    }
+}
