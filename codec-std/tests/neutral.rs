@@ -367,7 +367,7 @@ fn bad_requests_are_typed_errors() {
     let jpy = RefundRequest::new("P", "R", money("100", "JPY"));
     assert!(matches!(
         ottpay.prepare_refund(&jpy, &ctx),
-        Err(Error::Input(_))
+        Err(Error::Codec(refundwire::Error::Amount(_)))
     ));
     // An extra the gateway does not take is refused, not dropped.
     let mut extra = RefundRequest::new("P", "R", money("1.00", "CAD"));
