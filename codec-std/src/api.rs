@@ -28,10 +28,12 @@ pub struct RefundRequest {
     pub refund_id: String,
     /// The amount to refund.
     pub amount: Money,
-    /// Why, where the gateway carries it (PayerMax `comments`, NewPay `refundDesc`).
+    /// Why (PayerMax `comments`, NewPay `refundDesc`). A gateway that carries no reason
+    /// (OTTPay, ScanForPay) refuses one rather than drop it.
     pub reason: Option<String>,
     /// Where the gateway should send its notification (PayerMax `refundNotifyUrl`, NewPay
-    /// `callBackUrl`).
+    /// `callBackUrl`). A gateway that sends no notifications refuses one: nobody should wait
+    /// for a callback that never comes.
     pub notify_url: Option<String>,
     /// Per-gateway extras under their wire names, only where a gateway needs them
     /// (ScanForPay `operatorId`, `terminalNo`). An extra the gateway does not take is an error.
@@ -160,12 +162,24 @@ pub struct Notification {
 }
 
 impl Notification {
+    /// The outcome, when the notification is about `refund_id`; a notification about another
+    /// refund is [`refundwire::Error::RequestIdMismatch`]. A notification is bound to the
+    /// merchant, not to the refund a handler has in mind: apply it to the refund it names
+    /// ([`RefundOutcome::refund_id`]), or check with this when the handler is for one refund
+    /// (a genuine notification about refund A replayed to refund B's URL must not settle B).
+    pub fn for_refund(&self, refund_id: &str) -> Result<&RefundOutcome> {
+        match &self.outcome.refund_id {
+            Some(named) if named == refund_id => Ok(&self.outcome),
+            _ => Err(Error::Codec(refundwire::Error::RequestIdMismatch)),
+        }
+    }
+
     /// The acknowledgement as an HTTP response (200, JSON).
     pub fn ack(&self) -> http::Response<Vec<u8>> {
         let mut response = http::Response::new(self.ack_body.to_vec());
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
+            http::HeaderValue::from_static(refundwire::gateway::CONTENT_TYPE),
         );
         response
     }
@@ -271,7 +285,9 @@ pub trait Gateway: Send + Sync + fmt::Debug {
         self.decode_traced(binding, response, &mut NoTrace)
     }
 
-    /// Verifies a notification from its raw body and headers (never re-serialized JSON).
+    /// Verifies a notification from its raw body and headers (never re-serialized JSON). It is
+    /// bound to the merchant and names its refund: apply it to that refund (see
+    /// [`Notification::for_refund`]), then answer [`Notification::ack`].
     fn verify_notification(&self, request: http::Request<&[u8]>) -> Result<Notification> {
         self.verify_notification_traced(request, &mut NoTrace)
     }
@@ -348,8 +364,10 @@ pub(crate) fn post_json(
     body: Vec<u8>,
     headers: &[(&str, &str)],
 ) -> Result<http::Request<Vec<u8>>> {
-    let mut builder =
-        http::Request::post(url).header(http::header::CONTENT_TYPE, "application/json");
+    let mut builder = http::Request::post(url).header(
+        http::header::CONTENT_TYPE,
+        refundwire::gateway::CONTENT_TYPE,
+    );
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
@@ -358,7 +376,13 @@ pub(crate) fn post_json(
         .map_err(|e| Error::Input(format!("HTTP request: {e}")))
 }
 
-/// The value of header `name`, as bytes.
-pub(crate) fn header<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h [u8]> {
-    headers.get(name).map(http::HeaderValue::as_bytes)
+/// The value of header `name`, as bytes. A header given twice is refused: which value would
+/// be checked is anybody's guess (a valid signature next to junk must not pass).
+pub(crate) fn header<'h>(headers: &'h http::HeaderMap, name: &str) -> Result<Option<&'h [u8]>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next().map(http::HeaderValue::as_bytes);
+    if values.next().is_some() {
+        return Err(Error::Codec(refundwire::Error::DuplicateMember));
+    }
+    Ok(first)
 }

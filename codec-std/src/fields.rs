@@ -231,8 +231,25 @@ impl<'de> de::Deserializer<'de> for &'de FieldValue {
         }
     }
 
+    /// A string field takes a JSON string only: `1.5` is no id (amount readers, which take
+    /// numbers as text, ask through `deserialize_any`).
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self {
+            FieldValue::String(s) => visitor.visit_borrowed_str(s),
+            FieldValue::Number(n) => Err(de::Error::invalid_type(
+                de::Unexpected::Other(&format!("number {n}")),
+                &visitor,
+            )),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf
         unit unit_struct newtype_struct seq tuple tuple_struct map struct
         identifier ignored_any
     }
@@ -260,7 +277,8 @@ mod tests {
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
     struct Sample<'a> {
         out_refund_no: &'a str,
-        amount: &'a str,
+        #[serde(deserialize_with = "refundwire::money::deserialize_decimal_text")]
+        amount: refundwire::money::DecimalText,
         count: u64,
         #[serde(default)]
         note: Option<&'a str>,
@@ -272,7 +290,7 @@ mod tests {
             Fields::parse(br#"{"outRefundNo":"R\u00e91","amount":10.50,"count":3}"#).unwrap();
         let s: Sample<'_> = fields.deserialize("sample").unwrap();
         assert_eq!(s.out_refund_no, "Ré1");
-        assert_eq!(s.amount, "10.50");
+        assert_eq!(s.amount.as_str(), "10.50");
         assert_eq!(s.count, 3);
         assert_eq!(s.note, None);
         let unknown = Fields::parse(br#"{"outRefundNo":"R","amount":"1","count":1,"x":1}"#)

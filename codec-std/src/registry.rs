@@ -36,25 +36,60 @@ pub struct Entry {
     pub name: &'static str,
     /// Builds the adapter from credentials.
     pub build: fn(&Credentials) -> Result<Box<dyn Gateway>>,
+    /// The credentials members this gateway reads besides [`COMMON_MEMBERS`]; any other member
+    /// is refused (a misspelled `enviroment` must not send to production).
+    pub members: &'static [&'static str],
 }
+
+/// Members every credentials file may have: `gateway` (checked against the gateway built),
+/// `environment` and `currency`.
+pub const COMMON_MEMBERS: [&str; 3] = ["gateway", "environment", "currency"];
+
+/// Members of the gateways that sign with RSA keys.
+const RSA_KEY_MEMBERS: [&str; 4] = [
+    "private_key_file",
+    "private_key_pkcs8_b64",
+    "platform_public_key_file",
+    "platform_public_key_b64",
+];
 
 /// Every gateway, in the order the documentation lists them.
 pub const GATEWAYS: &[Entry] = &[
     Entry {
         name: "ottpay",
         build: adapters::ottpay::build,
+        members: &["merchant_id", "sign_key"],
     },
     Entry {
         name: "scanforpay",
         build: adapters::scanforpay::build,
+        members: &["partner_no", "sign_key", "time_field"],
     },
     Entry {
         name: "payermax",
         build: adapters::payermax::build,
+        members: &[
+            "app_id",
+            "merchant_no",
+            "version",
+            "key_version",
+            RSA_KEY_MEMBERS[0],
+            RSA_KEY_MEMBERS[1],
+            RSA_KEY_MEMBERS[2],
+            RSA_KEY_MEMBERS[3],
+        ],
     },
     Entry {
         name: "newpay",
         build: adapters::newpay::build,
+        members: &[
+            "app_id",
+            "merchant_id",
+            RSA_KEY_MEMBERS[0],
+            RSA_KEY_MEMBERS[1],
+            RSA_KEY_MEMBERS[2],
+            RSA_KEY_MEMBERS[3],
+        ],
     },
 ];
 
@@ -64,6 +99,22 @@ pub fn build(name: &str, credentials: &Credentials) -> Result<Box<dyn Gateway>> 
         let known: Vec<&str> = GATEWAYS.iter().map(|e| e.name).collect();
         Error::Input(format!("unknown gateway `{name}` ({})", known.join(", ")))
     })?;
+    if let Some(unknown) = credentials
+        .members
+        .iter()
+        .map(|(n, _)| n)
+        .find(|n| !COMMON_MEMBERS.contains(n) && !entry.members.contains(n))
+    {
+        return Err(Error::Credentials(format!(
+            "unknown member `{unknown}` for {name} (it reads: {})",
+            COMMON_MEMBERS
+                .iter()
+                .chain(entry.members)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     if let Some(named) = credentials.opt_str("gateway")? {
         if named != name {
             return Err(Error::Credentials(format!(
@@ -101,6 +152,27 @@ impl Environment {
         };
         Ok(format!("{base}{path}"))
     }
+}
+
+/// A base URL requests can be sent under: scheme and host, optional port and path prefix; no
+/// credentials in it (they would be printed with every request), no query or fragment (the
+/// gateway's path follows the base).
+fn base_url(text: &str) -> Result<String> {
+    let refuse = |why: &str| Err(Error::Credentials(format!("`environment` {why}")));
+    let uri: http::Uri = match text.parse() {
+        Ok(uri) => uri,
+        Err(_) => return refuse("is not a URL"),
+    };
+    let Some(authority) = uri.authority() else {
+        return refuse("has no host");
+    };
+    if authority.as_str().contains('@') {
+        return refuse("carries user credentials: give them to your HTTP client instead");
+    }
+    if uri.query().is_some() || text.contains('#') {
+        return refuse("has a query or a fragment: a path follows the base URL");
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// A credentials file: string members, and the folder `*_file` paths are relative to.
@@ -174,7 +246,7 @@ impl Credentials {
             None | Some("production") => Ok(Environment::Production),
             Some("sandbox" | "uat") => Ok(Environment::Sandbox),
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                Ok(Environment::Custom(url.to_owned()))
+                base_url(url).map(Environment::Custom)
             }
             Some(other) => Err(Error::Credentials(format!(
                 "`environment` must be production, sandbox or a URL, not `{other}`"
@@ -192,33 +264,58 @@ impl Credentials {
             .transpose()
     }
 
-    /// Key material given as a file (`file_name`, relative to the credentials file) or
-    /// inline (`inline_name`); `None` when neither is given.
-    fn key_bytes(&self, file_name: &str, inline_name: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        if let Some(path) = self.opt_str(file_name)? {
-            let path = self.dir.join(path);
-            return std::fs::read(&path)
-                .map(|b| Some(Zeroizing::new(b)))
-                .map_err(|e| Error::Credentials(format!("{file_name} {}: {e}", path.display())));
+    /// Key material given as a file (`file_name`, relative to the credentials file) and/or
+    /// inline (`inline_name`), each form read with `load`; both forms must be the same key
+    /// (`same`), or which one is used would be anybody's guess. `None` when neither is given.
+    fn key<K>(
+        &self,
+        file_name: &str,
+        inline_name: &str,
+        load: impl Fn(&[u8]) -> Result<K>,
+        same: impl Fn(&K, &K) -> Result<bool>,
+    ) -> Result<Option<K>> {
+        let from_file = match self.opt_str(file_name)? {
+            Some(path) => {
+                let path = self.dir.join(path);
+                let bytes = Zeroizing::new(std::fs::read(&path).map_err(|e| {
+                    Error::Credentials(format!("{file_name} {}: {e}", path.display()))
+                })?);
+                Some(load(&bytes)?)
+            }
+            None => None,
+        };
+        let inline = match self.opt_str(inline_name)? {
+            Some(text) => Some(load(text.as_bytes())?),
+            None => None,
+        };
+        match (from_file, inline) {
+            (Some(a), Some(b)) if !same(&a, &b)? => Err(Error::Credentials(format!(
+                "`{file_name}` and `{inline_name}` are different keys: give one"
+            ))),
+            (Some(key), _) | (None, Some(key)) => Ok(Some(key)),
+            (None, None) => Ok(None),
         }
-        Ok(self
-            .opt_str(inline_name)?
-            .map(|inline| Zeroizing::new(inline.as_bytes().to_vec())))
     }
 
     /// The merchant's private key (`private_key_file` or `private_key_pkcs8_b64`), if given.
     pub fn private_key(&self) -> Result<Option<RsaPrivateKey>> {
-        self.key_bytes("private_key_file", "private_key_pkcs8_b64")?
-            .map(|bytes| RsaPrivateKey::from_any(&bytes))
-            .transpose()
+        self.key(
+            "private_key_file",
+            "private_key_pkcs8_b64",
+            RsaPrivateKey::from_any,
+            |a, b| Ok(a.public_key()?.spki_der()? == b.public_key()?.spki_der()?),
+        )
     }
 
     /// The gateway's public key (`platform_public_key_file` or `platform_public_key_b64`),
     /// if given.
     pub fn platform_public_key(&self) -> Result<Option<RsaPublicKey>> {
-        self.key_bytes("platform_public_key_file", "platform_public_key_b64")?
-            .map(|bytes| RsaPublicKey::from_any(&bytes))
-            .transpose()
+        self.key(
+            "platform_public_key_file",
+            "platform_public_key_b64",
+            RsaPublicKey::from_any,
+            |a, b| Ok(a.spki_der()? == b.spki_der()?),
+        )
     }
 }
 
@@ -228,19 +325,37 @@ pub(crate) fn need<'k, K>(key: &'k Option<K>, what: &str, members: &str) -> Resu
         .ok_or_else(|| Error::Credentials(format!("{what} needs {members}")))
 }
 
-/// Minor units of `amount` for a gateway whose requests carry no currency: the currency must
-/// be the account's when the credentials name one.
-pub(crate) fn account_minor_units(
+/// Checks that `amount` is in the account currency, for a gateway whose requests carry no
+/// currency (the number alone would be read in the account's): without a `currency` in the
+/// credentials a neutral amount cannot be checked, so it is refused.
+pub(crate) fn in_account_currency(
     amount: refundwire::money::Money,
     account: Option<Currency>,
     gateway: &str,
 ) -> Result<u64> {
     match account {
+        None => Err(Error::Credentials(format!(
+            "`currency` is required: {gateway} requests carry no currency, so the account's \
+             must be known to send {} {}",
+            amount.currency.code(),
+            amount.minor
+        ))),
         Some(currency) if currency != amount.currency => Err(Error::Input(format!(
             "{gateway} refunds in the account currency {}, not {}",
             currency.code(),
             amount.currency.code()
         ))),
-        _ => Ok(amount.minor),
+        Some(_) => Ok(amount.minor),
+    }
+}
+
+/// An answer's `currency` must be the account's: an amount in another currency is about
+/// another account or another refund.
+pub(crate) fn same_currency(answer: Option<&str>, account: Option<Currency>) -> Result<()> {
+    match (answer, account) {
+        (Some(code), Some(account)) if code != account.code() => {
+            Err(Error::Codec(refundwire::Error::InvalidField("currency")))
+        }
+        _ => Ok(()),
     }
 }

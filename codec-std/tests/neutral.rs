@@ -52,7 +52,7 @@ fn gateways() -> Vec<Gateway4> {
     let mut sfp_refund = RefundRequest::new(
         "p95748906828836075983",
         "867565088995790",
-        money("300.95", "HKD"),
+        money("30095", "JPY"),
     );
     sfp_refund
         .extras
@@ -165,9 +165,16 @@ fn gateways() -> Vec<Gateway4> {
     ]
 }
 
-/// The gateway, from the vector file's credentials object as it is.
+/// The gateway, from the vector file's credentials object, with the account currency the
+/// vectors' answers name (ScanForPay and NewPay requests carry none; OTTPay's is CAD).
 fn build(name: &str) -> Box<dyn Gateway> {
-    let credentials = vectors(name)["credentials"].to_string();
+    let mut credentials = vectors(name)["credentials"].clone();
+    match name {
+        "scanforpay" => credentials["currency"] = "JPY".into(),
+        "newpay" => credentials["currency"] = "LAK".into(),
+        _ => {}
+    }
+    let credentials = credentials.to_string();
     let credentials = Credentials::parse(credentials.as_bytes(), vectors_dir()).unwrap();
     registry::build(name, &credentials).unwrap()
 }
@@ -363,10 +370,16 @@ fn a_gateway_object_is_shared_across_threads() {
 fn bad_requests_are_typed_errors() {
     let ctx = Context::system();
     let ottpay = build("ottpay");
-    // OTTPay sends cents: a currency without two decimals is refused, not rescaled.
+    // OTTPay sends cents in the account currency (CAD unless the credentials say otherwise):
+    // another currency is refused, not sent as if it were CAD.
     let jpy = RefundRequest::new("P", "R", money("100", "JPY"));
     assert!(matches!(
         ottpay.prepare_refund(&jpy, &ctx),
+        Err(Error::Input(_))
+    ));
+    let usd = RefundRequest::new("P", "R", money("1.00", "USD"));
+    assert!(matches!(
+        ottpay.prepare_refund(&usd, &ctx),
         Err(Error::Input(_))
     ));
     // An extra the gateway does not take is refused, not dropped.
@@ -415,5 +428,204 @@ fn bad_requests_are_typed_errors() {
     assert!(matches!(
         build("payermax").decode(&binding, page),
         Err(Error::HttpStatus { status: 502, .. })
+    ));
+}
+
+#[test]
+fn a_gateway_never_prints_its_secrets() {
+    for name in ["ottpay", "scanforpay", "payermax", "newpay"] {
+        let credentials = vectors(name)["credentials"].clone();
+        let debug = format!("{:?}", build(name));
+        for secret in ["sign_key", "private_key_pkcs8_b64"] {
+            if let Some(value) = credentials[secret].as_str() {
+                // Any 16-character run of the secret would be a leak.
+                for window in value.as_bytes().chunks(16).filter(|c| c.len() == 16) {
+                    let window = std::str::from_utf8(window).unwrap();
+                    assert!(!debug.contains(window), "{name}: {secret} in {debug}");
+                }
+            }
+        }
+        let parsed = Credentials::parse(credentials.to_string().as_bytes(), vectors_dir()).unwrap();
+        let debug = format!("{parsed:?}");
+        assert!(
+            debug.contains("sign_key") || debug.contains("private_key"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("4283FEFC") && !debug.contains("MIIE"),
+            "{debug}"
+        );
+    }
+}
+
+/// A signed ScanForPay answer, the signature computed by OpenSSL: SHA-256 of the `response`
+/// value's bytes followed by the key (the protocol page's rule).
+fn scanforpay_answer(response: &str) -> Vec<u8> {
+    let key = vectors("scanforpay")["credentials"]["sign_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let signature =
+        cli_support::openssl_digest_hex("sha256", format!("{response}{key}").as_bytes());
+    format!(r#"{{"response":{response},"signature":"{signature}"}}"#).into_bytes()
+}
+
+#[test]
+fn an_order_query_says_nothing_definite_about_one_refund_of_a_refunded_order() {
+    let g = build("scanforpay");
+    let binding = Binding {
+        operation: Operation::Status,
+        expected: "Q1".into(),
+    };
+    let answer = |status: u8| {
+        scanforpay_answer(&format!(
+            r#"{{"header":{{"partnerNo":"63012","respTime":"2024-03-05T18:06:12+08:00","signType":"SHA256","version":"1.0","reqMsgId":"Q1"}},"body":{{"code":1,"msg":"ok","orderNo":"O1","partnerOrderNo":"P1","orderAmount":100,"status":{status},"currency":"JPY"}}}}"#
+        ))
+    };
+    // State 3 ("refunded") is the order's: with partial refunds, not proof of this refund.
+    let body = answer(3);
+    let refunded = g
+        .decode(&binding, http::Response::new(body.as_slice()))
+        .unwrap();
+    assert_eq!(refunded.claimed_status, RefundStatus::Succeeded);
+    assert_eq!(refunded.status, RefundStatus::Unknown);
+    assert_eq!(refunded.trust, Trust::signed(false));
+    // Payment failed: there was nothing to refund — definite.
+    let body = answer(2);
+    let failed = g
+        .decode(&binding, http::Response::new(body.as_slice()))
+        .unwrap();
+    assert_eq!(failed.status, RefundStatus::Failed);
+    assert_eq!(failed.trust, Trust::signed(true));
+}
+
+#[test]
+fn amounts_are_only_ever_sent_in_the_account_currency() {
+    let ctx = Context::system();
+    // Without `currency`, a gateway whose requests carry none cannot check: refused.
+    for (name, amount) in [
+        ("scanforpay", money("500", "JPY")),
+        ("newpay", money("10.50", "USD")),
+    ] {
+        let mut credentials = vectors(name)["credentials"].clone();
+        credentials.as_object_mut().unwrap().remove("currency");
+        let credentials =
+            Credentials::parse(credentials.to_string().as_bytes(), vectors_dir()).unwrap();
+        let g = registry::build(name, &credentials).unwrap();
+        let refund = RefundRequest::new("P", "R", amount);
+        assert!(
+            matches!(g.prepare_refund(&refund, &ctx), Err(Error::Credentials(_))),
+            "{name}"
+        );
+    }
+    // An answer in another currency than the account's is refused.
+    let mut credentials = vectors("scanforpay")["credentials"].clone();
+    credentials["currency"] = "HKD".into();
+    let credentials =
+        Credentials::parse(credentials.to_string().as_bytes(), vectors_dir()).unwrap();
+    let g = registry::build("scanforpay", &credentials).unwrap();
+    assert!(
+        decode(
+            &*g,
+            "scanforpay",
+            (Operation::Refund, "refund_response"),
+            "fd03f269-3180-4575-8af0-580483868a29"
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn nothing_a_gateway_cannot_carry_is_dropped_silently() {
+    let ctx = Context::system();
+    for name in ["ottpay", "scanforpay"] {
+        let g = build(name);
+        let currency = if name == "ottpay" { "CAD" } else { "JPY" };
+        let mut refund = RefundRequest::new("P", "R", money("100", currency));
+        refund.reason = Some("damaged".into());
+        assert!(
+            matches!(g.prepare_refund(&refund, &ctx), Err(Error::Input(_))),
+            "{name}"
+        );
+        refund.reason = None;
+        refund.notify_url = Some("https://merchant.example/notify".into());
+        assert!(
+            matches!(g.prepare_refund(&refund, &ctx), Err(Error::Input(_))),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn credentials_are_read_strictly() {
+    let parse = |json: &str| Credentials::parse(json.as_bytes(), vectors_dir()).unwrap();
+    // A misspelled member must not quietly send to production.
+    let typo = parse(
+        r#"{"merchant_id":"ON1","sign_key":"4283FEFC63F0CD0E","enviroment":"http://127.0.0.1:1"}"#,
+    );
+    assert!(matches!(
+        registry::build("ottpay", &typo),
+        Err(Error::Credentials(_))
+    ));
+    // Base URLs: no user credentials, no query, no fragment; a trailing slash is fine.
+    for bad in [
+        "https://user:pw@proxy.example",
+        "https://proxy.example?x=1",
+        "https://proxy.example/#x",
+        "http://",
+    ] {
+        let c = parse(&format!(
+            r#"{{"merchant_id":"ON1","sign_key":"4283FEFC63F0CD0E","environment":"{bad}"}}"#
+        ));
+        let e = registry::build("ottpay", &c).unwrap_err();
+        assert!(matches!(e, Error::Credentials(_)), "{bad}");
+        assert!(!e.to_string().contains("pw"), "{e}");
+    }
+    let c = parse(
+        r#"{"merchant_id":"ON1","sign_key":"4283FEFC63F0CD0E","environment":"http://127.0.0.1:8080/"}"#,
+    );
+    let g = registry::build("ottpay", &c).unwrap();
+    let refund = RefundRequest::new("P", "R", money("1.00", "CAD"));
+    let prepared = g.prepare_refund(&refund, &Context::system()).unwrap();
+    assert_eq!(prepared.request.uri(), "http://127.0.0.1:8080/processV2");
+    // Two forms of one key must be the same key.
+    let mut both = vectors("newpay")["credentials"].clone();
+    both["private_key_file"] = "keys/payermax_merchant.pem".into();
+    let both = Credentials::parse(both.to_string().as_bytes(), vectors_dir()).unwrap();
+    assert!(matches!(
+        registry::build("newpay", &both),
+        Err(Error::Credentials(_))
+    ));
+}
+
+#[test]
+fn one_signature_header_only_and_notifications_name_their_refund() {
+    let g = build("payermax");
+    let c = case("payermax", "refund_query_response");
+    let sign = c["sign"].as_str().unwrap();
+    let binding = Binding {
+        operation: Operation::Status,
+        expected: "R1642411016202".into(),
+    };
+    for pair in [[sign, "junk"], ["junk", sign]] {
+        let response = http::Response::builder()
+            .header("sign", pair[0])
+            .header("sign", pair[1])
+            .body(c["body"].as_str().unwrap().as_bytes())
+            .unwrap();
+        assert!(g.decode(&binding, response).is_err());
+    }
+    let n = case("payermax", "refund_notification");
+    let request = http::Request::post("/notify")
+        .header("sign", n["sign"].as_str().unwrap())
+        .body(n["body"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let notification = g.verify_notification(request).unwrap();
+    let named = notification.outcome.refund_id.clone().unwrap();
+    assert!(notification.for_refund(&named).is_ok());
+    // Replayed to another refund's handler: refused.
+    assert!(matches!(
+        notification.for_refund("R-MINE"),
+        Err(Error::Codec(refundwire::Error::RequestIdMismatch))
     ));
 }

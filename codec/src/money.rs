@@ -313,9 +313,24 @@ impl Money {
         let exp10: i32 = match exp_part {
             None => 0,
             Some(e) => {
-                let e = e.strip_prefix('+').unwrap_or(e);
-                let v: i32 = e
-                    .parse()
+                // JSON's exponent: one optional sign, then digits (`1e+-2` is not a number).
+                let (negative, digits) = match e.as_bytes().first() {
+                    Some(b'-') => (true, e.get(1..).unwrap_or_default()),
+                    Some(b'+') => (false, e.get(1..).unwrap_or_default()),
+                    _ => (false, e),
+                };
+                if digits.is_empty() || !valid_digits(digits) {
+                    return Err(Error::Amount("not a decimal number"));
+                }
+                // Leading zeros are allowed; more than three digits after them is out of range.
+                let digits = digits.trim_start_matches('0');
+                let digits = if digits.is_empty() { "0" } else { digits };
+                if digits.len() > 3 {
+                    return Err(Error::Amount("exponent out of range"));
+                }
+                let v: i32 = digits
+                    .parse::<i32>()
+                    .map(|v| if negative { -v } else { v })
                     .map_err(|_| Error::Amount("not a decimal number"))?;
                 if !(-40..=40).contains(&v) {
                     return Err(Error::Amount("exponent out of range"));
@@ -529,6 +544,14 @@ mod tests {
         assert!(p("10.001", "USD").is_err());
         assert!(p("-1", "USD").is_err());
         assert!(p("1e41", "USD").is_err());
+        assert_eq!(p("105e-1", "USD"), Ok(1050));
+        assert_eq!(p("1.05E+1", "USD"), Ok(1050));
+        assert_eq!(p("1.05e0001", "USD"), Ok(1050));
+        for bad in [
+            "1e+-2", "1e-+2", "1e", "1e+", "1e--2", "1e 2", "1e-", "1e99999",
+        ] {
+            assert!(p(bad, "USD").is_err(), "{bad}");
+        }
         assert!(p("1.", "USD").is_err());
         assert!(p("abc", "USD").is_err());
         assert!(p("99999999999999999999999", "USD").is_err());

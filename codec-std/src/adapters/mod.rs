@@ -9,6 +9,13 @@ pub(crate) mod scanforpay;
 use crate::api::Operation;
 use crate::{Error, Result};
 
+/// The error for `decode` asked to read a notification (notifications come as requests).
+pub(crate) fn notification_is_no_answer(gateway: &str) -> Error {
+    Error::Unsupported(format!(
+        "a notification is a request: verify it with verify_notification ({gateway})"
+    ))
+}
+
 /// The error for an operation a gateway does not have in that direction.
 pub(crate) fn not_here(gateway: &str, operation: Operation) -> Error {
     Error::Unsupported(format!(
@@ -27,12 +34,24 @@ pub(crate) fn body_copy(response: &http::Response<&[u8]>) -> Vec<u8> {
     response.body().to_vec()
 }
 
-/// Refuses extras a gateway does not take (it would otherwise silently drop them).
-pub(crate) fn no_extras(
+/// Refuses what a gateway's refund cannot carry (it would otherwise silently drop it): a
+/// reason or a notify URL where it has none, extras it does not take.
+pub(crate) fn carries(
     gateway: &str,
     refund: &crate::RefundRequest,
+    reason_and_notify_url: bool,
     takes: &[&str],
 ) -> Result<()> {
+    if !reason_and_notify_url {
+        if refund.reason.is_some() {
+            return Err(Error::Input(format!("{gateway} refunds carry no reason")));
+        }
+        if refund.notify_url.is_some() {
+            return Err(Error::Input(format!(
+                "{gateway} sends no refund notifications: no notify URL"
+            )));
+        }
+    }
     match refund.extras.keys().find(|k| !takes.contains(&k.as_str())) {
         Some(extra) => Err(Error::Input(format!(
             "{gateway} takes no extra `{extra}`{}",

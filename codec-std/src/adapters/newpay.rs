@@ -1,16 +1,17 @@
 //! NewPay adapter. Credentials: `app_id`, `merchant_id`; the merchant key as
 //! `private_key_file` or `private_key_pkcs8_b64` (to sign requests), NewPay's key as
 //! `platform_public_key_file` or `platform_public_key_b64` (to verify answers and callbacks);
-//! optional `environment` (NewPay publishes no test host: production or a base URL) and
-//! `currency` (the account currency: requests carry the smallest unit without one).
+//! optional `environment` (NewPay publishes no test host: production or a base URL);
+//! `currency` (the account currency, LAK or USD) is required to send a neutral refund, because
+//! requests carry an amount without one, and an answer in another currency is refused.
 //!
 //! A reply is bound by its signed `refundOrderNo`; a callback by its `appId` (it names its
 //! refund).
 
-use super::{no_extras, not_here, owned};
+use super::{carries, not_here, notification_is_no_answer, owned};
 use crate::api::{self, Accepted, Answer, Binding, Notification, Operation, Prepared};
 use crate::fields::Fields;
-use crate::registry::{Credentials, Environment, account_minor_units, need};
+use crate::registry::{Credentials, Environment, in_account_currency, need, same_currency};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::Verdict as _;
@@ -125,19 +126,22 @@ impl NewPay {
     }
 }
 
-/// What a refund or inquiry reply reports.
-fn result(r: &core::RefundResult<'_>) -> Result<Accepted> {
-    Ok(Accepted {
-        amount: amount(r.amount_units().map_err(Error::from), r.currency),
-        refund_id: Some(r.refund_order_no.to_string()),
-        gateway_refund_id: owned(r.newpay_refund_order_no),
-        code: r
-            .tran_status
-            .map(|s| s.as_wire().to_owned())
-            .unwrap_or_default(),
-        message: owned(r.tran_info).unwrap_or_default(),
-        fields: Fields::from_object(&r.data)?,
-    })
+impl NewPay {
+    /// What a refund or inquiry reply reports (in the account currency, when it names one).
+    fn result(&self, r: &core::RefundResult<'_>) -> Result<Accepted> {
+        same_currency(r.currency.and_then(|c| c.as_str()), self.currency)?;
+        Ok(Accepted {
+            amount: amount(r.amount_units().map_err(Error::from), r.currency),
+            refund_id: Some(r.refund_order_no.to_string()),
+            gateway_refund_id: owned(r.newpay_refund_order_no),
+            code: r
+                .tran_status
+                .map(|s| s.as_wire().to_owned())
+                .unwrap_or_default(),
+            message: owned(r.tran_info).unwrap_or_default(),
+            fields: Fields::from_object(&r.data)?,
+        })
+    }
 }
 
 impl Gateway for NewPay {
@@ -159,10 +163,10 @@ impl Gateway for NewPay {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        no_extras("NewPay", refund, &[])?;
+        carries("NewPay", refund, true, &[])?;
         let request = core::RefundRequest {
             refund_order_amt: {
-                account_minor_units(refund.amount, self.currency, "NewPay")?;
+                in_account_currency(refund.amount, self.currency, "NewPay")?;
                 core::to_units(refund.amount)?
             },
             order_no: &refund.payment_id,
@@ -216,16 +220,14 @@ impl Gateway for NewPay {
             Operation::Refund => {
                 core::decode_refund_traced(&creds, key, body, expected, &mut scratch, trace)
                     .map_err(Error::from)
-                    .and_then(|reply| api::outcome(Operation::Refund, reply, result))
+                    .and_then(|reply| api::outcome(Operation::Refund, reply, |r| self.result(r)))
             }
             Operation::Status => {
                 core::decode_inquiry_refund_traced(&creds, key, body, expected, &mut scratch, trace)
                     .map_err(Error::from)
-                    .and_then(|reply| api::outcome(Operation::Status, reply, result))
+                    .and_then(|reply| api::outcome(Operation::Status, reply, |r| self.result(r)))
             }
-            Operation::Notification => Err(Error::Input(
-                "a callback is verified with verify_notification".into(),
-            )),
+            Operation::Notification => Err(notification_is_no_answer(NAME)),
         };
         api::on_status(response.status(), decoded)
     }
@@ -240,6 +242,7 @@ impl Gateway for NewPay {
         let body = *request.body();
         let mut scratch = vec![0u8; body.len()];
         let callback = core::decode_refund_callback_traced(&creds, key, body, &mut scratch, trace)?;
+        same_currency(callback.currency.and_then(|c| c.as_str()), self.currency)?;
         let outcome = RefundOutcome {
             operation: Operation::Notification,
             answer: Answer::Accepted,

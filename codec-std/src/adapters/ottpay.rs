@@ -1,15 +1,15 @@
 //! OTTPay adapter. Credentials: `merchant_id`, `sign_key`; optional `environment` (OTTPay
-//! has no sandbox: production or a base URL) and `currency` (the account currency; amounts
-//! are sent in cents, so it must have two decimals).
+//! has no sandbox: production or a base URL) and `currency` (the account currency, CAD unless
+//! given; amounts are sent in cents, so it must have two decimals).
 //!
 //! A `REFUND` reply is never definite (its `rsp_code` is outside `md5`): its outcome has
 //! status unknown and is confirmed by the status query, whose `order_status` is signed and
 //! bound to the refund's `order_id`.
 
-use super::{body_copy, no_extras, not_here, owned};
+use super::{body_copy, carries, not_here, notification_is_no_answer, owned};
 use crate::api::{self, Accepted, Binding, Operation, Prepared};
 use crate::fields::Fields;
-use crate::registry::{Credentials, Environment, account_minor_units};
+use crate::registry::{Credentials, Environment, in_account_currency};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::crypto::SecretKey;
 use refundwire::gateway::ottpay as core;
@@ -27,8 +27,11 @@ struct OttPay {
 }
 
 pub(crate) fn build(c: &Credentials) -> Result<Box<dyn Gateway>> {
-    let currency = c.currency()?;
-    if let Some(currency) = currency {
+    let currency = match c.currency()? {
+        Some(currency) => currency,
+        None => Currency::from_code(core::DEFAULT_CURRENCY)?,
+    };
+    {
         if currency.exponent() != 2 {
             return Err(Error::Credentials(format!(
                 "OTTPay amounts are cents; {} has {} decimals",
@@ -41,7 +44,7 @@ pub(crate) fn build(c: &Credentials) -> Result<Box<dyn Gateway>> {
         merchant_id: c.str("merchant_id")?.to_owned(),
         sign_key: SecretKey::new(c.str("sign_key")?.as_bytes())?,
         environment: c.environment(&core::ENDPOINTS)?,
-        currency,
+        currency: Some(currency),
     };
     gateway.credentials()?;
     Ok(Box::new(gateway))
@@ -55,16 +58,11 @@ impl OttPay {
         )?)
     }
 
-    /// Cents of `amount`: the currency has two decimals (and is the account's when known).
+    /// Cents of `amount` (the core's rule), in the account currency when the credentials name
+    /// one.
     fn cents(&self, amount: Money) -> Result<u64> {
-        if amount.currency.exponent() != 2 {
-            return Err(Error::Input(format!(
-                "OTTPay amounts are cents; {} has {} decimals",
-                amount.currency.code(),
-                amount.currency.exponent()
-            )));
-        }
-        account_minor_units(amount, self.currency, "OTTPay")
+        in_account_currency(amount, self.currency, "OTTPay")?;
+        Ok(core::to_cents(amount)?)
     }
 
     fn post(
@@ -116,7 +114,7 @@ impl Gateway for OttPay {
         _ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        no_extras("OTTPay", refund, &[])?;
+        carries("OTTPay", refund, false, &[])?;
         let request = core::RefundRequest {
             order_id: Some(&refund.refund_id),
             ori_order_id: &refund.payment_id,
@@ -207,9 +205,7 @@ impl Gateway for OttPay {
                         })
                     })
             }
-            Operation::Notification => Err(Error::Unsupported(
-                "OTTPay sends no refund notifications".into(),
-            )),
+            Operation::Notification => Err(notification_is_no_answer(NAME)),
         };
         api::on_status(response.status(), decoded)
     }

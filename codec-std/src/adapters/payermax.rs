@@ -7,7 +7,7 @@
 //! Answers carry their signature in the `sign` header; a reply is bound by its signed
 //! `data.outRefundNo`, a notification by `appId`/`merchantNo` (it names its refund).
 
-use super::{no_extras, not_here, owned};
+use super::{carries, not_here, notification_is_no_answer, owned};
 use crate::api::{self, Accepted, Binding, Notification, Operation, Prepared};
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, need};
@@ -159,7 +159,7 @@ impl Gateway for PayerMax {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        no_extras("PayerMax", refund, &[])?;
+        carries("PayerMax", refund, true, &[])?;
         let request = core::RefundRequest {
             out_refund_no: &refund.refund_id,
             out_trade_no: &refund.payment_id,
@@ -212,7 +212,7 @@ impl Gateway for PayerMax {
         trace: &mut dyn Trace,
     ) -> Result<RefundOutcome> {
         let key = need(&self.platform_key, "verifying an answer", VERIFYING)?;
-        let sign = api::header(response.headers(), core::SIGN_HEADER);
+        let sign = api::header(response.headers(), core::SIGN_HEADER)?;
         let body = *response.body();
         let expected = binding.expected.as_str();
         let decoded = match binding.operation {
@@ -237,9 +237,7 @@ impl Gateway for PayerMax {
                         details(&r.refund, &r.verified.data)
                     })
                 }),
-            Operation::Notification => Err(Error::Input(
-                "a notification is verified with verify_notification".into(),
-            )),
+            Operation::Notification => Err(notification_is_no_answer(NAME)),
         };
         api::on_status(response.status(), decoded)
     }
@@ -251,7 +249,7 @@ impl Gateway for PayerMax {
     ) -> Result<Notification> {
         let key = need(&self.platform_key, "verifying a notification", VERIFYING)?;
         let creds = self.credentials()?;
-        let sign = api::header(request.headers(), core::SIGN_HEADER);
+        let sign = api::header(request.headers(), core::SIGN_HEADER)?;
         let reply =
             core::decode_refund_notification_traced(&creds, key, sign, request.body(), trace)?;
         let outcome = api::outcome(Operation::Notification, reply, |n| {

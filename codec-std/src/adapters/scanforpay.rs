@@ -1,25 +1,27 @@
 //! ScanForPay adapter. Credentials: `partner_no`, `sign_key`; optional `time_field`
-//! (`requestTime`, the default, or `reqTime`), `environment` and `currency` (the account
-//! currency: requests carry minor units without one).
+//! (`requestTime`, the default, or `reqTime`) and `environment`; `currency` (the account
+//! currency) is required to send a neutral refund, because requests carry minor units without
+//! one, and an answer in another currency is refused.
 //!
 //! Every request carries a fresh `reqMsgId` from the [`Context`]; a reply is bound to it.
 //! Refunds are asked about with the order query (by the payment's `partnerOrderNo`): its order
 //! state 3 means refunded.
 
-use super::{no_extras, not_here, owned};
+use super::{carries, not_here, notification_is_no_answer, owned};
 use crate::api::{self, Accepted, Binding, Operation, Prepared};
 use crate::fields::Fields;
-use crate::registry::{Credentials, Environment, account_minor_units};
+use crate::registry::{Credentials, Environment, in_account_currency, same_currency};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::crypto::SecretKey;
 use refundwire::gateway::scanforpay::{self as core, TimeField};
 use refundwire::money::{Currency, Money};
 use refundwire::trace::Trace;
+use refundwire::{RefundStatus, Trust};
 
 const NAME: &str = "scanforpay";
 /// The extras a refund takes, under their wire names.
-const OPERATOR_ID: &str = "operatorId";
-const TERMINAL_NO: &str = "terminalNo";
+const OPERATOR_ID: &str = core::REFUND_OPTIONAL_MEMBERS[0];
+const TERMINAL_NO: &str = core::REFUND_OPTIONAL_MEMBERS[1];
 
 #[derive(Debug)]
 struct ScanForPay {
@@ -118,6 +120,18 @@ impl ScanForPay {
     }
 }
 
+/// The order query answers about the order; the neutral question is about one refund. A
+/// "refunded" order (state 3) does not say which of several partial refunds went through
+/// (the core module's docs), so it names no refund: claimed, not bound, status unknown. An
+/// order never paid or whose payment failed had nothing to refund: that stays definite.
+fn about_the_refund(mut outcome: RefundOutcome) -> RefundOutcome {
+    if outcome.claimed_status == RefundStatus::Succeeded {
+        outcome.trust = Trust::signed(false);
+        outcome.status = RefundStatus::Unknown;
+    }
+    outcome
+}
+
 /// `orderAmount` in `currency`, when the reply names a currency this codec knows.
 fn amount(minor: u64, currency: Option<refundwire::json::JsonStr<'_>>) -> Option<Money> {
     let code = currency?.as_str()?;
@@ -148,11 +162,11 @@ impl Gateway for ScanForPay {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        no_extras("ScanForPay", refund, &[OPERATOR_ID, TERMINAL_NO])?;
+        carries("ScanForPay", refund, false, &core::REFUND_OPTIONAL_MEMBERS)?;
         let request = core::RefundRequest {
             partner_order_no: &refund.payment_id,
             refund_no: &refund.refund_id,
-            order_amount: account_minor_units(refund.amount, self.currency, "ScanForPay")?,
+            order_amount: in_account_currency(refund.amount, self.currency, "ScanForPay")?,
             operator_id: refund.extras.get(OPERATOR_ID).map(String::as_str),
             terminal_no: refund.extras.get(TERMINAL_NO).map(String::as_str),
         };
@@ -202,6 +216,7 @@ impl Gateway for ScanForPay {
                 .map_err(Error::from)
                 .and_then(|reply| {
                     api::outcome(Operation::Refund, reply, |r| {
+                        same_currency(r.currency.and_then(|c| c.as_str()), self.currency)?;
                         let fields = Fields::from_object(&r.body)?;
                         Ok(Accepted {
                             amount: amount(r.order_amount, r.currency),
@@ -216,7 +231,8 @@ impl Gateway for ScanForPay {
             Operation::Status => core::decode_order_query_traced(&creds, body, expected, trace)
                 .map_err(Error::from)
                 .and_then(|reply| {
-                    api::outcome(Operation::Status, reply, |r| {
+                    let outcome = api::outcome(Operation::Status, reply, |r| {
+                        same_currency(r.currency.and_then(|c| c.as_str()), self.currency)?;
                         let fields = Fields::from_object(&r.body)?;
                         Ok(Accepted {
                             // The order's amount, not a refund's: not reported as one.
@@ -227,11 +243,10 @@ impl Gateway for ScanForPay {
                             message: owned(r.msg).unwrap_or_default(),
                             fields,
                         })
-                    })
+                    })?;
+                    Ok(about_the_refund(outcome))
                 }),
-            Operation::Notification => Err(Error::Unsupported(
-                "ScanForPay sends no refund notifications".into(),
-            )),
+            Operation::Notification => Err(notification_is_no_answer(NAME)),
         };
         api::on_status(response.status(), decoded)
     }

@@ -208,6 +208,12 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (use port 0 for any free port) and serves `simulator` there.
     pub fn start(addr: SocketAddr, simulator: Arc<Simulator>) -> Result<Server> {
+        // A simulator with test credentials is for this machine only.
+        if !addr.ip().is_loopback() {
+            return Err(Error::Input(format!(
+                "{addr} is not a loopback address: the sandbox serves 127.0.0.1 or ::1 only"
+            )));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

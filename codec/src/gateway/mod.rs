@@ -6,6 +6,9 @@ pub mod ottpay;
 pub mod payermax;
 pub mod scanforpay;
 
+/// The media type of every request, reply and acknowledgement of these gateways: compact JSON.
+pub const CONTENT_TYPE: &str = "application/json";
+
 /// Where a gateway takes requests: its hosts and the path of each operation.
 ///
 /// Each gateway module publishes one as `ENDPOINTS`; a URL is a base followed by a path.

@@ -126,6 +126,21 @@ pub mod server;
 pub const ID_MAX: usize = 64;
 /// The envelope `version` this codec speaks.
 pub const VERSION: &str = "1.0";
+/// The account currency assumed when a merchant names none: OTTPay serves Canadian merchants
+/// (the protocol page), whose amounts are Canadian cents.
+pub const DEFAULT_CURRENCY: &str = "CAD";
+
+/// `refund_amt` of `amount`: OTTPay takes cents, so the currency must have two decimals (its
+/// merchants settle in CAD); any other currency is [`Error::Amount`], never rescaled.
+pub fn to_cents(amount: crate::money::Money) -> Result<u64> {
+    if amount.currency.exponent() == 2 {
+        Ok(amount.minor)
+    } else {
+        Err(Error::Amount(
+            "OTTPay amounts are cents: the currency must have two decimals",
+        ))
+    }
+}
 
 /// Where OTTPay takes requests: one endpoint for every action (the `action` member names it).
 /// OTTPay publishes no sandbox; the UAT host seen in old samples (`uatapi.ottpay.com:8081/process`)

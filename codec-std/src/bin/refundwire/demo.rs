@@ -55,7 +55,7 @@ const ROWS: &[Row] = &[
     Row {
         gateway: "scanforpay",
         vectors: include_str!("../../../../tests/vectors/scanforpay.json"),
-        refund: ("p95748906828836075983", "867565088995790", "300.95", "HKD"),
+        refund: ("p95748906828836075983", "867565088995790", "30095", "JPY"),
         reason: None,
         extras: &[("operatorId", "766234"), ("terminalNo", "285819")],
         time: "2024-03-05T18:06:05+08:00",
@@ -103,13 +103,14 @@ fn err(e: impl std::fmt::Display) -> CliError {
 }
 
 /// The vector file's credentials, keys inline (the `*_file` members name files next to the
-/// vectors, which an installed binary does not have).
-fn credentials(vectors: &serde_json::Value) -> Result<Credentials, CliError> {
+/// vectors, which an installed binary does not have), in the row's account currency.
+fn credentials(vectors: &serde_json::Value, currency: &str) -> Result<Credentials, CliError> {
     let mut members = vectors["credentials"]
         .as_object()
         .cloned()
         .ok_or_else(|| err("vectors without credentials"))?;
     members.retain(|name, _| !name.ends_with("_file"));
+    members.insert("currency".into(), currency.into());
     Credentials::parse(
         serde_json::Value::Object(members).to_string().as_bytes(),
         ".",
@@ -139,7 +140,8 @@ fn response(body: &[u8], sign: Option<&str>) -> Result<http::Response<Vec<u8>>, 
 
 fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
     let vectors: serde_json::Value = serde_json::from_str(row.vectors).map_err(err)?;
-    let gateway = registry::build(row.gateway, &credentials(&vectors)?).map_err(err)?;
+    let gateway =
+        registry::build(row.gateway, &credentials(&vectors, row.refund.3)?).map_err(err)?;
     let time = Timestamp::parse_rfc3339(row.time).map_err(err)?;
     let ctx = Context::system()
         .with_clock(FixedClock(time))

@@ -86,21 +86,23 @@ pub fn string(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
-/// The `encode` output: `{"method","url","headers":{…},"body":"<exact body>"}`.
+/// The `encode` output: `{"method","url","headers":{…},"body":"<exact body>"}`, members in that
+/// order and headers in the order they are sent (written here, not by a map whose order would
+/// depend on how serde_json happens to be built).
 pub fn request_json(request: &http::Request<Vec<u8>>) -> Result<String, CliError> {
     let body = std::str::from_utf8(request.body()).map_err(|e| CliError::new("body", e))?;
-    let mut headers = serde_json::Map::new();
+    let mut headers = Vec::new();
     for (name, value) in request.headers() {
         let value = value.to_str().map_err(|e| CliError::new("headers", e))?;
-        headers.insert(name.as_str().to_owned(), value.into());
+        headers.push(format!("{}:{}", string(name.as_str()), string(value)));
     }
-    Ok(serde_json::json!({
-        "method": request.method().as_str(),
-        "url": request.uri().to_string(),
-        "headers": headers,
-        "body": body,
-    })
-    .to_string())
+    Ok(format!(
+        "{{\"method\":{},\"url\":{},\"headers\":{{{}}},\"body\":{}}}",
+        string(request.method().as_str()),
+        string(&request.uri().to_string()),
+        headers.join(","),
+        string(body)
+    ))
 }
 
 /// What `decode` prints. Both shapes carry the neutral status under the trust rule and the
