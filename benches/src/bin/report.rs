@@ -5,7 +5,8 @@
 //! path, codec, floor and naive ns with codec/floor and naive/codec, the targets of issue 13,
 //! decode ns/byte as replies grow, and PayerMax signs/s beside OpenSSL's.
 //!
-//! - `--quick`: short criterion settings (the whole run takes about two minutes once built);
+//! - `--quick`: short criterion settings (about a minute once built, on two shared cores;
+//!   noisier);
 //! - `--json`: the figures as JSON on stdout (criterion's output goes to stderr);
 //! - `--no-bench`: only read the estimates of the last run (no benches, no `openssl speed`
 //!   unless `--openssl` is given too);
@@ -143,11 +144,11 @@ fn run_benches(quick: bool) -> Result<(), String> {
     let settings: &[&str] = if quick {
         &[
             "--warm-up-time",
-            "0.3",
+            "0.2",
             "--measurement-time",
-            "1",
+            "0.5",
             "--sample-size",
-            "20",
+            "10",
         ]
     } else {
         &["--warm-up-time", "1", "--measurement-time", "3"]
