@@ -30,13 +30,16 @@ mod api;
 pub mod context;
 pub mod error;
 pub mod fields;
+pub mod flow;
 pub mod registry;
 pub mod rsa;
+pub mod transport;
 
 pub use api::{
-    Answer, Binding, Gateway, Notification, Operation, Prepared, RefundOutcome, RefundRequest,
-    StatusRequest,
+    Answer, Binding, Gateway, Notification, Operation, PinnedRefund, Prepared, RefundOutcome,
+    RefundRequest, StatusRequest,
 };
+pub use refundwire::gateway::RefundFacts;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use fields::{FieldValue, Fields};
