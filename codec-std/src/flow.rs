@@ -448,22 +448,19 @@ impl<'g> RefundFlow<'g> {
     fn fire(&mut self, next: Next) -> Action {
         self.attempts += 1;
         let (operation, prepared) = match (next, &self.refund) {
-            (Next::Refund, Some(RefundSpec::Neutral(r))) => (
-                Operation::Refund,
-                self.gateway.prepare_refund(r, &self.ctx),
-            ),
+            (Next::Refund, Some(RefundSpec::Neutral(r))) => {
+                (Operation::Refund, self.gateway.prepare_refund(r, &self.ctx))
+            }
             (Next::Refund, Some(RefundSpec::Fields(f))) => (
                 Operation::Refund,
-                self.gateway
-                    .prepare_fields(Operation::Refund, f, &self.ctx),
+                self.gateway.prepare_fields(Operation::Refund, f, &self.ctx),
             ),
             (_, _) => (
                 Operation::Status,
                 match &self.query {
                     QuerySpec::Neutral(q) => self.gateway.prepare_status(q, &self.ctx),
                     QuerySpec::Fields(f) => {
-                        self.gateway
-                            .prepare_fields(Operation::Status, f, &self.ctx)
+                        self.gateway.prepare_fields(Operation::Status, f, &self.ctx)
                     }
                 },
             ),
@@ -657,5 +654,253 @@ impl<'g> RefundFlow<'g> {
             };
             action = self.handle(Instant::now(), event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::Trust;
+    use refundwire::trace::Trace;
+
+    /// A gateway whose answers are their bodies' words, with facts chosen by the test.
+    #[derive(Debug)]
+    struct Words(&'static RefundFacts);
+
+    const DEDUP: RefundFacts = RefundFacts {
+        refund_number_member: "n",
+        deduplicates_refund_number: true,
+        absent_codes: &["GONE"],
+        source: "test",
+    };
+    const NO_DEDUP: RefundFacts = RefundFacts {
+        deduplicates_refund_number: false,
+        ..DEDUP
+    };
+
+    fn prepared(operation: Operation) -> Result<Prepared> {
+        Ok(Prepared {
+            request: http::Request::new(operation.as_str().as_bytes().to_vec()),
+            binding: Binding {
+                operation,
+                expected: "R1".into(),
+            },
+        })
+    }
+
+    impl Gateway for Words {
+        fn name(&self) -> &'static str {
+            "words"
+        }
+        fn operations(&self) -> &'static [(&'static str, Operation)] {
+            &[]
+        }
+        fn refund_facts(&self) -> &'static RefundFacts {
+            self.0
+        }
+        fn prepare_refund_traced(
+            &self,
+            _: &RefundRequest,
+            _: &Context,
+            _: &mut dyn Trace,
+        ) -> Result<Prepared> {
+            prepared(Operation::Refund)
+        }
+        fn prepare_status_traced(
+            &self,
+            _: &StatusRequest,
+            _: &Context,
+            _: &mut dyn Trace,
+        ) -> Result<Prepared> {
+            prepared(Operation::Status)
+        }
+        fn prepare_fields_traced(
+            &self,
+            operation: Operation,
+            _: &Fields,
+            _: &Context,
+            _: &mut dyn Trace,
+        ) -> Result<Prepared> {
+            prepared(operation)
+        }
+        /// `GONE`: a signed, bound refusal with an absence code; `pending`, `succeeded`: a
+        /// signed, bound status; anything else does not verify.
+        fn decode_traced(
+            &self,
+            binding: &Binding,
+            response: http::Response<&[u8]>,
+            _: &mut dyn Trace,
+        ) -> Result<RefundOutcome> {
+            let (answer, status, code) = match *response.body() {
+                b"GONE" => (Answer::Refused, RefundStatus::Failed, "GONE"),
+                b"pending" => (Answer::Accepted, RefundStatus::Pending, ""),
+                b"succeeded" => (Answer::Accepted, RefundStatus::Succeeded, ""),
+                _ => return Err(Error::Input("does not verify".into())),
+            };
+            Ok(RefundOutcome {
+                operation: binding.operation,
+                answer,
+                status,
+                claimed_status: status,
+                trust: Trust::signed(true),
+                code: code.into(),
+                message: String::new(),
+                amount: None,
+                refund_id: Some("R1".into()),
+                gateway_refund_id: None,
+                fields: Fields::default(),
+            })
+        }
+    }
+
+    fn flow(gateway: &Words, policy: Policy) -> RefundFlow<'_> {
+        let cad = refundwire::money::Currency::from_code("CAD").unwrap();
+        let refund = RefundRequest::new("P1", "R1", refundwire::money::Money::new(1, cad));
+        RefundFlow::refund(gateway, refund, Context::system(), policy).unwrap()
+    }
+
+    fn answer(word: &str) -> Event {
+        Event::Answer(http::Response::new(word.as_bytes().to_vec()))
+    }
+
+    fn lost() -> Event {
+        Event::TransportError(TransportError::maybe_sent("reset"))
+    }
+
+    /// Waits out every `WaitUntil`, returning the next request's operation (or the end).
+    fn next(flow: &mut RefundFlow<'_>, mut action: Action) -> Result<Operation, FlowOutcome> {
+        loop {
+            action = match action {
+                Action::Send(_) => return Ok(Operation::Refund),
+                Action::Query(_) => return Ok(Operation::Status),
+                Action::WaitUntil(at) => flow.handle(at, Event::Timer),
+                Action::Done(outcome) => return Err(outcome),
+            }
+        }
+    }
+
+    #[test]
+    fn absence_is_resent_only_where_the_gateway_de_duplicates() {
+        let gateway = Words(&DEDUP);
+        let mut f = flow(&gateway, Policy::default());
+        let t0 = Instant::now();
+        let first = f.start(t0);
+        assert_eq!(next(&mut f, first), Ok(Operation::Refund));
+        let a = f.handle(t0, lost());
+        assert_eq!(next(&mut f, a), Ok(Operation::Status));
+        let a = f.handle(t0, answer("GONE"));
+        // De-duplicated number, proven absent: the same refund again.
+        assert_eq!(next(&mut f, a), Ok(Operation::Refund));
+        let a = f.handle(t0, answer("succeeded"));
+        assert!(matches!(
+            next(&mut f, a),
+            Err(FlowOutcome::Accepted {
+                status: Accepted::Succeeded,
+                ..
+            })
+        ));
+
+        let gateway = Words(&NO_DEDUP);
+        let mut f = flow(&gateway, Policy::default());
+        let first = f.start(t0);
+        assert_eq!(next(&mut f, first), Ok(Operation::Refund));
+        let a = f.handle(t0, lost());
+        assert_eq!(next(&mut f, a), Ok(Operation::Status));
+        let a = f.handle(t0, answer("GONE"));
+        let Err(FlowOutcome::Unknown { reason, evidence }) = next(&mut f, a) else {
+            panic!("expected unknown")
+        };
+        assert_eq!(reason, UnknownReason::AbsentButNotDeduplicated);
+        assert_eq!(evidence.len(), 2);
+    }
+
+    #[test]
+    fn waits_grow_and_the_deadline_ends_the_flow() {
+        let gateway = Words(&NO_DEDUP);
+        let policy = Policy {
+            max_attempts: 100,
+            initial_backoff: Duration::from_secs(1),
+            backoff_factor: 3,
+            max_backoff: Duration::from_secs(5),
+            deadline: Duration::from_secs(12),
+            settle_pending: false,
+        };
+        let mut f = flow(&gateway, policy);
+        let t0 = Instant::now();
+        assert!(matches!(f.start(t0), Action::Send(_)));
+        let mut now = t0;
+        let mut event = lost();
+        let mut waits = Vec::new();
+        let outcome = loop {
+            match f.handle(now, event) {
+                Action::WaitUntil(at) => {
+                    waits.push(at - now);
+                    // Early wake-up: told to wait again.
+                    assert!(matches!(f.handle(now, Event::Timer), Action::WaitUntil(a) if a == at));
+                    now = at;
+                    event = Event::Timer;
+                }
+                Action::Query(_) => event = answer("garbled"),
+                Action::Send(_) => panic!("resent after a maybe-sent refund"),
+                Action::Done(outcome) => break outcome,
+            }
+        };
+        let secs: Vec<u64> = waits.iter().map(Duration::as_secs).collect();
+        // 1, 3, then capped at 5; the next wait would pass the 12 s deadline.
+        assert_eq!(secs, [1, 3, 5]);
+        assert!(matches!(
+            outcome,
+            FlowOutcome::Unknown {
+                reason: UnknownReason::NoDefiniteAnswer,
+                ..
+            }
+        ));
+        // Done stays done.
+        assert!(matches!(f.handle(now, Event::Timer), Action::Done(_)));
+    }
+
+    #[test]
+    fn a_timer_while_a_refund_is_out_counts_as_maybe_sent() {
+        let gateway = Words(&NO_DEDUP);
+        let mut f = flow(&gateway, Policy::default());
+        let t0 = Instant::now();
+        assert!(matches!(f.start(t0), Action::Send(_)));
+        let a = f.handle(t0, Event::Timer);
+        assert_eq!(next(&mut f, a), Ok(Operation::Status));
+        assert!(matches!(
+            f.evidence()[0].observed,
+            Observed::Transport {
+                maybe_sent: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_pending_seen_before_running_out_is_reported_pending() {
+        let gateway = Words(&NO_DEDUP);
+        let policy = Policy {
+            settle_pending: true,
+            max_attempts: 3,
+            ..Policy::default()
+        };
+        let mut f = flow(&gateway, policy);
+        let t0 = Instant::now();
+        let first = f.start(t0);
+        assert_eq!(next(&mut f, first), Ok(Operation::Refund));
+        let a = f.handle(t0, answer("pending"));
+        assert_eq!(next(&mut f, a), Ok(Operation::Status));
+        let a = f.handle(t0, lost());
+        assert_eq!(next(&mut f, a), Ok(Operation::Status));
+        let a = f.handle(t0, answer("garbled"));
+        assert!(matches!(
+            next(&mut f, a),
+            Err(FlowOutcome::Accepted {
+                status: Accepted::Pending,
+                ..
+            })
+        ));
     }
 }

@@ -39,11 +39,11 @@ pub use api::{
     Answer, Binding, Gateway, Notification, Operation, PinnedRefund, Prepared, RefundOutcome,
     RefundRequest, StatusRequest,
 };
-pub use refundwire::gateway::RefundFacts;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use fields::{FieldValue, Fields};
 pub use refundwire as codec;
+pub use refundwire::gateway::RefundFacts;
 pub use refundwire::{RefundStatus, Trust};
 
 /// The README's examples, compiled and run as doc-tests.

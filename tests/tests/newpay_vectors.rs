@@ -390,9 +390,7 @@ fn fields_deserialize_under_wire_names() {
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains(
-            r#"invalid value: string "5.00", expected a whole number of minor units"#
-        ),
+        e.contains(r#"invalid value: string "5.00", expected a whole number of minor units"#),
         "{e}"
     );
     assert!(

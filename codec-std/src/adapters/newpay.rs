@@ -8,13 +8,15 @@
 //! refund).
 
 use super::{no_extras, not_here, owned};
-use crate::api::{self, Accepted, Answer, Binding, Notification, Operation, PinnedRefund, Prepared};
-use refundwire::gateway::RefundFacts;
+use crate::api::{
+    self, Accepted, Answer, Binding, Notification, Operation, PinnedRefund, Prepared,
+};
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, account_minor_units, need};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::Verdict as _;
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::newpay as core;
 use refundwire::json::JsonStr;
 use refundwire::money::{Currency, Money};

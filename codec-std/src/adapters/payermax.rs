@@ -9,11 +9,11 @@
 
 use super::{no_extras, not_here, owned};
 use crate::api::{self, Accepted, Binding, Notification, Operation, PinnedRefund, Prepared};
-use refundwire::gateway::RefundFacts;
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, need};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::payermax::{self as core, Code, Envelope};
 use refundwire::trace::Trace;
 

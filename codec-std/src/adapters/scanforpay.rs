@@ -8,11 +8,11 @@
 
 use super::{no_extras, not_here, owned};
 use crate::api::{self, Accepted, Binding, Operation, PinnedRefund, Prepared};
-use refundwire::gateway::RefundFacts;
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, account_minor_units};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::crypto::SecretKey;
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::scanforpay::{self as core, TimeField};
 use refundwire::money::{Currency, Money};
 use refundwire::trace::Trace;

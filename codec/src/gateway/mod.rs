@@ -72,10 +72,16 @@ mod tests {
     #[test]
     fn absent_codes_are_codes_the_gateway_modules_know() {
         for code in newpay::REFUND_FACTS.absent_codes {
-            assert!(!matches!(newpay::Code::from_wire(code), newpay::Code::Other(_)));
+            assert!(!matches!(
+                newpay::Code::from_wire(code),
+                newpay::Code::Other(_)
+            ));
         }
         for code in payermax::REFUND_FACTS.absent_codes {
-            assert!(!matches!(payermax::Code::from_wire(code), payermax::Code::Other(_)));
+            assert!(!matches!(
+                payermax::Code::from_wire(code),
+                payermax::Code::Other(_)
+            ));
         }
         // Only NewPay documents that it refuses a reused refund number.
         let dedup: [bool; 4] = [
