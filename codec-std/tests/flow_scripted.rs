@@ -14,90 +14,43 @@
 mod cli_support;
 mod flow_support;
 
-use flow_support::{GATEWAYS, Kind, answer, gateway, is_refund, refund, refund_reply_status};
+use flow_support::{
+    GATEWAYS, Kind, Script, Sent, Step, answer, gateway, refund, refund_reply_status,
+};
 use refundwire::RefundStatus;
 use refundwire_std::flow::{
     Accepted, FlowOutcome, Observed, Policy, RefundFlow, Rejection, UnknownReason,
 };
 use refundwire_std::transport::{AsyncTransport, Transport, TransportError};
 use refundwire_std::{Context, Operation, StatusRequest};
-use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Duration;
 
-/// One turn of the script.
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    /// The gateway gets the request and answers.
-    Answer(Kind),
-    /// The connection fails before anything is sent.
-    NotSent,
-    /// The gateway gets the request and acts on it; the answer is lost.
-    LostAnswer,
-    /// The request is lost on its way; the sender cannot tell this from `LostAnswer`.
-    LostRequest,
-}
+/// A transport that plays a [`Script`] in-process.
+struct Scripted(Script);
 
-/// What the transport saw of one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Sent {
-    refund: bool,
-    reached: bool,
-}
-
-/// Plays `steps` in order, the last one again once they run out.
-struct Scripted {
-    gateway: &'static str,
-    steps: Mutex<VecDeque<Step>>,
-    last: Mutex<Option<Step>>,
-    sent: Mutex<Vec<Sent>>,
+impl std::ops::Deref for Scripted {
+    type Target = Script;
+    fn deref(&self) -> &Script {
+        &self.0
+    }
 }
 
 impl Scripted {
     fn new(gateway: &'static str, steps: &[Step]) -> Self {
-        Scripted {
-            gateway,
-            steps: Mutex::new(steps.iter().copied().collect()),
-            last: Mutex::new(None),
-            sent: Mutex::new(Vec::new()),
-        }
+        Scripted(Script::new(gateway, steps))
     }
 
     fn respond(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let step = match self.steps.lock().unwrap().pop_front() {
-            Some(step) => {
-                *self.last.lock().unwrap() = Some(step);
-                step
-            }
-            None => self.last.lock().unwrap().expect("an empty script"),
-        };
-        let refund = is_refund(self.gateway, request.uri().path(), request.body());
-        let reached = matches!(step, Step::Answer(_) | Step::LostAnswer);
-        self.sent.lock().unwrap().push(Sent { refund, reached });
-        match step {
-            Step::Answer(kind) => Ok(answer(self.gateway, kind, request.body())),
+        match self.next(request.uri().path(), request.body()) {
+            Step::Answer(kind) => Ok(answer(self.gateway(), kind, request.body())),
             Step::NotSent => Err(TransportError::not_sent("connection refused")),
             Step::LostAnswer | Step::LostRequest => Err(TransportError::maybe_sent(
                 "connection reset after the request was written",
             )),
         }
-    }
-
-    fn sent(&self) -> Vec<Sent> {
-        self.sent.lock().unwrap().clone()
-    }
-
-    /// Refund requests that reached the gateway.
-    fn refunds_reached(&self) -> usize {
-        self.sent().iter().filter(|s| s.refund && s.reached).count()
-    }
-
-    /// Refund requests handed to the transport.
-    fn refunds_sent(&self) -> usize {
-        self.sent().iter().filter(|s| s.refund).count()
     }
 }
 

@@ -253,3 +253,190 @@ pub fn refund_reply_status(gateway: &str) -> Option<refundwire::RefundStatus> {
         other => panic!("no gateway {other}"),
     }
 }
+
+/// One turn of a script: what happens to the next request.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    /// The gateway gets the request and answers.
+    Answer(Kind),
+    /// The connection fails before anything is sent.
+    NotSent,
+    /// The gateway gets the request and acts on it; the answer is lost.
+    LostAnswer,
+    /// The request is lost on its way; the sender cannot tell this from `LostAnswer`.
+    LostRequest,
+}
+
+/// What the gateway's side saw of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    /// A refund (else a status query).
+    pub refund: bool,
+    /// It reached the gateway.
+    pub reached: bool,
+}
+
+/// Steps in order, the last one again once they run out; and what was sent.
+pub struct Script {
+    gateway: &'static str,
+    steps: std::sync::Mutex<(std::collections::VecDeque<Step>, Option<Step>)>,
+    sent: std::sync::Mutex<Vec<Sent>>,
+}
+
+impl Script {
+    /// A script for `gateway`.
+    pub fn new(gateway: &'static str, steps: &[Step]) -> Self {
+        Script {
+            gateway,
+            steps: std::sync::Mutex::new((steps.iter().copied().collect(), None)),
+            sent: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The step for the request to `path` with `body`, recorded.
+    pub fn next(&self, path: &str, body: &[u8]) -> Step {
+        let mut steps = self.steps.lock().unwrap();
+        let step = match steps.0.pop_front() {
+            Some(step) => {
+                steps.1 = Some(step);
+                step
+            }
+            None => steps.1.expect("an empty script"),
+        };
+        let refund = is_refund(self.gateway, path, body);
+        let reached = matches!(step, Step::Answer(_) | Step::LostAnswer);
+        self.sent.lock().unwrap().push(Sent { refund, reached });
+        step
+    }
+
+    /// The gateway this script plays.
+    pub fn gateway(&self) -> &'static str {
+        self.gateway
+    }
+
+    /// Every request, in order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.sent.lock().unwrap().clone()
+    }
+
+    /// Refund requests that reached the gateway.
+    pub fn refunds_reached(&self) -> usize {
+        self.sent().iter().filter(|s| s.refund && s.reached).count()
+    }
+
+    /// Refund requests sent.
+    pub fn refunds_sent(&self) -> usize {
+        self.sent().iter().filter(|s| s.refund).count()
+    }
+}
+
+/// A loopback HTTP/1.1 server (127.0.0.1, a free port) that plays a [`Script`]: one request
+/// per connection, answered or dropped as the script says. It stops when dropped, and after
+/// a minute in any case.
+pub struct Loopback {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The script, shared with the server thread.
+    pub script: std::sync::Arc<Script>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Loopback {
+    /// Starts serving `steps` for `gateway`.
+    pub fn start(gateway: &'static str, steps: &[Step]) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let script = Arc::new(Script::new(gateway, steps));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, st) = (script.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            while !st.load(Ordering::Relaxed) && started.elapsed().as_secs() < 60 {
+                match listener.accept() {
+                    Ok((stream, _)) => serve_one(&s, stream),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Loopback {
+            url,
+            script,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads one request (head and `Content-Length` body) and plays the script's step.
+fn serve_one(script: &Script, mut stream: std::net::TcpStream) {
+    use std::io::{Read, Write};
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).to_string();
+    let path = head
+        .lines()
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or("")
+        .to_owned();
+    let length: usize = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.trim().parse().unwrap())
+        .unwrap_or(0);
+    while data.len() < head_end + length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = &data[head_end..head_end + length];
+    match script.next(&path, body) {
+        Step::Answer(kind) => {
+            let response = answer(script.gateway(), kind, body);
+            let mut out = format!(
+                "HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+                response.status(),
+                response.body().len()
+            );
+            for (name, value) in response.headers() {
+                out.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+            }
+            out.push_str("\r\n");
+            let _ = stream.write_all(out.as_bytes());
+            let _ = stream.write_all(response.body());
+        }
+        // Dropped: the connection closes without an answer.
+        Step::LostAnswer | Step::LostRequest | Step::NotSent => {}
+    }
+}

@@ -8,7 +8,12 @@
 //!   `{"outcome":"gateway_error",…}` and exits 0, or exits 1 with one line on stderr;
 //! - `explain <gateway> <operation> …` prints every step the codec took, for a human (with
 //!   `--response`, the steps of decoding a reply);
-//! - `demo` shows the codec at work for every gateway.
+//! - `demo` shows the codec at work for every gateway;
+//! - `refund <gateway> --credentials FILE [--base-url URL] < fields.json` sends the refund
+//!   through the refund flow (the real HTTP exchange, retried without ever refunding twice)
+//!   and `refund-status …` asks about one; both print `{"outcome":"ok"|"gateway_error",
+//!   "status":…,"refund_id":…,"fields":{…}}` (with `"reason"` and `"evidence"` when the status
+//!   stays unknown) and exit 0, or exit 1 with one line on stderr.
 //!
 //! The CLI knows no gateway: it dispatches over `refundwire_std::registry`; each gateway names
 //! its own operations and reply headers.
@@ -16,6 +21,7 @@
 mod demo;
 mod explain;
 mod output;
+mod send;
 
 use clap::{Args, Parser, Subcommand};
 use output::CliError;
@@ -48,6 +54,10 @@ enum Command {
     Explain(Target),
     /// Show the codec at work for every gateway.
     Demo,
+    /// Send a refund (fields as for `encode refund`, on stdin) and settle it over HTTP.
+    Refund(send::SendArgs),
+    /// Ask a refund's status (fields as for `encode` of the status query, on stdin) over HTTP.
+    RefundStatus(send::SendArgs),
 }
 
 #[derive(Args)]
@@ -385,6 +395,8 @@ fn run(cli: Cli) -> Result<String, CliError> {
             explain::explain(&job, direction, &read_stdin()?)
         }
         Command::Demo => demo::demo(),
+        Command::Refund(args) => send::send(&args, &read_stdin()?, false),
+        Command::RefundStatus(args) => send::send(&args, &read_stdin()?, true),
     }
 }
 
