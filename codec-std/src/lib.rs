@@ -33,6 +33,8 @@ pub mod fields;
 pub mod flow;
 pub mod registry;
 pub mod rsa;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod transport;
 
 pub use api::{

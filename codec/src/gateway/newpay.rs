@@ -171,6 +171,9 @@ use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// Longest `appId`, `merchantId`, `orderNo` and `refundOrderNo` accepted, in bytes.
 pub const ID_MAX: usize = 64;
 /// Longest `refundDesc`, in bytes (the pages give no limit; a reason is a short text).

@@ -119,6 +119,9 @@ use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 use core::ops::Range;
 use zeroize::Zeroizing;
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// Longest id (merchant, order, refund order) the codec accepts, in bytes.
 pub const ID_MAX: usize = 64;
 /// The envelope `version` this codec speaks.
@@ -137,6 +140,18 @@ pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
     absent_codes: &[],
     source: "protocols/ottpay.md: no rule for a reused refund order_id; refusals sit outside md5",
 };
+
+/// `refund_amt` of `amount`: OTTPay takes cents, so the currency must have two decimals (its
+/// merchants settle in CAD); any other currency is [`Error::Amount`], never rescaled.
+pub fn to_cents(amount: crate::money::Money) -> Result<u64> {
+    if amount.currency.exponent() == 2 {
+        Ok(amount.minor)
+    } else {
+        Err(Error::Amount(
+            "OTTPay amounts are cents: the currency must have two decimals",
+        ))
+    }
+}
 
 /// Where OTTPay takes requests: one endpoint for every action (the `action` member names it).
 /// OTTPay publishes no sandbox; the UAT host seen in old samples (`uatapi.ottpay.com:8081/process`)

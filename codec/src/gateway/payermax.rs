@@ -130,6 +130,9 @@ use crate::time::Timestamp;
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// Longest id (`appId`, `outRefundNo`, `outTradeNo`, `refundTradeNo`), in UTF-16 units.
 pub const ID_MAX: usize = 64;
 /// Longest `merchantNo` (15 in the seed page, 32 in later docs; the larger is accepted).

@@ -139,10 +139,16 @@ use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
 use crate::trace::{self, Algorithm, NoTrace, Secret, Step, Trace};
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// `signType` of every message.
 pub const SIGN_TYPE: &str = "SHA256";
 /// `version` of every message.
 pub const VERSION: &str = "1.0";
+/// The optional members of a refund besides its amount and numbers: the cashier and the
+/// terminal ([`RefundRequest::operator_id`], [`RefundRequest::terminal_no`]), by wire name.
+pub const REFUND_OPTIONAL_MEMBERS: [&str; 2] = ["operatorId", "terminalNo"];
 
 /// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
 ///
