@@ -317,3 +317,19 @@ mod reqwest_transport {
         TransportError::maybe_sent(e)
     }
 }
+
+/// The simulator's in-process transport is a [`Transport`]: a reset is
+/// [`TransportError::NotSent`], a lost answer or a timeout [`TransportError::MaybeSent`].
+#[cfg(feature = "sandbox")]
+impl Transport for crate::sandbox::SimTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        use crate::sandbox::SimError;
+        crate::sandbox::SimTransport::send(self, request).map_err(|e| match e {
+            SimError::NotSent => TransportError::not_sent(e),
+            SimError::MaybeSent { .. } => TransportError::maybe_sent(e),
+        })
+    }
+}
