@@ -276,6 +276,19 @@ pub struct Sent {
     pub reached: bool,
 }
 
+/// A refund that reached the gateway, then a status query that did: what a lost answer
+/// should cost.
+pub const REFUND_THEN_QUERY: [Sent; 2] = [
+    Sent {
+        refund: true,
+        reached: true,
+    },
+    Sent {
+        refund: false,
+        reached: true,
+    },
+];
+
 /// Steps in order, the last one again once they run out; and what was sent.
 pub struct Script {
     gateway: &'static str,
