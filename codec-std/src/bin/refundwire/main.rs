@@ -9,6 +9,11 @@
 //! - `explain <gateway> <operation> …` prints every step the codec took, for a human (with
 //!   `--response`, the steps of decoding a reply);
 //! - `demo` shows the codec at work for every gateway;
+//! - `refund <gateway> --credentials FILE [--base-url URL] < fields.json` sends the refund
+//!   through the refund flow (the real HTTP exchange, retried without ever refunding twice)
+//!   and `refund-status …` asks about one; both print `{"outcome":"ok"|"gateway_error",
+//!   "status":…,"refund_id":…,"fields":{…}}` (with `"reason"` and `"evidence"` when the status
+//!   stays unknown) and exit 0, or exit 1 with one line on stderr;
 //! - `sandbox serve --addr 127.0.0.1:PORT [--config FILE]` serves the gateway simulator over
 //!   loopback HTTP.
 //!
@@ -19,6 +24,7 @@ mod demo;
 mod explain;
 mod job;
 mod output;
+mod send;
 
 use clap::{Parser, Subcommand};
 use job::{Direction, Job, Target};
@@ -49,6 +55,10 @@ enum Command {
     Explain(Target),
     /// Show the codec at work for every gateway.
     Demo,
+    /// Send a refund (fields as for `encode refund`, on stdin) and settle it over HTTP.
+    Refund(send::SendArgs),
+    /// Ask a refund's status (fields as for `encode` of the status query, on stdin) over HTTP.
+    RefundStatus(send::SendArgs),
     /// The offline simulator of the four gateways.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -132,6 +142,8 @@ fn run(cli: Cli) -> Result<String, CliError> {
             explain::explain(&job, direction, &read_stdin()?)
         }
         Command::Demo => demo::demo(),
+        Command::Refund(args) => send::send(&args, &read_stdin()?, false),
+        Command::RefundStatus(args) => send::send(&args, &read_stdin()?, true),
         Command::Sandbox(SandboxCommand::Serve { addr, config }) => {
             refundwire_std::sandbox::serve::serve_blocking(addr, config.as_deref())
                 .map_err(|e| CliError::new("sandbox", e))?;
