@@ -30,6 +30,7 @@ mod api;
 pub mod context;
 pub mod error;
 pub mod fields;
+pub mod journal;
 pub mod registry;
 pub mod rsa;
 #[cfg(feature = "sandbox")]
