@@ -367,7 +367,7 @@ fn bad_requests_are_typed_errors() {
     let jpy = RefundRequest::new("P", "R", money("100", "JPY"));
     assert!(matches!(
         ottpay.prepare_refund(&jpy, &ctx),
-        Err(Error::Input(_))
+        Err(Error::Codec(refundwire::Error::Amount(_)))
     ));
     // An extra the gateway does not take is refused, not dropped.
     let mut extra = RefundRequest::new("P", "R", money("1.00", "CAD"));
@@ -416,4 +416,31 @@ fn bad_requests_are_typed_errors() {
         build("payermax").decode(&binding, page),
         Err(Error::HttpStatus { status: 502, .. })
     ));
+}
+
+#[test]
+fn a_gateway_never_prints_its_secrets() {
+    for name in ["ottpay", "scanforpay", "payermax", "newpay"] {
+        let credentials = vectors(name)["credentials"].clone();
+        let debug = format!("{:?}", build(name));
+        for secret in ["sign_key", "private_key_pkcs8_b64"] {
+            if let Some(value) = credentials[secret].as_str() {
+                // Any 16-character run of the secret would be a leak.
+                for window in value.as_bytes().chunks(16).filter(|c| c.len() == 16) {
+                    let window = std::str::from_utf8(window).unwrap();
+                    assert!(!debug.contains(window), "{name}: {secret} in {debug}");
+                }
+            }
+        }
+        let parsed = Credentials::parse(credentials.to_string().as_bytes(), vectors_dir()).unwrap();
+        let debug = format!("{parsed:?}");
+        assert!(
+            debug.contains("sign_key") || debug.contains("private_key"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("4283FEFC") && !debug.contains("MIIE"),
+            "{debug}"
+        );
+    }
 }

@@ -55,16 +55,11 @@ impl OttPay {
         )?)
     }
 
-    /// Cents of `amount`: the currency has two decimals (and is the account's when known).
+    /// Cents of `amount` (the core's rule), in the account currency when the credentials name
+    /// one.
     fn cents(&self, amount: Money) -> Result<u64> {
-        if amount.currency.exponent() != 2 {
-            return Err(Error::Input(format!(
-                "OTTPay amounts are cents; {} has {} decimals",
-                amount.currency.code(),
-                amount.currency.exponent()
-            )));
-        }
-        account_minor_units(amount, self.currency, "OTTPay")
+        account_minor_units(amount, self.currency, "OTTPay")?;
+        Ok(core::to_cents(amount)?)
     }
 
     fn post(

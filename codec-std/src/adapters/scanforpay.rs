@@ -18,8 +18,8 @@ use refundwire::trace::Trace;
 
 const NAME: &str = "scanforpay";
 /// The extras a refund takes, under their wire names.
-const OPERATOR_ID: &str = "operatorId";
-const TERMINAL_NO: &str = "terminalNo";
+const OPERATOR_ID: &str = core::REFUND_OPTIONAL_MEMBERS[0];
+const TERMINAL_NO: &str = core::REFUND_OPTIONAL_MEMBERS[1];
 
 #[derive(Debug)]
 struct ScanForPay {
@@ -148,7 +148,7 @@ impl Gateway for ScanForPay {
         ctx: &Context,
         trace: &mut dyn Trace,
     ) -> Result<Prepared> {
-        no_extras("ScanForPay", refund, &[OPERATOR_ID, TERMINAL_NO])?;
+        no_extras("ScanForPay", refund, &core::REFUND_OPTIONAL_MEMBERS)?;
         let request = core::RefundRequest {
             partner_order_no: &refund.payment_id,
             refund_no: &refund.refund_id,

@@ -146,6 +146,9 @@ pub mod server;
 pub const SIGN_TYPE: &str = "SHA256";
 /// `version` of every message.
 pub const VERSION: &str = "1.0";
+/// The optional members of a refund besides its amount and numbers: the cashier and the
+/// terminal ([`RefundRequest::operator_id`], [`RefundRequest::terminal_no`]), by wire name.
+pub const REFUND_OPTIONAL_MEMBERS: [&str; 2] = ["operatorId", "terminalNo"];
 
 /// Where ScanForPay takes requests (refund, and the order query that reports refunds).
 pub const ENDPOINTS: super::Endpoints = super::Endpoints {

@@ -5,8 +5,8 @@
 //! reach the output: the codec reports derived keys and, for answers that do not verify,
 //! expected digests only as fingerprints.
 
+use crate::job::{Direction, Job};
 use crate::output::{self, CliError};
-use crate::{Direction, Job};
 use refundwire::trace::{Secret, Step, Trace};
 use refundwire_std::{Answer, Fields, RefundOutcome};
 use std::fmt::Write as _;
