@@ -377,12 +377,38 @@ pub(crate) fn registration(inserted: bool, record: Record, new: &NewRefund) -> R
 /// it changes nothing.
 pub(crate) fn notified(current: State, notified: State) -> (Option<State>, Applied) {
     match (current, notified) {
+        // A notification proves only a definite status (the trust rule decided it).
+        (_, State::Planned | State::InFlight | State::Unknown) => (None, Applied::Unchanged),
         (c, n) if c == n => (None, Applied::Unchanged),
         (c, State::Pending) if c.is_final() => (None, Applied::Unchanged),
         (c, n) if c.is_final() && n.is_final() => (None, Applied::Contradicts),
         (c, _) if c.is_final() => (None, Applied::Unchanged),
         (_, n) => (Some(n), Applied::Changed),
     }
+}
+
+/// Handles a notification (PayerMax, NewPay) the gateway POSTed: verifies it from its raw
+/// bytes, applies what it proves to the journal record of the refund it names, and only then
+/// returns the acknowledgement to answer (answering before the commit would lose the
+/// notification if the process died in between; the gateway re-sends an unacknowledged one,
+/// and applying it again changes nothing).
+pub fn notify(
+    journal: &dyn Journal,
+    gateway: &dyn crate::Gateway,
+    request: http::Request<&[u8]>,
+    now_ms: i64,
+) -> Result<(Applied, http::Response<Vec<u8>>)> {
+    let (parts, body) = request.into_parts();
+    let raw = raw_request(&http::Request::from_parts(parts.clone(), body.to_vec()));
+    let notification = gateway.verify_notification(http::Request::from_parts(parts, body))?;
+    let refund_id = notification.outcome.refund_id.clone().ok_or_else(|| {
+        Error::Journal("the notification names no refund: nothing to apply".into())
+    })?;
+    let key = Key::new(gateway.name(), refund_id);
+    let settlement = Settlement::from_outcome(&notification.outcome);
+    let applied =
+        journal.apply_notification(&key, &raw, notification.ack_body, &settlement, now_ms)?;
+    Ok((applied, notification.ack()))
 }
 
 /// Opens the journal at `location`: a `postgres://` or `postgresql://` URL (feature
@@ -575,6 +601,7 @@ mod tests {
         assert_eq!(notified(Succeeded, Pending), (None, Applied::Unchanged));
         assert_eq!(notified(Succeeded, Rejected), (None, Applied::Contradicts));
         assert_eq!(notified(Unknown, Pending), (Some(Pending), Applied::Changed));
+        assert_eq!(notified(Pending, Unknown), (None, Applied::Unchanged));
     }
 
     #[test]
