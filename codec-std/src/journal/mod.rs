@@ -34,6 +34,7 @@
 //!
 //! Times are milliseconds since the Unix epoch, supplied by the caller (tests pin them).
 
+pub mod driver;
 #[cfg(feature = "journal-postgres")]
 mod postgres;
 #[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]

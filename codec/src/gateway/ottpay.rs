@@ -139,6 +139,20 @@ pub fn to_cents(amount: crate::money::Money) -> Result<u64> {
     }
 }
 
+/// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
+///
+/// - De-duplication: not documented. The page names no rule for a `REFUND` whose `order_id`
+///   OTTPay has seen (Appendix B's `ORDER_USED` is not tied to refunds), so a resend is never
+///   assumed safe.
+/// - Absence: nothing proves it. A refused `REFUND_STATUS_QUERY` is read from `rsp_code`,
+///   which lies outside `md5`, so no refusal is authenticated.
+pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
+    refund_number_member: "order_id",
+    deduplicates_refund_number: false,
+    absent_codes: &[],
+    source: "protocols/ottpay.md: no rule for a reused refund order_id; refusals sit outside md5",
+};
+
 /// Where OTTPay takes requests: one endpoint for every action (the `action` member names it).
 /// OTTPay publishes no sandbox; the UAT host seen in old samples (`uatapi.ottpay.com:8081/process`)
 /// speaks an older path and is not offered.
