@@ -5,12 +5,12 @@ mod journal_support;
 
 use journal_support::{postgres_url, sqlite_path};
 use refundwire_std::Operation;
+use refundwire_std::RefundRequest;
 use refundwire_std::codec::money::{Currency, Money};
 use refundwire_std::journal::{
     self, Applied, Journal, Key, PostgresJournal, Registration, Reply, Settlement, SqliteJournal,
     State,
 };
-use refundwire_std::RefundRequest;
 
 fn refund(id: &str, minor: u64) -> RefundRequest {
     RefundRequest::new(
@@ -82,7 +82,10 @@ fn commits_intent_then_answer(j: &dyn Journal) {
         .begin_exchange(&claim, Operation::Refund, b"POST /refund\r\n\r\n{}", 20)
         .unwrap();
     let r = j.get(&new.key).unwrap().unwrap();
-    assert_eq!((r.state, r.attempts, r.updated_ms), (State::InFlight, 1, 20));
+    assert_eq!(
+        (r.state, r.attempts, r.updated_ms),
+        (State::InFlight, 1, 20)
+    );
 
     j.finish_exchange(&claim, id, Reply::Failed("reset after sending"), None, 25)
         .unwrap();
@@ -93,7 +96,11 @@ fn commits_intent_then_answer(j: &dyn Journal) {
         .unwrap();
     assert!(q > id);
     let r = j.get(&new.key).unwrap().unwrap();
-    assert_eq!((r.state, r.attempts), (State::InFlight, 1), "a query is no attempt");
+    assert_eq!(
+        (r.state, r.attempts),
+        (State::InFlight, 1),
+        "a query is no attempt"
+    );
     j.finish_exchange(
         &claim,
         q,
@@ -116,7 +123,10 @@ fn commits_intent_then_answer(j: &dyn Journal) {
     assert_eq!(xs[0].answer, None);
     assert_eq!(xs[0].error.as_deref(), Some("reset after sending"));
     assert_eq!(xs[1].operation, Operation::Status);
-    assert_eq!(xs[1].answer.as_deref(), Some(&b"HTTP/1.1 200 OK\r\n\r\n{\"ok\":1}"[..]));
+    assert_eq!(
+        xs[1].answer.as_deref(),
+        Some(&b"HTTP/1.1 200 OK\r\n\r\n{\"ok\":1}"[..])
+    );
     assert_eq!(xs[1].error, None);
 }
 
@@ -134,7 +144,10 @@ fn claims_are_exclusive_and_fenced(j: &dyn Journal) {
         .begin_exchange(&stale, Operation::Refund, b"x", 20)
         .unwrap_err();
     assert!(err.to_string().contains("claim"), "{err}");
-    assert!(j.settle(&stale, &settled(State::Rejected, "X"), 20).is_err());
+    assert!(
+        j.settle(&stale, &settled(State::Rejected, "X"), 20)
+            .is_err()
+    );
     assert_eq!(j.get(&new.key).unwrap().unwrap().state, State::Planned);
     assert!(j.exchanges(&new.key).unwrap().is_empty());
     j.release(second).unwrap();
@@ -146,31 +159,53 @@ fn applies_notifications_idempotently(j: &dyn Journal) {
     let new = journal::new_refund("payermax", &refund("R1", 500));
     j.register(&[new.clone()], 10).unwrap();
     let claim = j.claim(&new.key).unwrap().unwrap();
-    let id = j.begin_exchange(&claim, Operation::Refund, b"req", 20).unwrap();
-    j.finish_exchange(&claim, id, Reply::Answer(b"pending"), Some(&settled(State::Pending, "P")), 21)
+    let id = j
+        .begin_exchange(&claim, Operation::Refund, b"req", 20)
         .unwrap();
+    j.finish_exchange(
+        &claim,
+        id,
+        Reply::Answer(b"pending"),
+        Some(&settled(State::Pending, "P")),
+        21,
+    )
+    .unwrap();
 
     let ok = settled(State::Succeeded, "REFUND_SUCCESS");
     assert_eq!(
-        j.apply_notification(&new.key, b"note-1", b"ack", &ok, 30).unwrap(),
+        j.apply_notification(&new.key, b"note-1", b"ack", &ok, 30)
+            .unwrap(),
         Applied::Changed
     );
     assert_eq!(j.get(&new.key).unwrap().unwrap().state, State::Succeeded);
     // The same delivery again: nothing changes, nothing more is recorded.
     assert_eq!(
-        j.apply_notification(&new.key, b"note-1", b"ack", &ok, 31).unwrap(),
+        j.apply_notification(&new.key, b"note-1", b"ack", &ok, 31)
+            .unwrap(),
         Applied::Unchanged
     );
     // A late "pending" does not move a final record back.
     assert_eq!(
-        j.apply_notification(&new.key, b"note-0", b"ack", &settled(State::Pending, "P"), 32)
-            .unwrap(),
+        j.apply_notification(
+            &new.key,
+            b"note-0",
+            b"ack",
+            &settled(State::Pending, "P"),
+            32
+        )
+        .unwrap(),
         Applied::Unchanged
     );
     // The opposite final state is kept for review, not applied.
     assert_eq!(
-        j.apply_notification(&new.key, b"note-2", b"ack", &settled(State::Rejected, "F"), 33)
-            .unwrap(),
+        j.apply_notification(
+            &new.key,
+            b"note-2",
+            b"ack",
+            &settled(State::Rejected, "F"),
+            33
+        )
+        .unwrap(),
         Applied::Contradicts
     );
     // The claim holder's stale decision does not undo the notification's either.
@@ -189,9 +224,10 @@ fn applies_notifications_idempotently(j: &dyn Journal) {
     assert_eq!(notes[0].request, b"note-1");
     assert_eq!(notes[0].answer.as_deref(), Some(&b"ack"[..]));
     assert!(notes[2].error.as_deref().unwrap().contains("contradicts"));
-    assert!(j
-        .apply_notification(&Key::new("payermax", "nope"), b"n", b"a", &ok, 40)
-        .is_err());
+    assert!(
+        j.apply_notification(&Key::new("payermax", "nope"), b"n", b"a", &ok, 40)
+            .is_err()
+    );
 }
 
 fn suite(j: &dyn Journal, fresh: &mut dyn FnMut() -> Box<dyn Journal>) {
@@ -209,7 +245,9 @@ fn suite(j: &dyn Journal, fresh: &mut dyn FnMut() -> Box<dyn Journal>) {
 fn sqlite_journal() {
     let path = sqlite_path();
     let j = SqliteJournal::open(&path).unwrap();
-    suite(&j, &mut || Box::new(SqliteJournal::open(&sqlite_path()).unwrap()));
+    suite(&j, &mut || {
+        Box::new(SqliteJournal::open(&sqlite_path()).unwrap())
+    });
     assert_eq!(j.store(), "sqlite");
 }
 
@@ -234,13 +272,17 @@ fn sqlite_records_survive_reopening_and_one_process_writes() {
         let j = SqliteJournal::open(&path).unwrap();
         j.register(&[new.clone()], 10).unwrap();
         let claim = j.claim(&new.key).unwrap().unwrap();
-        j.begin_exchange(&claim, Operation::Refund, b"req", 20).unwrap();
+        j.begin_exchange(&claim, Operation::Refund, b"req", 20)
+            .unwrap();
         // A second writer is refused while this one is open...
         let err = SqliteJournal::open(&path).unwrap_err();
         assert!(err.to_string().contains("in use"), "{err}");
         // ...but a reader is not.
         let reader = SqliteJournal::open_read_only(&path).unwrap();
-        assert_eq!(reader.get(&new.key).unwrap().unwrap().state, State::InFlight);
+        assert_eq!(
+            reader.get(&new.key).unwrap().unwrap().state,
+            State::InFlight
+        );
         // Dropped without release: as if the process died.
     }
     let j = SqliteJournal::open(&path).unwrap();
@@ -261,7 +303,10 @@ fn postgres_claims_hold_across_connections_and_die_with_them() {
     let a = PostgresJournal::connect(&url).unwrap();
     let b = PostgresJournal::connect(&url).unwrap();
     a.register(&[new.clone()], 10).unwrap();
-    assert!(matches!(&b.register(&[new.clone()], 11).unwrap()[0], Registration::Existing(_)));
+    assert!(matches!(
+        &b.register(&[new.clone()], 11).unwrap()[0],
+        Registration::Existing(_)
+    ));
     let held = a.claim(&new.key).unwrap().expect("free");
     assert!(b.claim(&new.key).unwrap().is_none(), "locked by a");
     // a's process dies: its connections close, the row lock goes with them.
@@ -273,7 +318,10 @@ fn postgres_claims_hold_across_connections_and_die_with_them() {
         if let Some(claim) = b.claim(&new.key).unwrap() {
             break claim;
         }
-        assert!(std::time::Instant::now() < deadline, "a's lock outlived its connection");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a's lock outlived its connection"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     b.release(claim).unwrap();

@@ -3,7 +3,13 @@
 //! sending, lost answers settled by query, a crash left in flight settled by query (never
 //! resent), a reused number refused before sending, notifications applied once.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod cli_support;
 mod flow_support;
@@ -93,14 +99,21 @@ fn sends_with_the_intent_first_and_refuses_a_reused_number(j: &dyn Journal) {
     let mut driver = Driver::new(j, g.as_ref(), &sim, Context::system(), policy());
     driver.recheck = Duration::from_secs(3600);
     let r = done(driver.run(&refunds[0]).unwrap());
-    assert_eq!(r.state, State::Pending, "PayerMax's refund reply says pending");
+    assert_eq!(
+        r.state,
+        State::Pending,
+        "PayerMax's refund reply says pending"
+    );
     assert!(r.next_check_ms.unwrap() > journal::now_ms() + 3_000_000);
     assert_eq!(r.attempts, 1);
     assert!(r.gateway_refund_id.as_deref().unwrap().starts_with("PMX"));
     assert_eq!(at_gateway(&sim, &refunds[0]), [10_000]);
     let xs = j.exchanges(&r.key).unwrap();
     assert_eq!(xs.len(), 1);
-    assert!(xs[0].request.starts_with(b"POST https://"), "raw request line");
+    assert!(
+        xs[0].request.starts_with(b"POST https://"),
+        "raw request line"
+    );
     assert!(xs[0].answer.as_ref().unwrap().starts_with(b"HTTP/1.1 200"));
 
     // Running it again before its next check: nothing is sent, nothing asked.
@@ -132,7 +145,11 @@ fn sends_with_the_intent_first_and_refuses_a_reused_number(j: &dyn Journal) {
         d => panic!("expected a conflict, got {d:?}"),
     }
     assert_eq!(at_gateway(&sim, &refunds[0]), [10_000]);
-    assert_eq!(j.exchanges(&r.key).unwrap().len(), 2, "no exchange for the reused number");
+    assert_eq!(
+        j.exchanges(&r.key).unwrap().len(),
+        2,
+        "no exchange for the reused number"
+    );
 }
 
 fn a_lost_answer_is_settled_by_query(j: &dyn Journal) {
@@ -175,8 +192,13 @@ fn a_crash_in_flight_is_settled_by_query(location: &str) {
         j.register(&[new.clone()], journal::now_ms()).unwrap();
         let claim = j.claim(&new.key).unwrap().unwrap();
         let prepared = g.prepare_refund(refund, &ctx).unwrap();
-        j.begin_exchange(&claim, Operation::Refund, &raw_request(&prepared.request), 1)
-            .unwrap();
+        j.begin_exchange(
+            &claim,
+            Operation::Refund,
+            &raw_request(&prepared.request),
+            1,
+        )
+        .unwrap();
         if i == 0 {
             sim.send(prepared.request).unwrap();
         }
@@ -195,15 +217,25 @@ fn a_crash_in_flight_is_settled_by_query(location: &str) {
         settled.extend(driver.resume().unwrap_or_else(|e| panic!("{e}")));
     }
     assert_eq!(settled.len(), 2);
-    let sent = j.get(&journal::Key::new("payermax", "JR0")).unwrap().unwrap();
+    let sent = j
+        .get(&journal::Key::new("payermax", "JR0"))
+        .unwrap()
+        .unwrap();
     assert_eq!(sent.state, State::Succeeded, "{sent:?}");
     let xs = j.exchanges(&sent.key).unwrap();
-    assert_eq!(xs.last().unwrap().operation, Operation::Status, "asked, not resent");
+    assert_eq!(
+        xs.last().unwrap().operation,
+        Operation::Status,
+        "asked, not resent"
+    );
     assert_eq!(sent_refunds(j, &refunds[0]), 1);
     assert_eq!(at_gateway(&sim, &refunds[0]), [10_000]);
     // The one that never left: the gateway knows nothing of it, and PayerMax does not
     // document de-duplication, so it is not resent: needs review.
-    let unsent = j.get(&journal::Key::new("payermax", "JR1")).unwrap().unwrap();
+    let unsent = j
+        .get(&journal::Key::new("payermax", "JR1"))
+        .unwrap()
+        .unwrap();
     assert_eq!(unsent.state, State::Unknown, "{unsent:?}");
     assert_eq!(unsent.code, "needs_review");
     assert_eq!(sent_refunds(j, &refunds[1]), 1);

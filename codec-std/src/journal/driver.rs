@@ -111,7 +111,9 @@ impl<'a> Driver<'a> {
     /// before anything is sent.
     pub fn run(&self, refund: &RefundRequest) -> Result<Driven> {
         let new = self.new_refund(refund);
-        let registered = self.journal.register(std::slice::from_ref(&new), now_ms())?;
+        let registered = self
+            .journal
+            .register(std::slice::from_ref(&new), now_ms())?;
         match registered.into_iter().next() {
             Some(Registration::Conflict(record)) => Ok(Driven::Conflict(record)),
             Some(_) => self.claimed(&new.key, refund),

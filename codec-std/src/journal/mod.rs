@@ -425,7 +425,9 @@ pub fn open(location: &str) -> Result<Box<dyn Journal>> {
         ));
     }
     #[cfg(feature = "journal-sqlite")]
-    return Ok(Box::new(SqliteJournal::open(std::path::Path::new(location))?));
+    return Ok(Box::new(SqliteJournal::open(std::path::Path::new(
+        location,
+    ))?));
     #[cfg(not(feature = "journal-sqlite"))]
     Err(Error::Unsupported(
         "a SQLite journal needs feature `journal-sqlite`".into(),
@@ -447,7 +449,10 @@ pub fn canonical_request(gateway: &str, refund: &RefundRequest) -> Vec<u8> {
     let _ = write!(out, ",\"amount\":{}", refund.amount.minor);
     out.push_str(",\"currency\":");
     write_string(refund.amount.currency.code(), &mut out);
-    for (name, value) in [("reason", &refund.reason), ("notify_url", &refund.notify_url)] {
+    for (name, value) in [
+        ("reason", &refund.reason),
+        ("notify_url", &refund.notify_url),
+    ] {
         let _ = write!(out, ",\"{name}\":");
         match value {
             Some(v) => write_string(v, &mut out),
@@ -596,12 +601,21 @@ mod tests {
     #[test]
     fn notifications_never_move_a_final_record_back() {
         use State::*;
-        assert_eq!(notified(InFlight, Succeeded), (Some(Succeeded), Applied::Changed));
-        assert_eq!(notified(Pending, Rejected), (Some(Rejected), Applied::Changed));
+        assert_eq!(
+            notified(InFlight, Succeeded),
+            (Some(Succeeded), Applied::Changed)
+        );
+        assert_eq!(
+            notified(Pending, Rejected),
+            (Some(Rejected), Applied::Changed)
+        );
         assert_eq!(notified(Succeeded, Succeeded), (None, Applied::Unchanged));
         assert_eq!(notified(Succeeded, Pending), (None, Applied::Unchanged));
         assert_eq!(notified(Succeeded, Rejected), (None, Applied::Contradicts));
-        assert_eq!(notified(Unknown, Pending), (Some(Pending), Applied::Changed));
+        assert_eq!(
+            notified(Unknown, Pending),
+            (Some(Pending), Applied::Changed)
+        );
         assert_eq!(notified(Pending, Unknown), (None, Applied::Unchanged));
     }
 
@@ -616,6 +630,9 @@ mod tests {
             b"POST http://127.0.0.1:1/x HTTP/1.1\r\nsign: abc\r\n\r\n{}".to_vec()
         );
         let response = http::Response::new(b"ok".to_vec());
-        assert_eq!(raw_response(&response), b"HTTP/1.1 200 OK\r\n\r\nok".to_vec());
+        assert_eq!(
+            raw_response(&response),
+            b"HTTP/1.1 200 OK\r\n\r\nok".to_vec()
+        );
     }
 }

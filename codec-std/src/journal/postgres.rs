@@ -338,7 +338,10 @@ impl Journal for PostgresJournal {
         let key = &claim.record.key;
         let cleared = self.with(|client| {
             client
-                .execute(sql::CLEAR_TOKEN, &[&key.gateway, &key.refund_id, &claim.token])
+                .execute(
+                    sql::CLEAR_TOKEN,
+                    &[&key.gateway, &key.refund_id, &claim.token],
+                )
                 .map_err(err("release"))
         });
         let lock = self.claims().remove(&claim.token);
@@ -430,16 +433,18 @@ impl Journal for PostgresJournal {
                 .transpose()?
                 .ok_or_else(|| Error::Journal(format!("{key}: notification for no record")))?;
             let seen: i64 = tx
-                .query_one(sql::NOTIFICATION_SEEN, &[&key.gateway, &key.refund_id, &raw])
+                .query_one(
+                    sql::NOTIFICATION_SEEN,
+                    &[&key.gateway, &key.refund_id, &raw],
+                )
                 .and_then(|row| row.try_get(0))
                 .map_err(err("notification"))?;
             if seen > 0 {
                 return Ok(Applied::Unchanged);
             }
             let (to, applied) = notified(current.state, settlement.state);
-            let note = (applied == Applied::Contradicts).then_some(
-                "contradicts the recorded final state: kept as it was, for review",
-            );
+            let note = (applied == Applied::Contradicts)
+                .then_some("contradicts the recorded final state: kept as it was, for review");
             tx.execute(
                 sql::INSERT_NOTIFICATION,
                 &[&key.gateway, &key.refund_id, &raw, &now_ms, &ack, &note],

@@ -16,8 +16,10 @@ pub(crate) const SELECT_RECORD: &str =
 pub(crate) const LIST_ALL: &str =
     concat!(record_columns!(), "ORDER BY created_ms, gateway, refund_id");
 
-pub(crate) const LIST_GATEWAY: &str =
-    concat!(record_columns!(), "WHERE gateway = $1 ORDER BY created_ms, refund_id");
+pub(crate) const LIST_GATEWAY: &str = concat!(
+    record_columns!(),
+    "WHERE gateway = $1 ORDER BY created_ms, refund_id"
+);
 
 /// Writes a record down unless its key is there (then it changes nothing: the caller compares
 /// fingerprints).

@@ -204,7 +204,10 @@ fn select_record(conn: &Connection, key: &Key) -> Result<Option<Record>> {
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction (the write lock taken up front), committed
 /// when `f` succeeds.
-fn write<T>(conn: &mut Connection, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+fn write<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+) -> Result<T> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(err("begin"))?;
@@ -462,9 +465,8 @@ impl Journal for SqliteJournal {
                 return Ok(Applied::Unchanged);
             }
             let (to, applied) = notified(current.state, settlement.state);
-            let note = (applied == Applied::Contradicts).then_some(
-                "contradicts the recorded final state: kept as it was, for review",
-            );
+            let note = (applied == Applied::Contradicts)
+                .then_some("contradicts the recorded final state: kept as it was, for review");
             tx.execute(
                 &q(sql::INSERT_NOTIFICATION),
                 params![key.gateway, key.refund_id, raw, now_ms, ack, note],

@@ -52,7 +52,13 @@ struct Row {
 }
 
 /// The columns, in order.
-const COLUMNS: [&str; 5] = ["original_order_id", "refund_id", "amount", "currency", "reason"];
+const COLUMNS: [&str; 5] = [
+    "original_order_id",
+    "refund_id",
+    "amount",
+    "currency",
+    "reason",
+];
 
 /// Splits one CSV line (RFC 4180 quoting; a quoted field does not span lines).
 fn split_csv(line: &str) -> Result<Vec<String>, String> {
@@ -124,14 +130,20 @@ fn read_rows(input: &str) -> (Vec<Row>, Vec<(usize, String)>) {
         if n == 1 && fields.first().map(|f| f.trim()) == Some(COLUMNS[0]) {
             let names: Vec<&str> = fields.iter().map(|f| f.trim()).collect();
             if names != COLUMNS[..4] && names != COLUMNS {
-                bad.push((n, format!("the columns must be {}[,reason]", COLUMNS[..4].join(","))));
+                bad.push((
+                    n,
+                    format!("the columns must be {}[,reason]", COLUMNS[..4].join(",")),
+                ));
             }
             continue;
         }
         match row(&fields) {
             Ok(refund) => {
                 if let Some(first) = seen.insert(refund.refund_id.clone(), n) {
-                    bad.push((n, format!("refund id `{}` is on line {first} too", refund.refund_id)));
+                    bad.push((
+                        n,
+                        format!("refund id `{}` is on line {first} too", refund.refund_id),
+                    ));
                 } else {
                     rows.push(Row { line: n, refund });
                 }
@@ -384,8 +396,7 @@ fn run(
     let transport = UreqTransport::new(Timeouts::default());
     let bar = progress(args, rows.len());
     let next = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<Option<Outcome>>> =
-        Mutex::new((0..rows.len()).map(|_| None).collect());
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..rows.len()).map(|_| None).collect());
     let busy: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let lock = |m: &Mutex<Vec<Option<Outcome>>>, i: usize, o: Outcome| {
         if let Some(slot) = m
@@ -419,10 +430,14 @@ fn run(
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
                             .push(i),
                         Ok(Driven::Conflict(record)) => {
-                            lock(&outcomes, i, Outcome::Error(format!(
-                                "refund id in the journal for another refund ({})",
-                                short(&record.fingerprint)
-                            )));
+                            lock(
+                                &outcomes,
+                                i,
+                                Outcome::Error(format!(
+                                    "refund id in the journal for another refund ({})",
+                                    short(&record.fingerprint)
+                                )),
+                            );
                             bar.inc(1);
                         }
                         Err(e) => {
@@ -482,7 +497,10 @@ mod tests {
 
     #[test]
     fn csv_quoting_both_ways() {
-        assert_eq!(split_csv(r#"a,"b,c","d""e",,"#).unwrap(), ["a", "b,c", "d\"e", "", ""]);
+        assert_eq!(
+            split_csv(r#"a,"b,c","d""e",,"#).unwrap(),
+            ["a", "b,c", "d\"e", "", ""]
+        );
         assert!(split_csv(r#"a,"b"#).is_err());
         assert!(split_csv(r#""b"x,c"#).is_err());
         assert_eq!(csv_field("a,b"), "\"a,b\"");

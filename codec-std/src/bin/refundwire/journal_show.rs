@@ -98,7 +98,8 @@ fn detail(r: &Record, exchanges: &[Exchange]) -> String {
 
 /// Lists records (or one, with its exchanges).
 pub fn show(args: &ShowArgs) -> Result<String, CliError> {
-    let is_url = args.journal.starts_with("postgres://") || args.journal.starts_with("postgresql://");
+    let is_url =
+        args.journal.starts_with("postgres://") || args.journal.starts_with("postgresql://");
     let journal: Box<dyn Journal> = if is_url {
         journal::open(&args.journal).map_err(|e| CliError::new("journal", e))?
     } else {
@@ -110,7 +111,11 @@ pub fn show(args: &ShowArgs) -> Result<String, CliError> {
     let fail = |e| CliError::new("journal", e);
     if let Some(id) = &args.refund_id {
         let records: Vec<Record> = match &args.gateway {
-            Some(g) => journal.get(&Key::new(g, id)).map_err(fail)?.into_iter().collect(),
+            Some(g) => journal
+                .get(&Key::new(g, id))
+                .map_err(fail)?
+                .into_iter()
+                .collect(),
             None => journal
                 .list(None)
                 .map_err(fail)?
@@ -131,7 +136,8 @@ pub fn show(args: &ShowArgs) -> Result<String, CliError> {
         return Ok(out.join("\n").trim_end().to_owned());
     }
     let records = journal.list(args.gateway.as_deref()).map_err(fail)?;
-    let mut out = String::from("refund\tpayment\tstate\tattempts\tgateway_refund_id\tcode\tupdated");
+    let mut out =
+        String::from("refund\tpayment\tstate\tattempts\tgateway_refund_id\tcode\tupdated");
     for r in &records {
         out.push('\n');
         out.push_str(&summary(r));
