@@ -12,7 +12,7 @@
 //!   query, with backoff — it never sends the refund blindly again;
 //! - it sends the same refund again only where the gateway documents that it de-duplicates
 //!   the number *and* a verified query proves that no such refund exists
-//!   ([`RefundFacts`](refundwire::gateway::RefundFacts)); with proof of absence but no
+//!   ([`RefundFacts`]); with proof of absence but no
 //!   de-duplication it ends [`FlowOutcome::Unknown`] ("needs review");
 //! - a reply whose status is never definite on its own (OTTPay's `REFUND`) is confirmed by a
 //!   query, like any other indefinite answer;
@@ -795,6 +795,7 @@ mod tests {
     }
 
     /// Waits out every `WaitUntil`, returning the next request's operation (or the end).
+    #[allow(clippy::result_large_err)]
     fn next(flow: &mut RefundFlow<'_>, mut action: Action) -> Result<Operation, FlowOutcome> {
         loop {
             action = match action {

@@ -11,7 +11,7 @@
 //!   connection was reset or closed after the request went out). Never send a refund again
 //!   after this without asking the gateway first: that is what [`crate::flow`] does.
 //!
-//! Adapters: [`UreqTransport`] (feature `ureq`, blocking) and [`ReqwestTransport`] (feature
+//! Adapters: `UreqTransport` (feature `ureq`, blocking) and `ReqwestTransport` (feature
 //! `reqwest`, async), both on rustls with aws-lc-rs. Any other client fits in a few lines:
 //!
 //! ```

@@ -127,18 +127,6 @@ pub const ID_MAX: usize = 64;
 /// The envelope `version` this codec speaks.
 pub const VERSION: &str = "1.0";
 
-/// `refund_amt` of `amount`: OTTPay takes cents, so the currency must have two decimals (its
-/// merchants settle in CAD); any other currency is [`Error::Amount`], never rescaled.
-pub fn to_cents(amount: crate::money::Money) -> Result<u64> {
-    if amount.currency.exponent() == 2 {
-        Ok(amount.minor)
-    } else {
-        Err(Error::Amount(
-            "OTTPay amounts are cents: the currency must have two decimals",
-        ))
-    }
-}
-
 /// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
 ///
 /// - De-duplication: not documented. The page names no rule for a `REFUND` whose `order_id`
@@ -152,6 +140,18 @@ pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
     absent_codes: &[],
     source: "protocols/ottpay.md: no rule for a reused refund order_id; refusals sit outside md5",
 };
+
+/// `refund_amt` of `amount`: OTTPay takes cents, so the currency must have two decimals (its
+/// merchants settle in CAD); any other currency is [`Error::Amount`], never rescaled.
+pub fn to_cents(amount: crate::money::Money) -> Result<u64> {
+    if amount.currency.exponent() == 2 {
+        Ok(amount.minor)
+    } else {
+        Err(Error::Amount(
+            "OTTPay amounts are cents: the currency must have two decimals",
+        ))
+    }
+}
 
 /// Where OTTPay takes requests: one endpoint for every action (the `action` member names it).
 /// OTTPay publishes no sandbox; the UAT host seen in old samples (`uatapi.ottpay.com:8081/process`)

@@ -13,9 +13,9 @@
 //!   through the refund flow (the real HTTP exchange, retried without ever refunding twice)
 //!   and `refund-status …` asks about one; both print `{"outcome":"ok"|"gateway_error",
 //!   "status":…,"refund_id":…,"fields":{…}}` (with `"reason"` and `"evidence"` when the status
-//!   stays unknown) and exit 0, or exit 1 with one line on stderr.
+//!   stays unknown) and exit 0, or exit 1 with one line on stderr;
 //! - `sandbox serve --addr 127.0.0.1:PORT [--config FILE]` serves the gateway simulator over
-//!   loopback HTTP.
+//!   loopback HTTP;
 //! - `batch <gateway> --credentials FILE --base-url URL --journal PATH|postgres://…
 //!   [--concurrency N] [--dry-run] [--no-progress] < refunds.csv` sends refunds in bulk through
 //!   the journal (resumable; module `batch`), and `journal show --journal … [--refund-id X]`
@@ -161,14 +161,14 @@ fn run(cli: Cli) -> Result<String, CliError> {
         Command::Demo => demo::demo(),
         Command::Refund(args) => send::send(&args, &read_stdin()?, false),
         Command::RefundStatus(args) => send::send(&args, &read_stdin()?, true),
+        Command::Journal(JournalCommand::Show(args)) => journal_show::show(&args),
+        // Handled in main (its own exit codes).
+        Command::Batch(_) => Err(CliError::new("batch", "not reached")),
         Command::Sandbox(SandboxCommand::Serve { addr, config }) => {
             refundwire_std::sandbox::serve::serve_blocking(addr, config.as_deref())
                 .map_err(|e| CliError::new("sandbox", e))?;
             Ok(String::new())
         }
-        Command::Journal(JournalCommand::Show(args)) => journal_show::show(&args),
-        // Handled in main (its own exit codes).
-        Command::Batch(_) => Err(CliError::new("batch", "not reached")),
     }
 }
 
