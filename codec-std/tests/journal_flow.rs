@@ -189,7 +189,8 @@ fn a_crash_in_flight_is_settled_by_query(location: &str) {
     // Process 1: intent committed, request sent (refund 0) or not (refund 1), then it dies.
     for (i, refund) in refunds.iter().enumerate() {
         let new = journal::new_refund("payermax", refund);
-        j.register(&[new.clone()], journal::now_ms()).unwrap();
+        j.register(std::slice::from_ref(&new), journal::now_ms())
+            .unwrap();
         let claim = j.claim(&new.key).unwrap().unwrap();
         let prepared = g.prepare_refund(refund, &ctx).unwrap();
         j.begin_exchange(

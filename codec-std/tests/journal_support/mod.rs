@@ -1,6 +1,12 @@
 //! Fresh journals for tests: a SQLite file under the target folder, and a PostgreSQL schema of
 //! its own on the server `REFUNDWIRE_TEST_POSTGRES` names (CI: `.ci/postgres start`).
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

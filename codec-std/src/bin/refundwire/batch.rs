@@ -200,7 +200,7 @@ fn open_journal(location: &str, dry_run: bool) -> Result<Option<Box<dyn Journal>
 
 /// What a row ended as.
 enum Outcome {
-    Record(Record),
+    Record(Box<Record>),
     Busy,
     Error(String),
 }
@@ -422,7 +422,7 @@ fn run(
                     let key = journal::Key::new(gateway.name(), row.refund.refund_id.clone());
                     match driver.claimed(&key, &row.refund) {
                         Ok(Driven::Done(record)) => {
-                            lock(&outcomes, i, Outcome::Record(record));
+                            lock(&outcomes, i, Outcome::Record(Box::new(record)));
                             bar.inc(1);
                         }
                         Ok(Driven::Busy) => busy
@@ -463,7 +463,7 @@ fn run(
             match driver.claimed(&key, &row.refund) {
                 Ok(Driven::Busy) => true,
                 Ok(Driven::Done(record)) => {
-                    lock(&outcomes, i, Outcome::Record(record));
+                    lock(&outcomes, i, Outcome::Record(Box::new(record)));
                     bar.inc(1);
                     false
                 }
