@@ -287,6 +287,8 @@ pub struct RefundFlow<'g> {
     state: State,
     /// Some refund attempt may have reached the gateway.
     refund_may_have_arrived: bool,
+    /// Start with the status query even though there is a refund to send ([`Self::resume`]).
+    query_first: bool,
     /// The last definite pending answer.
     pending: Option<RefundOutcome>,
     evidence: Vec<Evidence>,
@@ -314,6 +316,7 @@ impl<'g> RefundFlow<'g> {
             backoff: policy.initial_backoff,
             state: State::Start,
             refund_may_have_arrived: false,
+            query_first: false,
             pending: None,
             evidence: Vec::new(),
         }
@@ -337,6 +340,28 @@ impl<'g> RefundFlow<'g> {
         let id = Some(refund.refund_id.clone());
         let spec = Some(RefundSpec::Neutral(refund));
         Ok(Self::new(gateway, ctx, policy, spec, query, id))
+    }
+
+    /// A flow for a refund that may already have reached the gateway (a journal record a
+    /// crash left in flight): it **asks first** with the status query and treats the refund
+    /// as possibly arrived, so it is sent again only where [`RefundFacts`] allow it after a
+    /// verified proof of absence — never blindly. `refund.refund_id` must be the number the
+    /// earlier attempt used.
+    pub fn resume(
+        gateway: &'g dyn Gateway,
+        refund: RefundRequest,
+        ctx: Context,
+        policy: Policy,
+    ) -> Result<Self> {
+        if refund.refund_id.is_empty() {
+            return Err(Error::Input(
+                "resuming needs the refund number the earlier attempt used".into(),
+            ));
+        }
+        let mut flow = Self::refund(gateway, refund, ctx, policy)?;
+        flow.refund_may_have_arrived = true;
+        flow.query_first = true;
+        Ok(flow)
     }
 
     /// A flow that sends a refund given under the protocol's member names (what `refundwire
@@ -397,7 +422,7 @@ impl<'g> RefundFlow<'g> {
         match (state, event) {
             (State::Done(outcome), _) => self.finish(outcome),
             (State::Start, _) => {
-                let first = if self.refund.is_some() {
+                let first = if self.refund.is_some() && !self.query_first {
                     Next::Refund
                 } else {
                     Next::Query

@@ -31,6 +31,7 @@ pub mod context;
 pub mod error;
 pub mod fields;
 pub mod flow;
+pub mod journal;
 pub mod registry;
 pub mod rsa;
 #[cfg(feature = "sandbox")]

@@ -33,7 +33,12 @@ pub struct SendArgs {
 }
 
 impl SendArgs {
-    fn policy(&self) -> Result<Policy, CliError> {
+    /// The gateway's registry name.
+    pub fn gateway(&self) -> &str {
+        &self.gateway
+    }
+
+    pub fn policy(&self) -> Result<Policy, CliError> {
         if self.attempts == 0 {
             return Err(CliError::new("--attempts", "at least 1"));
         }
@@ -46,7 +51,7 @@ impl SendArgs {
     }
 
     /// The credentials file, its `environment` replaced by `--base-url` when given.
-    fn credentials(&self) -> Result<Credentials, CliError> {
+    pub fn credentials(&self) -> Result<Credentials, CliError> {
         let Some(url) = &self.base_url else {
             return Credentials::load(&self.credentials).map_err(CliError::setup);
         };
