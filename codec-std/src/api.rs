@@ -10,6 +10,7 @@
 use crate::context::Context;
 use crate::fields::Fields;
 use crate::{Error, Result};
+use refundwire::gateway::RefundFacts;
 use refundwire::money::Money;
 use refundwire::trace::{NoTrace, Trace};
 use refundwire::{Claim, RefundStatus, Reply, Trust, Verdict};
@@ -61,6 +62,16 @@ pub struct StatusRequest {
     pub refund_id: String,
     /// The merchant's id of the original payment (ScanForPay asks by payment).
     pub payment_id: String,
+}
+
+/// A refund given under the protocol's own member names (what `refundwire encode` reads),
+/// with the merchant refund number every attempt reuses and the query that asks about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinnedRefund {
+    /// The refund's fields, with the refund number filled in when they left it out.
+    pub fields: Fields,
+    /// The status query that asks about this refund.
+    pub status: StatusRequest,
 }
 
 /// What an exchange is.
@@ -210,6 +221,26 @@ pub trait Gateway: Send + Sync + fmt::Debug {
         false
     }
 
+    /// What a sender that lost a refund's answer may rely on: whether the gateway
+    /// de-duplicates a reused refund number and which refusal proves that a refund does not
+    /// exist, with the source (the core gateway module's `REFUND_FACTS`). The default is the
+    /// conservative one: neither.
+    fn refund_facts(&self) -> &'static RefundFacts {
+        &CONSERVATIVE
+    }
+
+    /// Pins a refund given under the protocol's member names for sending more than once: the
+    /// refund number member (see [`refund_facts`](Self::refund_facts)) gets a fresh number
+    /// from `ctx` when the fields leave it out, and the status query that asks about that
+    /// refund comes with it.
+    fn pin_refund_fields(&self, fields: &Fields, ctx: &Context) -> Result<PinnedRefund> {
+        let _ = (fields, ctx);
+        Err(Error::Unsupported(format!(
+            "{} cannot pin a refund given as fields",
+            self.name()
+        )))
+    }
+
     /// The refund request, traced.
     fn prepare_refund_traced(
         &self,
@@ -290,6 +321,47 @@ pub trait Gateway: Send + Sync + fmt::Debug {
     /// [`Notification::for_refund`]), then answer [`Notification::ack`].
     fn verify_notification(&self, request: http::Request<&[u8]>) -> Result<Notification> {
         self.verify_notification_traced(request, &mut NoTrace)
+    }
+}
+
+/// The facts of a gateway whose documentation says nothing: no de-duplication, no proof of
+/// absence.
+const CONSERVATIVE: RefundFacts = RefundFacts {
+    refund_number_member: "",
+    deduplicates_refund_number: false,
+    absent_codes: &[],
+    source: "not documented",
+};
+
+/// A fresh refund number from `ctx`: its id without dashes (a UUID gives 32 hex digits, which
+/// fits every gateway's limit).
+pub(crate) fn fresh_refund_number(ctx: &Context) -> Result<String> {
+    Ok(ctx.new_id()?.replace('-', ""))
+}
+
+/// `fields` with member `name` set to a fresh refund number when it is absent; a member that
+/// is there must be a non-empty string.
+pub(crate) fn pin_number(fields: &Fields, name: &str, ctx: &Context) -> Result<Fields> {
+    match fields.get(name) {
+        Some(crate::FieldValue::String(s)) if !s.is_empty() => Ok(fields.clone()),
+        Some(_) => Err(Error::Input(format!(
+            "`{name}` (the refund number) must be a non-empty string, or left out to get a fresh one"
+        ))),
+        None => {
+            let mut json = String::from("{");
+            crate::fields::write_string(name, &mut json);
+            json.push(':');
+            crate::fields::write_string(&fresh_refund_number(ctx)?, &mut json);
+            let rest = fields.to_json();
+            match rest.strip_prefix('{') {
+                Some(members) if members != "}" => {
+                    json.push(',');
+                    json.push_str(members);
+                }
+                _ => json.push('}'),
+            }
+            Fields::parse(json.as_bytes())
+        }
     }
 }
 

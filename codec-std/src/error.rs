@@ -25,6 +25,9 @@ pub enum Error {
         /// Why the body could not be read as the gateway's answer.
         detail: String,
     },
+    /// The refund journal could not be read or written, or refused the change; the text says
+    /// which record and why.
+    Journal(String),
 }
 
 impl fmt::Display for Error {
@@ -35,6 +38,7 @@ impl fmt::Display for Error {
             Error::Input(why) => write!(f, "input: {why}"),
             Error::Credentials(why) => write!(f, "credentials: {why}"),
             Error::Unsupported(what) => write!(f, "unsupported: {what}"),
+            Error::Journal(why) => write!(f, "journal: {why}"),
             Error::HttpStatus { status, detail } => {
                 write!(
                     f,

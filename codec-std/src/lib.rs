@@ -30,19 +30,23 @@ mod api;
 pub mod context;
 pub mod error;
 pub mod fields;
+pub mod flow;
+pub mod journal;
 pub mod registry;
 pub mod rsa;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod transport;
 
 pub use api::{
-    Answer, Binding, Gateway, Notification, Operation, Prepared, RefundOutcome, RefundRequest,
-    StatusRequest,
+    Answer, Binding, Gateway, Notification, Operation, PinnedRefund, Prepared, RefundOutcome,
+    RefundRequest, StatusRequest,
 };
 pub use context::Context;
 pub use error::{Error, Result};
 pub use fields::{FieldValue, Fields};
 pub use refundwire as codec;
+pub use refundwire::gateway::RefundFacts;
 pub use refundwire::{RefundStatus, Trust};
 
 /// The README's examples, compiled and run as doc-tests.

@@ -9,12 +9,15 @@
 //! refund).
 
 use super::{carries, not_here, notification_is_no_answer, owned};
-use crate::api::{self, Accepted, Answer, Binding, Notification, Operation, Prepared};
+use crate::api::{
+    self, Accepted, Answer, Binding, Notification, Operation, PinnedRefund, Prepared,
+};
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, in_account_currency, need, same_currency};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::Verdict as _;
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::newpay as core;
 use refundwire::json::JsonStr;
 use refundwire::money::{Currency, Money};
@@ -147,6 +150,20 @@ impl NewPay {
 impl Gateway for NewPay {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn refund_facts(&self) -> &'static RefundFacts {
+        &core::REFUND_FACTS
+    }
+
+    fn pin_refund_fields(&self, fields: &Fields, ctx: &Context) -> Result<PinnedRefund> {
+        let fields = api::pin_number(fields, core::REFUND_FACTS.refund_number_member, ctx)?;
+        let request: core::RefundRequest<'_> = fields.deserialize("NewPay refund")?;
+        let status = StatusRequest {
+            refund_id: request.refund_order_no.to_owned(),
+            payment_id: request.order_no.to_owned(),
+        };
+        Ok(PinnedRefund { fields, status })
     }
 
     fn operations(&self) -> &'static [(&'static str, Operation)] {

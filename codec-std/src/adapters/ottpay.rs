@@ -7,11 +7,12 @@
 //! bound to the refund's `order_id`.
 
 use super::{body_copy, carries, not_here, notification_is_no_answer, owned};
-use crate::api::{self, Accepted, Binding, Operation, Prepared};
+use crate::api::{self, Accepted, Binding, Operation, PinnedRefund, Prepared};
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, in_account_currency};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::crypto::SecretKey;
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::ottpay as core;
 use refundwire::money::{Currency, Money};
 use refundwire::trace::Trace;
@@ -99,6 +100,20 @@ impl OttPay {
 impl Gateway for OttPay {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn refund_facts(&self) -> &'static RefundFacts {
+        &core::REFUND_FACTS
+    }
+
+    fn pin_refund_fields(&self, fields: &Fields, ctx: &Context) -> Result<PinnedRefund> {
+        let fields = api::pin_number(fields, core::REFUND_FACTS.refund_number_member, ctx)?;
+        let request: core::RefundRequest<'_> = fields.deserialize("OTTPay refund")?;
+        let status = StatusRequest {
+            refund_id: request.order_id.unwrap_or_default().to_owned(),
+            payment_id: request.ori_order_id.to_owned(),
+        };
+        Ok(PinnedRefund { fields, status })
     }
 
     fn operations(&self) -> &'static [(&'static str, Operation)] {

@@ -8,11 +8,12 @@
 //! `data.outRefundNo`, a notification by `appId`/`merchantNo` (it names its refund).
 
 use super::{carries, not_here, notification_is_no_answer, owned};
-use crate::api::{self, Accepted, Binding, Notification, Operation, Prepared};
+use crate::api::{self, Accepted, Binding, Notification, Operation, PinnedRefund, Prepared};
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, need};
 use crate::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::payermax::{self as core, Code, Envelope};
 use refundwire::trace::Trace;
 
@@ -139,6 +140,20 @@ impl PayerMax {
 impl Gateway for PayerMax {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn refund_facts(&self) -> &'static RefundFacts {
+        &core::REFUND_FACTS
+    }
+
+    fn pin_refund_fields(&self, fields: &Fields, ctx: &Context) -> Result<PinnedRefund> {
+        let fields = api::pin_number(fields, core::REFUND_FACTS.refund_number_member, ctx)?;
+        let request: core::RefundFields<'_> = fields.deserialize("PayerMax refund")?;
+        let status = StatusRequest {
+            refund_id: request.out_refund_no.to_owned(),
+            payment_id: request.out_trade_no.to_owned(),
+        };
+        Ok(PinnedRefund { fields, status })
     }
 
     fn operations(&self) -> &'static [(&'static str, Operation)] {

@@ -8,11 +8,12 @@
 //! state 3 means refunded.
 
 use super::{carries, not_here, notification_is_no_answer, owned};
-use crate::api::{self, Accepted, Binding, Operation, Prepared};
+use crate::api::{self, Accepted, Binding, Operation, PinnedRefund, Prepared};
 use crate::fields::Fields;
 use crate::registry::{Credentials, Environment, in_account_currency, same_currency};
 use crate::{Context, Error, Gateway, RefundOutcome, RefundRequest, Result, StatusRequest};
 use refundwire::crypto::SecretKey;
+use refundwire::gateway::RefundFacts;
 use refundwire::gateway::scanforpay::{self as core, TimeField};
 use refundwire::money::{Currency, Money};
 use refundwire::trace::Trace;
@@ -143,6 +144,20 @@ fn amount(minor: u64, currency: Option<refundwire::json::JsonStr<'_>>) -> Option
 impl Gateway for ScanForPay {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn refund_facts(&self) -> &'static RefundFacts {
+        &core::REFUND_FACTS
+    }
+
+    fn pin_refund_fields(&self, fields: &Fields, ctx: &Context) -> Result<PinnedRefund> {
+        let fields = api::pin_number(fields, core::REFUND_FACTS.refund_number_member, ctx)?;
+        let request: core::RefundRequest<'_> = fields.deserialize("ScanForPay refund")?;
+        let status = StatusRequest {
+            refund_id: request.refund_no.to_owned(),
+            payment_id: request.partner_order_no.to_owned(),
+        };
+        Ok(PinnedRefund { fields, status })
     }
 
     fn operations(&self) -> &'static [(&'static str, Operation)] {

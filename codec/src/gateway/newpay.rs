@@ -187,6 +187,19 @@ pub const VERSION_HEADER: (&str, &str) = ("version", "1.0");
 /// The body a merchant answers to a refund callback it has verified and stored.
 pub const CALLBACK_ACK: &[u8] = br#"{"transResult":"SUCCESS"}"#;
 
+/// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
+///
+/// - De-duplication: documented. `Z01026` ("refund order number already exists", business
+///   codes) refuses a refund under a `refundOrderNo` NewPay has seen.
+/// - Absence: `E9008` and `Z00051` ("order does not exist") on the inquiry say it, but NewPay
+///   signs no refusal, so they prove nothing.
+pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
+    refund_number_member: "refundOrderNo",
+    deduplicates_refund_number: true,
+    absent_codes: &["E9008", "Z00051"],
+    source: "protocols/newpay.md, Business codes: Z01026 refuses a known refundOrderNo; E9008/Z00051 come unsigned",
+};
+
 /// Where NewPay takes requests. NewPay publishes no test host. The inquiry path is not shown
 /// on the public pages: `…/queryRefund` is the protocol page's assumption (callers can send to
 /// another URL; the body does not depend on it).

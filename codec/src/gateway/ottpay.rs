@@ -130,6 +130,20 @@ pub const VERSION: &str = "1.0";
 /// (the protocol page), whose amounts are Canadian cents.
 pub const DEFAULT_CURRENCY: &str = "CAD";
 
+/// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
+///
+/// - De-duplication: not documented. The page names no rule for a `REFUND` whose `order_id`
+///   OTTPay has seen (Appendix B's `ORDER_USED` is not tied to refunds), so a resend is never
+///   assumed safe.
+/// - Absence: nothing proves it. A refused `REFUND_STATUS_QUERY` is read from `rsp_code`,
+///   which lies outside `md5`, so no refusal is authenticated.
+pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
+    refund_number_member: "order_id",
+    deduplicates_refund_number: false,
+    absent_codes: &[],
+    source: "protocols/ottpay.md: no rule for a reused refund order_id; refusals sit outside md5",
+};
+
 /// `refund_amt` of `amount`: OTTPay takes cents, so the currency must have two decimals (its
 /// merchants settle in CAD); any other currency is [`Error::Amount`], never rescaled.
 pub fn to_cents(amount: crate::money::Money) -> Result<u64> {

@@ -148,6 +148,20 @@ pub const VERSION: &str = "1.1";
 /// The envelope `keyVersion` (the signature algorithm version).
 pub const KEY_VERSION: &str = "1";
 
+/// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
+///
+/// - De-duplication: not documented. The error-code list has `ORDER_REPEAT` and
+///   `REFUND_NO_INVALID` without saying that a `refund` under a known `outRefundNo` is refused
+///   rather than executed, so a resend is never assumed safe.
+/// - Absence: `ORDER_NOT_EXIST` on `refundQuery` would say it, but no PayerMax refusal is ever
+///   bound (module docs, "What a status can prove"), so it proves nothing.
+pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
+    refund_number_member: "outRefundNo",
+    deduplicates_refund_number: false,
+    absent_codes: &["ORDER_NOT_EXIST"],
+    source: "protocols/payermax.md, Codes: ORDER_REPEAT/REFUND_NO_INVALID not documented as refusing a reused outRefundNo; refusals name no refund",
+};
+
 /// Where PayerMax takes requests: the gateway path followed by the `apiName`.
 pub const ENDPOINTS: super::Endpoints = super::Endpoints {
     production: "https://pay-gate.payermax.com",
@@ -255,7 +269,8 @@ impl Envelope<'static> {
 /// The `data` of a `refund` request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefundRequest<'a> {
-    /// `outRefundNo`: the merchant's refund id (reuse it to retry the same refund).
+    /// `outRefundNo`: the merchant's refund id, the same on every attempt of one refund (whether
+    /// PayerMax refuses a reused one is not documented: see [`REFUND_FACTS`]).
     pub out_refund_no: &'a str,
     /// `outTradeNo`: the merchant's id of the original payment.
     pub out_trade_no: &'a str,

@@ -150,6 +150,21 @@ pub const VERSION: &str = "1.0";
 /// terminal ([`RefundRequest::operator_id`], [`RefundRequest::terminal_no`]), by wire name.
 pub const REFUND_OPTIONAL_MEMBERS: [&str; 2] = ["operatorId", "terminalNo"];
 
+/// What a sender that lost a refund's answer may rely on ([`super::RefundFacts`]).
+///
+/// - De-duplication: not documented for refunds. The Errorcode page lists `31` (order created
+///   twice) for every API without saying that a refund whose `refundNo` was seen is refused
+///   rather than executed, so a resend is never assumed safe.
+/// - Absence: nothing proves it. The order query speaks for the order, not for one refund:
+///   order state 1 (paid) looks the same whether a refund is being dealt with or was never
+///   received.
+pub const REFUND_FACTS: super::RefundFacts = super::RefundFacts {
+    refund_number_member: "refundNo",
+    deduplicates_refund_number: false,
+    absent_codes: &[],
+    source: "protocols/scanforpay.md: code 31 not documented as refusing a reused refundNo; the order query names no refund",
+};
+
 /// Where ScanForPay takes requests (refund, and the order query that reports refunds).
 pub const ENDPOINTS: super::Endpoints = super::Endpoints {
     production: "https://pay.scanforpay.com",
@@ -317,8 +332,9 @@ impl<'a> RequestHeader<'a> {
 pub struct RefundRequest<'a> {
     /// `partnerOrderNo`: the merchant's number of the order to refund (at most 32 characters).
     pub partner_order_no: &'a str,
-    /// `refundNo`: the merchant's number of this refund (at most 32 characters). Resending a
-    /// refund with the same number is how a timed-out refund is retried safely.
+    /// `refundNo`: the merchant's number of this refund (at most 32 characters). Keep it for every
+    /// attempt of one refund; the page does not say ScanForPay refuses a reused number, so a
+    /// timed-out refund is settled by asking, not by resending ([`REFUND_FACTS`]).
     pub refund_no: &'a str,
     /// `orderAmount`: the amount to refund in the currency's smallest unit (fen for CNY,
     /// cents for HKD, yen for JPY). Must be positive.

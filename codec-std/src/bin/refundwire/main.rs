@@ -9,16 +9,28 @@
 //! - `explain <gateway> <operation> …` prints every step the codec took, for a human (with
 //!   `--response`, the steps of decoding a reply);
 //! - `demo` shows the codec at work for every gateway;
+//! - `refund <gateway> --credentials FILE [--base-url URL] < fields.json` sends the refund
+//!   through the refund flow (the real HTTP exchange, retried without ever refunding twice)
+//!   and `refund-status …` asks about one; both print `{"outcome":"ok"|"gateway_error",
+//!   "status":…,"refund_id":…,"fields":{…}}` (with `"reason"` and `"evidence"` when the status
+//!   stays unknown) and exit 0, or exit 1 with one line on stderr;
 //! - `sandbox serve --addr 127.0.0.1:PORT [--config FILE]` serves the gateway simulator over
-//!   loopback HTTP.
+//!   loopback HTTP;
+//! - `batch <gateway> --credentials FILE --base-url URL --journal PATH|postgres://…
+//!   [--concurrency N] [--dry-run] [--no-progress] < refunds.csv` sends refunds in bulk through
+//!   the journal (resumable; module `batch`), and `journal show --journal … [--refund-id X]`
+//!   lists what the journal knows.
 //!
 //! The CLI knows no gateway: it dispatches over `refundwire_std::registry`; each gateway names
 //! its own operations and reply headers.
 
+mod batch;
 mod demo;
 mod explain;
 mod job;
+mod journal_show;
 mod output;
+mod send;
 
 use clap::{Parser, Subcommand};
 use job::{Direction, Job, Target};
@@ -49,9 +61,24 @@ enum Command {
     Explain(Target),
     /// Show the codec at work for every gateway.
     Demo,
+    /// Send a refund (fields as for `encode refund`, on stdin) and settle it over HTTP.
+    Refund(send::SendArgs),
+    /// Ask a refund's status (fields as for `encode` of the status query, on stdin) over HTTP.
+    RefundStatus(send::SendArgs),
+    /// Send refunds in bulk from CSV on stdin, through a journal: resumable, never twice.
+    Batch(batch::BatchArgs),
+    /// What a refund journal knows.
+    #[command(subcommand)]
+    Journal(JournalCommand),
     /// The offline simulator of the four gateways.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// List the journal's refunds, or one (`--refund-id`) with every exchange.
+    Show(journal_show::ShowArgs),
 }
 
 #[derive(Subcommand)]
@@ -132,6 +159,11 @@ fn run(cli: Cli) -> Result<String, CliError> {
             explain::explain(&job, direction, &read_stdin()?)
         }
         Command::Demo => demo::demo(),
+        Command::Refund(args) => send::send(&args, &read_stdin()?, false),
+        Command::RefundStatus(args) => send::send(&args, &read_stdin()?, true),
+        Command::Journal(JournalCommand::Show(args)) => journal_show::show(&args),
+        // Handled in main (its own exit codes).
+        Command::Batch(_) => Err(CliError::new("batch", "not reached")),
         Command::Sandbox(SandboxCommand::Serve { addr, config }) => {
             refundwire_std::sandbox::serve::serve_blocking(addr, config.as_deref())
                 .map_err(|e| CliError::new("sandbox", e))?;
@@ -176,6 +208,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    if let Command::Batch(args) = &cli.command {
+        let input = match read_stdin() {
+            Ok(input) => input,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "refundwire: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return match batch::batch(args, &input) {
+            Ok(code) => code,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "refundwire: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
