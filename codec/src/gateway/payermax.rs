@@ -1320,6 +1320,36 @@ mod tests {
     use std::borrow::ToOwned;
 
     /// Accepts exactly the signature bytes `ok` ("b2s=" in Base64), over any message.
+    #[test]
+    fn top_members_refuse_requests_and_notifications_even_when_null() {
+        // A member that is there at all counts, `null` included, in the order checked.
+        let body = br#"{"version":null,"requestTime":"t","notifyTime":null,"code":"X"}"#;
+        assert_eq!(
+            Top::open(body).map(|_| ()),
+            Err(Error::WrongMessage("requestTime"))
+        );
+        let body = br#"{"version":null,"code":"X"}"#;
+        assert_eq!(
+            Top::open(body).map(|_| ()),
+            Err(Error::WrongMessage("version"))
+        );
+        let top = Top::open(br#"{"notifyTime":null,"code":"X"}"#).unwrap();
+        assert_eq!(
+            top.not_a_notification(),
+            Err(Error::WrongMessage("notifyTime"))
+        );
+        let top = Top::open(br#"{"notifyType":1,"notifyTime":null}"#).unwrap();
+        assert_eq!(
+            top.not_a_notification(),
+            Err(Error::WrongMessage("notifyType"))
+        );
+        let top = Top::open(br#"{"code":"X","msg":"m","data":{}}"#).unwrap();
+        assert_eq!(top.not_a_notification(), Ok(()));
+        assert_eq!(top.code.unwrap().raw(), r#""X""#);
+        assert_eq!(top.data.unwrap().raw(), "{}");
+        assert!(top.app_id.is_none() && top.key_version.is_none());
+    }
+
     struct Fake;
 
     impl RsaVerifier for Fake {
