@@ -67,8 +67,9 @@ fn err(e: impl std::fmt::Display) -> CliError {
 /// The vector file's credentials with keys inline, in the account currency.
 fn credentials(row: &Row) -> Result<Credentials, CliError> {
     let vectors: serde_json::Value = serde_json::from_str(row.vectors).map_err(err)?;
-    let mut members = vectors["credentials"]
-        .as_object()
+    let mut members = vectors
+        .get("credentials")
+        .and_then(serde_json::Value::as_object)
         .cloned()
         .ok_or_else(|| err("vectors without credentials"))?;
     // The `*_file` members name files next to the vectors; the inline forms are the same keys.
@@ -126,13 +127,22 @@ impl Transport for Shown<'_> {
 fn clip(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     match text.char_indices().nth(150) {
-        Some((at, _)) => format!("{}…", &text[..at]),
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or_default()),
         None => text.into_owned(),
     }
 }
 
 fn money(amount: &str, currency: &str) -> Result<Money, CliError> {
     Money::parse_decimal(amount, Currency::from_code(currency).map_err(err)?).map_err(err)
+}
+
+/// An amount in major units, as the currency writes it.
+fn money_text(amount: Money) -> String {
+    let mut buf = [0u8; refundwire::money::DECIMAL_TEXT_MAX];
+    amount
+        .format_decimal(amount.currency.exponent(), &mut buf)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 fn outcome_line(outcome: &FlowOutcome) -> String {
@@ -212,7 +222,11 @@ fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
 
     // 1. A refund: the wire request, what was signed, the verified answer.
     let refund_of = |n: usize| -> Result<RefundRequest, CliError> {
-        let amount = money(row.refunds[n - 1], row.currency)?;
+        let amount = row
+            .refunds
+            .get(n - 1)
+            .ok_or_else(|| err("no such refund in the row"))?;
+        let amount = money(amount, row.currency)?;
         let mut refund = RefundRequest::new(order_no.clone(), format!("RF-{upper}-{n}"), amount);
         if gateway
             .operations()
@@ -233,7 +247,7 @@ fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
         "1. refund {} of {} {}\n   {} {}\n   body: {}",
         first.refund_id,
         row.currency,
-        row.refunds[0],
+        money_text(first.amount),
         prepared.request.method(),
         prepared.request.uri(),
         String::from_utf8_lossy(prepared.request.body())
@@ -266,7 +280,9 @@ fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
     let _ = writeln!(
         out,
         "2. refund {} of {} {}, its answer lost after the simulator refunded",
-        second.refund_id, row.currency, row.refunds[1]
+        second.refund_id,
+        row.currency,
+        money_text(second.amount)
     );
     for line in transport.log.borrow_mut().drain(..) {
         let _ = writeln!(out, "   {line}");
