@@ -376,6 +376,7 @@ pub(crate) fn registration(inserted: bool, record: Record, new: &NewRefund) -> R
 
 /// The state a notification moves a record in `current` to, and what that is: `None` when
 /// it changes nothing.
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 pub(crate) fn notified(current: State, notified: State) -> (Option<State>, Applied) {
     match (current, notified) {
         // A notification proves only a definite status (the trust rule decided it).
@@ -534,6 +535,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// A fresh claim token: random, never 0.
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 pub(crate) fn new_token() -> Result<i64> {
     let mut b = [0u8; 8];
     aws_lc_rs::rand::fill(&mut b).map_err(|_| Error::Journal("no system randomness".into()))?;
@@ -542,6 +544,7 @@ pub(crate) fn new_token() -> Result<i64> {
 }
 
 /// The operation stored as `text`.
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 pub(crate) fn parse_operation(text: &str) -> Result<Operation> {
     match text {
         "refund" => Ok(Operation::Refund),
@@ -552,11 +555,13 @@ pub(crate) fn parse_operation(text: &str) -> Result<Operation> {
 }
 
 /// An error of the store, as this crate's error.
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 pub(crate) fn store_error(what: &str, e: impl fmt::Display) -> Error {
     Error::Journal(format!("{what}: {e}"))
 }
 
 /// The error of a write whose claim is no longer held.
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 pub(crate) fn claim_lost(key: &Key) -> Error {
     Error::Journal(format!(
         "{key}: the claim is no longer held (another worker took the record)"
@@ -598,6 +603,7 @@ mod tests {
         assert_eq!(a.key, b.key);
     }
 
+    #[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
     #[test]
     fn notifications_never_move_a_final_record_back() {
         use State::*;

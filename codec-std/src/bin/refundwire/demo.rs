@@ -1,100 +1,62 @@
-//! `demo`: the same code path for every gateway, driven by data.
+//! `demo`: real refunds, end to end, against the built-in simulator (in process, test keys).
 //!
-//! Each row names a gateway, a refund, and a reply from the vectors in `tests/vectors/`
-//! (computed with OpenSSL and Python `cryptography`, test keys only). The demo prepares the
-//! refund through the neutral API, decodes the reply, then shows a tampered copy and the same
-//! reply replayed against another refund being refused.
+//! For each gateway the same code: a paid order at the simulator; a refund sent through the
+//! refund flow, showing the wire request, what was signed and the verified answer; a second
+//! refund whose answer the simulator loses after refunding, settled without refunding twice;
+//! a status query; and, where the gateway sends them, its notification verified and
+//! acknowledged. Nothing here names a gateway's protocol: the rows are data.
 
 use crate::output::CliError;
 use refundwire::money::{Currency, Money};
-use refundwire::time::Timestamp;
-use refundwire_std::context::{FixedClock, FixedId};
+use refundwire::trace::{Step, Trace};
+use refundwire_std::flow::{Accepted, FlowOutcome, Observed, Policy, RefundFlow, Rejection};
 use refundwire_std::registry::{self, Credentials};
-use refundwire_std::{Binding, Context, Operation, RefundRequest};
+use refundwire_std::sandbox::{AnswerFault, Fault, GatewayId, SimTransport, Simulator};
+use refundwire_std::transport::{Transport, TransportError};
+use refundwire_std::{Context, RefundOutcome, RefundRequest, StatusRequest};
+use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// One demo row: everything is data.
+/// One gateway's demo: its built-in merchant (the vectors' credentials, which the simulator
+/// uses too), the account currency and the amounts.
 struct Row {
     gateway: &'static str,
     vectors: &'static str,
-    /// Payment id, refund id, amount in major units, currency.
-    refund: (&'static str, &'static str, &'static str, &'static str),
-    /// Reason and extras of the refund, request time, and the message id the request carries
-    /// where the gateway has one: together they make the vector's request, byte for byte.
-    reason: Option<&'static str>,
-    extras: &'static [(&'static str, &'static str)],
-    time: &'static str,
-    message_id: &'static str,
-    /// The reply case, its `sign` header if the gateway has one, and the id it is bound to.
-    reply_case: &'static str,
-    reply_operation: Operation,
-    bound_to: &'static str,
-    /// A change an attacker would make to the reply's claim (text to find, replacement).
-    tamper: (&'static str, &'static str),
+    currency: &'static str,
+    order: &'static str,
+    refunds: [&'static str; 2],
 }
 
 const ROWS: &[Row] = &[
     Row {
         gateway: "ottpay",
         vectors: include_str!("../../../../tests/vectors/ottpay.json"),
-        refund: (
-            "202080636083778353374068",
-            "RF12415868344978",
-            "515.58",
-            "CAD",
-        ),
-        reason: None,
-        extras: &[],
-        time: "2024-03-05T07:01:23.737+00:00",
-        message_id: "",
-        reply_case: "refund_status_query_response",
-        reply_operation: Operation::Status,
-        bound_to: "RF12415868344978",
-        tamper: ("hdbR1e6", "hdbR1e7"),
+        currency: "CAD",
+        order: "100.00",
+        refunds: ["30.00", "20.00"],
     },
     Row {
         gateway: "scanforpay",
         vectors: include_str!("../../../../tests/vectors/scanforpay.json"),
-        refund: ("p95748906828836075983", "867565088995790", "30095", "JPY"),
-        reason: None,
-        extras: &[("operatorId", "766234"), ("terminalNo", "285819")],
-        time: "2024-03-05T18:06:05+08:00",
-        message_id: "fd03f269-3180-4575-8af0-580483868a29",
-        reply_case: "refund_response",
-        reply_operation: Operation::Refund,
-        bound_to: "fd03f269-3180-4575-8af0-580483868a29",
-        tamper: (r#""status":1"#, r#""status":2"#),
+        currency: "JPY",
+        order: "10000",
+        refunds: ["3000", "2000"],
     },
     Row {
         gateway: "payermax",
         vectors: include_str!("../../../../tests/vectors/payermax.json"),
-        refund: ("P8738069560423", "R6030620278683", "10.50", "USD"),
-        reason: Some("customer returned \"size M\" / wrong colour"),
-        extras: &[],
-        time: "2024-03-05T07:01:23.737+00:00",
-        message_id: "",
-        reply_case: "refund_query_response",
-        reply_operation: Operation::Status,
-        bound_to: "R1642411016202",
-        tamper: ("REFUND_SUCCESS", "REFUND_FAILED"),
+        currency: "USD",
+        order: "100.00",
+        refunds: ["30.00", "20.00"],
     },
     Row {
         gateway: "newpay",
         vectors: include_str!("../../../../tests/vectors/newpay.json"),
-        refund: (
-            "ORDERNO9256341685878",
-            "ORDERNORFD3101222834598",
-            "50000",
-            "LAK",
-        ),
-        reason: Some("reason: damaged & returned"),
-        extras: &[],
-        time: "2024-03-05T04:46:55.581+00:00",
-        message_id: "",
-        reply_case: "inquiry_refund_response",
-        reply_operation: Operation::Status,
-        bound_to: "ORDERNORFD000000000A104",
-        tamper: (r#""tranStatus":1"#, r#""tranStatus":0"#),
+        currency: "LAK",
+        order: "100000",
+        refunds: ["30000", "20000"],
     },
 ];
 
@@ -102,15 +64,17 @@ fn err(e: impl std::fmt::Display) -> CliError {
     CliError::new("demo", e)
 }
 
-/// The vector file's credentials, keys inline (the `*_file` members name files next to the
-/// vectors, which an installed binary does not have), in the row's account currency.
-fn credentials(vectors: &serde_json::Value, currency: &str) -> Result<Credentials, CliError> {
-    let mut members = vectors["credentials"]
-        .as_object()
+/// The vector file's credentials with keys inline, in the account currency.
+fn credentials(row: &Row) -> Result<Credentials, CliError> {
+    let vectors: serde_json::Value = serde_json::from_str(row.vectors).map_err(err)?;
+    let mut members = vectors
+        .get("credentials")
+        .and_then(serde_json::Value::as_object)
         .cloned()
         .ok_or_else(|| err("vectors without credentials"))?;
+    // The `*_file` members name files next to the vectors; the inline forms are the same keys.
     members.retain(|name, _| !name.ends_with("_file"));
-    members.insert("currency".into(), currency.into());
+    members.insert("currency".into(), row.currency.into());
     Credentials::parse(
         serde_json::Value::Object(members).to_string().as_bytes(),
         ".",
@@ -118,112 +82,278 @@ fn credentials(vectors: &serde_json::Value, currency: &str) -> Result<Credential
     .map_err(err)
 }
 
-/// The vector case called `name`: its body and its `sign`, if any.
-fn reply(vectors: &serde_json::Value, name: &str) -> Result<(String, Option<String>), CliError> {
-    let case = vectors["cases"]
-        .as_array()
-        .and_then(|cases| cases.iter().find(|c| c["case"] == name))
-        .ok_or_else(|| err(format!("no vector case {name}")))?;
-    let body = case["body"]
-        .as_str()
-        .ok_or_else(|| err("case without body"))?;
-    Ok((body.to_owned(), case["sign"].as_str().map(str::to_owned)))
+/// What the codec signed, by the member that carries the signature.
+#[derive(Default)]
+struct Signed(Vec<(&'static str, String)>);
+
+impl Trace for Signed {
+    fn step(&mut self, step: Step<'_>) {
+        if let Step::SignedBytes { what, bytes } = step {
+            let text = String::from_utf8_lossy(bytes);
+            match self.0.last_mut() {
+                Some((w, acc)) if *w == what => acc.push_str(&text),
+                _ => self.0.push((what, text.into_owned())),
+            }
+        }
+    }
 }
 
-fn response(body: &[u8], sign: Option<&str>) -> Result<http::Response<Vec<u8>>, CliError> {
-    let mut builder = http::Response::builder().status(200);
-    if let Some(sign) = sign {
-        builder = builder.header("sign", sign);
+/// The simulator behind a transport that keeps a line per exchange, for the printout.
+struct Shown<'s> {
+    inner: &'s SimTransport,
+    log: RefCell<Vec<String>>,
+}
+
+impl Transport for Shown<'_> {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let what = format!("{} {}", request.method(), request.uri().path());
+        let result = Transport::send(self.inner, request);
+        let line = match &result {
+            Ok(answer) => format!(
+                "{what} → {} {}",
+                answer.status().as_u16(),
+                clip(answer.body())
+            ),
+            Err(e) => format!("{what} → {e}"),
+        };
+        self.log.borrow_mut().push(line);
+        result
     }
-    builder.body(body.to_vec()).map_err(err)
+}
+
+fn clip(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(150) {
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or_default()),
+        None => text.into_owned(),
+    }
+}
+
+fn money(amount: &str, currency: &str) -> Result<Money, CliError> {
+    Money::parse_decimal(amount, Currency::from_code(currency).map_err(err)?).map_err(err)
+}
+
+/// An amount in major units, as the currency writes it.
+fn money_text(amount: Money) -> String {
+    let mut buf = [0u8; refundwire::money::DECIMAL_TEXT_MAX];
+    amount
+        .format_decimal(amount.currency.exponent(), &mut buf)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+fn outcome_line(outcome: &FlowOutcome) -> String {
+    let answered = |a: &RefundOutcome| {
+        format!(
+            "(signed: {}, bound: {})",
+            a.trust.authenticated, a.trust.bound
+        )
+    };
+    match outcome {
+        FlowOutcome::Accepted { status, answer } => {
+            let status = match status {
+                Accepted::Pending => "pending",
+                Accepted::Succeeded => "succeeded",
+            };
+            format!("accepted, {status} {}", answered(answer))
+        }
+        FlowOutcome::Rejected(Rejection::Gateway(answer)) => format!(
+            "rejected by the gateway: {} {} {}",
+            answer.code,
+            answer.message,
+            answered(answer)
+        ),
+        FlowOutcome::Rejected(Rejection::NeverSent(_)) => "never sent (safe to retry)".into(),
+        FlowOutcome::Unknown { reason, evidence } => {
+            let last = evidence.iter().rev().find_map(|e| match &e.observed {
+                Observed::Answer(a) => Some(a),
+                _ => None,
+            });
+            let why = match last {
+                Some(a) => format!(
+                    "the last verified answer claims {} but proves nothing about this refund {}",
+                    a.claimed_status.as_str(),
+                    answered(a)
+                ),
+                None => reason.describe(),
+            };
+            format!("UNKNOWN, needs review: {why}; never refunded again under another number")
+        }
+    }
 }
 
 fn show(row: &Row, out: &mut String) -> Result<(), CliError> {
-    let vectors: serde_json::Value = serde_json::from_str(row.vectors).map_err(err)?;
-    let gateway =
-        registry::build(row.gateway, &credentials(&vectors, row.refund.3)?).map_err(err)?;
-    let time = Timestamp::parse_rfc3339(row.time).map_err(err)?;
-    let ctx = Context::system()
-        .with_clock(FixedClock(time))
-        .with_ids(FixedId(row.message_id.to_owned()));
-    let (payment, refund_id, amount, currency) = row.refund;
-    let currency = Currency::from_code(currency).map_err(err)?;
-    let amount = Money::parse_decimal(amount, currency).map_err(err)?;
-    let mut refund = RefundRequest::new(payment, refund_id, amount);
-    refund.reason = row.reason.map(str::to_owned);
-    for (name, value) in row.extras {
-        refund
-            .extras
-            .insert((*name).to_owned(), (*value).to_owned());
-    }
-    let prepared = gateway.prepare_refund(&refund, &ctx).map_err(err)?;
-    let _ = writeln!(out, "== {} ==", row.gateway);
+    let gateway = registry::build(row.gateway, &credentials(row)?).map_err(err)?;
+    let id = GatewayId::from_name(row.gateway).map_err(err)?;
+    let simulator = Arc::new(Simulator::builtin().map_err(err)?);
+    // The simulator's clock is the system's, like the requests' (PayerMax refuses a request
+    // time two minutes off).
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(err)?
+        .as_millis();
+    let now_ms = u64::try_from(now_ms).map_err(err)?;
+    let sim = SimTransport::new(simulator.clone(), now_ms);
+    let transport = Shown {
+        inner: &sim,
+        log: RefCell::new(Vec::new()),
+    };
+    let ctx = Context::system();
+    let policy = Policy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(4),
+        max_attempts: 3,
+        ..Policy::default()
+    };
+    let upper = row.gateway.to_uppercase();
+    let order_no = format!("ORDER-{upper}-1");
+    let order = money(row.order, row.currency)?;
+    simulator
+        .add_order(id, &order_no, order.minor, row.currency, now_ms)
+        .map_err(err)?;
     let _ = writeln!(
         out,
-        "refund {refund_id} of {} {} (payment {payment}):\n  {} {}",
-        currency.code(),
-        row.refund.2,
-        prepared.request.method(),
-        prepared.request.uri()
-    );
-    for (name, value) in prepared.request.headers() {
-        let _ = writeln!(out, "  {name}: {}", value.to_str().unwrap_or("(binary)"));
-    }
-    let _ = writeln!(
-        out,
-        "  body: {}\n  its answer must name: {}",
-        String::from_utf8_lossy(prepared.request.body()),
-        prepared.binding.expected
+        "== {} against the built-in simulator (in process, test keys) ==\npaid order {order_no}: {} {}",
+        row.gateway, row.currency, row.order
     );
 
-    let (body, sign) = reply(&vectors, row.reply_case)?;
-    let decode = |body: &[u8], expected: &str| {
-        let response = response(body, sign.as_deref())?;
-        let (parts, body) = response.into_parts();
-        let binding = Binding {
-            operation: row.reply_operation,
-            expected: expected.to_owned(),
-        };
-        gateway
-            .decode(&binding, http::Response::from_parts(parts, body.as_slice()))
-            .map_err(err)
+    // 1. A refund: the wire request, what was signed, the verified answer.
+    let refund_of = |n: usize| -> Result<RefundRequest, CliError> {
+        let amount = row
+            .refunds
+            .get(n - 1)
+            .ok_or_else(|| err("no such refund in the row"))?;
+        let amount = money(amount, row.currency)?;
+        let mut refund = RefundRequest::new(order_no.clone(), format!("RF-{upper}-{n}"), amount);
+        if gateway
+            .operations()
+            .iter()
+            .any(|(_, op)| *op == refundwire_std::Operation::Notification)
+        {
+            refund.notify_url = Some("http://127.0.0.1/refund-notifications".into());
+        }
+        Ok(refund)
     };
-    let outcome = decode(body.as_bytes(), row.bound_to)?;
+    let first = refund_of(1)?;
+    let mut signed = Signed::default();
+    let prepared = gateway
+        .prepare_refund_traced(&first, &ctx, &mut signed)
+        .map_err(err)?;
     let _ = writeln!(
         out,
-        "{} answer about {} (vector `{}`): status {} (signed: {}, bound: {}){}",
-        row.reply_operation.as_str(),
-        row.bound_to,
-        row.reply_case,
-        outcome.status.as_str(),
-        outcome.trust.authenticated,
-        outcome.trust.bound,
-        outcome
-            .amount
-            .map(|m| format!(", {} minor units of {}", m.minor, m.currency.code()))
-            .unwrap_or_default()
+        "1. refund {} of {} {}\n   {} {}\n   body: {}",
+        first.refund_id,
+        row.currency,
+        money_text(first.amount),
+        prepared.request.method(),
+        prepared.request.uri(),
+        String::from_utf8_lossy(prepared.request.body())
     );
-    let tampered = body.replacen(row.tamper.0, row.tamper.1, 1);
-    let verdict = match decode(tampered.as_bytes(), row.bound_to) {
-        Ok(o) if o.is_definite() => "ACCEPTED (this would be a bug)".to_owned(),
-        Ok(o) => format!("decoded, status {}", o.status.as_str()),
-        Err(e) => format!("rejected ({e})"),
-    };
+    for (what, text) in &signed.0 {
+        let _ = writeln!(out, "   signed for `{what}`: {text}");
+    }
+    let outcome = RefundFlow::refund(gateway.as_ref(), first.clone(), ctx.clone(), policy)
+        .map_err(err)?
+        .run(&transport);
+    for line in transport.log.borrow_mut().drain(..) {
+        let _ = writeln!(out, "   {line}");
+    }
+    let _ = writeln!(out, "   → {}", outcome_line(&outcome));
+
+    // 2. The answer lost after the simulator refunded: settled without refunding twice.
+    let second = refund_of(2)?;
+    simulator.set_fault(
+        id,
+        &second.refund_id,
+        Fault {
+            answer: Some(AnswerFault::LostAfterCommit),
+            times: 1,
+            ..Fault::default()
+        },
+    );
+    let outcome = RefundFlow::refund(gateway.as_ref(), second.clone(), ctx.clone(), policy)
+        .map_err(err)?
+        .run(&transport);
     let _ = writeln!(
         out,
-        "the same answer with `{}` changed to `{}`: {verdict}",
-        row.tamper.0, row.tamper.1
+        "2. refund {} of {} {}, its answer lost after the simulator refunded",
+        second.refund_id,
+        row.currency,
+        money_text(second.amount)
     );
-    let verdict = match decode(body.as_bytes(), "SOME-OTHER-REFUND") {
-        Ok(o) if o.is_definite() => "ACCEPTED (this would be a bug)".to_owned(),
-        Ok(o) => format!("decoded, status {}", o.status.as_str()),
-        Err(e) => format!("rejected ({e})"),
-    };
+    for line in transport.log.borrow_mut().drain(..) {
+        let _ = writeln!(out, "   {line}");
+    }
+    let recorded = simulator
+        .refunds(id, &order_no)
+        .iter()
+        .filter(|r| r.refund_no == second.refund_id)
+        .count();
     let _ = writeln!(
         out,
-        "the same answer replayed for another request: {verdict}"
+        "   → {}; the simulator holds {recorded} refund {}",
+        outcome_line(&outcome),
+        second.refund_id
     );
+
+    // 3. A status query.
+    let query = StatusRequest {
+        refund_id: first.refund_id.clone(),
+        payment_id: order_no.clone(),
+    };
+    let outcome = RefundFlow::status(gateway.as_ref(), query, ctx.clone(), policy).run(&transport);
+    transport.log.borrow_mut().clear();
+    let _ = writeln!(
+        out,
+        "3. status query for {} → {}",
+        first.refund_id,
+        outcome_line(&outcome)
+    );
+
+    // 4. Notifications, where the gateway sends them: verified from the raw request, then
+    //    acknowledged (a real handler records it first).
+    let deliveries = simulator.poll_notifications(sim.now_ms() + 60_000);
+    match deliveries.iter().find(|d| d.refund_no == first.refund_id) {
+        None => {
+            let _ = writeln!(out, "4. notifications: {} sends none", row.gateway);
+        }
+        Some(delivery) => {
+            let (parts, body) = clone_request(&delivery.request)?.into_parts();
+            let request = http::Request::from_parts(parts, body.as_slice());
+            let notification = gateway.verify_notification(request).map_err(err)?;
+            let ack = notification.ack();
+            let stopped = simulator.acknowledge(delivery, &ack);
+            let _ = writeln!(
+                out,
+                "4. notification about {} → verified (signed: {}, for this merchant: {}), status {}\n   answered {} → the simulator {}",
+                notification.outcome.refund_id.as_deref().unwrap_or("?"),
+                notification.outcome.trust.authenticated,
+                notification.outcome.trust.bound,
+                notification.outcome.status.as_str(),
+                String::from_utf8_lossy(ack.body()),
+                if stopped {
+                    "stops re-sending"
+                } else {
+                    "will send it again"
+                }
+            );
+        }
+    }
     Ok(())
+}
+
+/// A copy of a request the simulator hands out (its method, URI, headers and body).
+fn clone_request(request: &http::Request<Vec<u8>>) -> Result<http::Request<Vec<u8>>, CliError> {
+    let mut builder = http::Request::builder()
+        .method(request.method())
+        .uri(request.uri());
+    for (name, value) in request.headers() {
+        builder = builder.header(name, value);
+    }
+    builder.body(request.body().clone()).map_err(err)
 }
 
 pub fn demo() -> Result<String, CliError> {
@@ -232,5 +362,11 @@ pub fn demo() -> Result<String, CliError> {
         show(row, &mut out)?;
         out.push('\n');
     }
-    Ok(out.trim_end().to_owned())
+    out.push_str(
+        "A status counts only when its answer was verified (signature or digest) and names the \
+         request; anything else stays unknown and is never settled by refunding again.\n\
+         Serve the same simulator over HTTP for any client: \
+         refundwire sandbox serve --addr 127.0.0.1:8080",
+    );
+    Ok(out)
 }

@@ -59,7 +59,7 @@ enum Command {
     Decode(Target),
     /// Show every step of encoding (or, with --response, decoding) for a human.
     Explain(Target),
-    /// Show the codec at work for every gateway.
+    /// Refund for real against the built-in simulator, every gateway (in process).
     Demo,
     /// Send a refund (fields as for `encode refund`, on stdin) and settle it over HTTP.
     Refund(send::SendArgs),
