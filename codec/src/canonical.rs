@@ -229,7 +229,57 @@ pub fn sorted_pairs_typed<S: Sink + ?Sized>(
     fields: &[(&str, Scalar<'_>)],
     sink: &mut S,
 ) -> Result<()> {
-    // Positions in `fields`, sorted, rather than copies of the fields.
+    let sorted = sorted_fields(fields)?;
+    let mut first = true;
+    for (name, value) in sorted.iter().filter_map(|&i| fields.get(usize::from(i))) {
+        let mut digits = [0u8; 20];
+        let Some(text) = scalar_text(value, &mut digits) else {
+            continue;
+        };
+        if !first {
+            sink.write(b"&")?;
+        }
+        first = false;
+        sink.write(name.as_bytes())?;
+        sink.write(b"=")?;
+        sink.write(text)?;
+    }
+    Ok(())
+}
+
+/// OTTPay's rule ([`sorted_values`]) over an encoder's typed fields: the values sorted by
+/// name, concatenated; [`Scalar::Null`] skipped. Two fields with the same name are
+/// [`Error::DuplicateMember`].
+///
+/// ```
+/// use refundwire::{canonical::{Scalar, sorted_values_typed}, io::Cursor};
+/// let mut buf = [0u8; 64];
+/// let mut out = Cursor::new(&mut buf);
+/// sorted_values_typed(
+///     &[("refund_amt", Scalar::Str("51558")), ("order_id", Scalar::Null),
+///       ("ori_order_id", Scalar::Str("2020")), ("flag", Scalar::Bool(true))],
+///     &mut out,
+/// )?;
+/// assert_eq!(out.finish(), b"true202051558");
+/// # Ok::<(), refundwire::Error>(())
+/// ```
+pub fn sorted_values_typed<S: Sink + ?Sized>(
+    fields: &[(&str, Scalar<'_>)],
+    sink: &mut S,
+) -> Result<()> {
+    let sorted = sorted_fields(fields)?;
+    for (_, value) in sorted.iter().filter_map(|&i| fields.get(usize::from(i))) {
+        let mut digits = [0u8; 20];
+        if let Some(text) = scalar_text(value, &mut digits) {
+            sink.write(text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Positions in `fields` in name order (rather than copies of the fields); two fields with
+/// the same name are [`Error::DuplicateMember`].
+fn sorted_fields(fields: &[(&str, Scalar<'_>)]) -> Result<heapless::Vec<u8, MAX_MEMBERS>> {
     let mut sorted: heapless::Vec<u8, MAX_MEMBERS> = heapless::Vec::new();
     for i in 0..fields.len() {
         let i = u8::try_from(i).map_err(|_| Error::TooManyMembers)?;
@@ -243,25 +293,18 @@ pub fn sorted_pairs_typed<S: Sink + ?Sized>(
     {
         return Err(Error::DuplicateMember);
     }
-    let mut first = true;
-    for (name, value) in sorted.iter().filter_map(|&i| fields.get(usize::from(i))) {
-        let mut digits = [0u8; 20];
-        let text: &[u8] = match *value {
-            Scalar::Null => continue,
-            Scalar::Str(s) => s.as_bytes(),
-            Scalar::U64(n) => crate::encoding::format_u64(n, &mut digits).as_bytes(),
-            Scalar::Bool(true) => b"true",
-            Scalar::Bool(false) => b"false",
-        };
-        if !first {
-            sink.write(b"&")?;
-        }
-        first = false;
-        sink.write(name.as_bytes())?;
-        sink.write(b"=")?;
-        sink.write(text)?;
+    Ok(sorted)
+}
+
+/// The text a typed value contributes (`None` for [`Scalar::Null`]).
+fn scalar_text<'t>(value: &Scalar<'t>, digits: &'t mut [u8; 20]) -> Option<&'t [u8]> {
+    match *value {
+        Scalar::Null => None,
+        Scalar::Str(s) => Some(s.as_bytes()),
+        Scalar::U64(n) => Some(crate::encoding::format_u64(n, digits).as_bytes()),
+        Scalar::Bool(true) => Some(b"true"),
+        Scalar::Bool(false) => Some(b"false"),
     }
-    Ok(())
 }
 
 /// Most significant digits a number may have for its `double` text to be known exactly

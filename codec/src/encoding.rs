@@ -80,8 +80,12 @@ pub fn base64_decode_lenient_in_place<'b>(
     buf: &'b mut [u8],
     field: &'static str,
 ) -> Result<&'b mut [u8]> {
-    let mut n = 0;
-    for i in 0..buf.len() {
+    // Text with nothing to rewrite stays where it is.
+    let blank = |b| matches!(b, b'\r' | b'\n' | b' ');
+    let first = crate::json::words::find(buf, 0, crate::json::words::base64_blank, blank);
+    let start = first.unwrap_or(buf.len());
+    let mut n = start;
+    for i in start..buf.len() {
         let c = match buf.get(i).copied() {
             Some(b'\r' | b'\n') => continue,
             Some(b' ') => b'+',

@@ -32,8 +32,8 @@
 //!
 //! Measured on an emulated Cortex-M3 (`thumbv7m-none-eabi`, opt-level `"z"`, fat LTO;
 //! `benches/firmware/run` prints the figures, `benches/README.md` records them): OTTPay +
-//! ScanForPay encode and decode take about 45 KB of flash, and no operation of theirs needs
-//! more than about 2 KB of stack besides the caller's buffers. Nothing allocates (the image has
+//! ScanForPay encode and decode take about 48 KB of flash, and no operation of theirs needs
+//! more than about 2.4 KB of stack besides the caller's buffers. Nothing allocates (the image has
 //! no allocator), and no `core::fmt` is linked.
 //!
 //! Two cfg flags of the crypto crates pick their compact software backends, for less flash at

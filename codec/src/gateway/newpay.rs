@@ -764,23 +764,18 @@ fn verify_in<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     Ok(())
 }
 
-/// Whether `obj` carries member `name` with a value other than `null` (a `null` is not
-/// signed, so only a non-`null` member can tell what a message is).
-fn carries(obj: &Object<'_>, name: &str) -> bool {
-    obj.get(name).is_some_and(|v| !v.is_null())
-}
-
 /// [`Error::WrongMessage`] naming the first member of `forbidden` that `obj` carries, or the
-/// first of `required` it lacks.
+/// first of `required` it lacks. Only a member other than `null` counts (a `null` is not
+/// signed, so only a non-`null` member can tell what a message is).
 fn check_kind(
     obj: &Object<'_>,
     forbidden: &[&'static str],
     required: &[&'static str],
 ) -> Result<()> {
-    if let Some(name) = forbidden.iter().find(|name| carries(obj, name)) {
+    if let Some(name) = obj.first_member_of(forbidden, true) {
         return Err(Error::WrongMessage(name));
     }
-    if let Some(name) = required.iter().find(|name| !carries(obj, name)) {
+    if let Some(name) = obj.first_missing_of(required, true) {
         return Err(Error::WrongMessage(name));
     }
     Ok(())

@@ -108,7 +108,7 @@
 //! # Ok::<(), refundwire::Error>(())
 //! ```
 
-use crate::canonical::{self, NumberForm};
+use crate::canonical::{self, NumberForm, Scalar};
 use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
@@ -324,25 +324,55 @@ impl Action<'_> {
         }
     }
 
+    /// The business members in the page's order, each as the text it carries (`refund_amt`
+    /// is a JSON string of digits; an absent `order_id` is [`Scalar::Null`], left out).
+    fn fields<'d>(&self, digits: &'d mut [u8; 20]) -> ([(&'static str, Scalar<'d>); 3], usize)
+    where
+        Self: 'd,
+    {
+        match *self {
+            Action::Refund(r) => (
+                [
+                    ("order_id", r.order_id.map_or(Scalar::Null, Scalar::Str)),
+                    ("ori_order_id", Scalar::Str(r.ori_order_id)),
+                    (
+                        "refund_amt",
+                        Scalar::Str(encoding::format_u64(r.refund_amt, digits)),
+                    ),
+                ],
+                3,
+            ),
+            Action::RefundStatusQuery(q) => (
+                [("order_id", Scalar::Str(q.order_id)), NO_FIELD, NO_FIELD],
+                1,
+            ),
+        }
+    }
+
     /// Writes the compact business JSON in the page's member order (`order_id` left out
     /// entirely when absent, never `null`).
     pub fn write_json<S: Sink>(&self, sink: S) -> Result<S> {
+        let mut digits = [0u8; 20];
+        let (fields, n) = self.fields(&mut digits);
         let mut w = JsonWriter::new(sink);
         w.begin_object()?;
-        match self {
-            Action::Refund(r) => {
-                w.member_opt_str("order_id", r.order_id)?;
-                w.member_str("ori_order_id", r.ori_order_id)?;
-                let mut digits = [0u8; 20];
-                w.member_str(
-                    "refund_amt",
-                    encoding::format_u64(r.refund_amt, &mut digits),
-                )?;
+        for (name, value) in fields.iter().take(n) {
+            if let Scalar::Str(text) = value {
+                w.member_str(name, text)?;
             }
-            Action::RefundStatusQuery(q) => w.member_str("order_id", q.order_id)?,
         }
         w.end_object()?;
         Ok(w.into_inner())
+    }
+
+    /// The MD5 of the business members' values in name order, from the typed fields (the
+    /// same text the sorted-values rule reads from the JSON they are written as).
+    fn md5_of_fields(&self) -> Result<[u8; 16]> {
+        let mut digits = [0u8; 20];
+        let (fields, n) = self.fields(&mut digits);
+        let mut digest = Md5Sink::new();
+        canonical::sorted_values_typed(fields.get(..n).unwrap_or_default(), &mut digest)?;
+        Ok(digest.finish())
     }
 
     /// Writes the envelope up to the opening quote of `data`'s value.
@@ -357,6 +387,9 @@ impl Action<'_> {
         Ok(w.into_inner())
     }
 }
+
+/// An unused slot of [`Action::fields`].
+const NO_FIELD: (&str, Scalar<'static>) = ("", Scalar::Null);
 
 fn check_id(id: &str, field: &'static str) -> Result<()> {
     if id.is_empty() {
@@ -488,13 +521,16 @@ pub fn encode_traced<'b, T: Trace + ?Sized>(
     let block = data.get_mut(cipher_at..).ok_or(too_small)?;
     let md5_hex = {
         let plaintext = action.write_json(Cursor::new(&mut *block))?.finish();
-        let data = Object::parse(plaintext)?;
-        let (md5, _) = md5_values(&data, NumberForm::Plain)?;
+        // From the typed fields: the JSON just written is not parsed back to be hashed.
+        let md5 = action.md5_of_fields()?;
         trace::report(trace, || Step::Plaintext {
             what: "data",
             bytes: plaintext,
         });
-        report_md5_input(trace, &data, NumberForm::Plain);
+        if trace.enabled() {
+            // Only to show what `md5` covers, member by member.
+            report_md5_input(trace, &Object::parse(plaintext)?, NumberForm::Plain);
+        }
         trace::report(trace, || Step::Digest {
             algorithm: Algorithm::Md5,
             what: "md5",
@@ -535,18 +571,19 @@ fn base64_in_place(buf: &mut [u8], from: usize) -> Result<()> {
     let broken = Error::Base64("data");
     let end = buf.len();
     let (mut read, mut write) = (from, 0);
+    // Chunks of 16 groups, each copied out before its text is written: the text grows by 4
+    // for every 3 bytes read and starts `from` (at least one per group) bytes behind them,
+    // so it never reaches a byte not yet read.
     while read < end {
-        let n = (end - read).min(3);
-        let mut group = [0u8; 3];
-        let input = group.get_mut(..n).ok_or(broken)?;
+        let n = (end - read).min(48);
+        let mut chunk = [0u8; 48];
+        let input = chunk.get_mut(..n).ok_or(broken)?;
         input.copy_from_slice(buf.get(read..read + n).ok_or(broken)?);
-        let mut text = [0u8; 4];
-        let text = encoding::base64_encode(input, &mut text)?;
-        buf.get_mut(write..write + 4)
-            .ok_or(broken)?
-            .copy_from_slice(text.as_bytes());
+        let text_len = encoding::base64_len(n);
+        let text = buf.get_mut(write..write + text_len).ok_or(broken)?;
+        encoding::base64_encode(input, text)?;
         read += n;
-        write += 4;
+        write += text_len;
     }
     if write == end { Ok(()) } else { Err(broken) }
 }
@@ -772,14 +809,16 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
-            let data = verified.data;
-            not_a_request(&data)?;
-            if present(&data, "order_status") {
+            // Every member read below, found in one pass.
+            let [ori_order_id, order_status, order_id, trade_time, refund_amt] =
+                verified.data.pick(DATA_MEMBERS);
+            not_a_request(ori_order_id)?;
+            if present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
             }
-            let order_id = data.opt_str("order_id")?;
-            let trade_time = data.opt_str("trade_time")?;
-            let refund_amt = amount(&data)?;
+            let order_id = Object::member_str(order_id, "order_id")?;
+            let trade_time = Object::member_str(trade_time, "trade_time")?;
+            let refund_amt = amount(refund_amt)?;
             // Checked for its error only: a binding cannot make `rsp_code` definite.
             bind_id(expected, order_id, trace)?;
             Reply::Accepted(RefundResponse {
@@ -824,19 +863,22 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
-            let data = verified.data;
-            not_a_request(&data)?;
-            if !present(&data, "order_status") {
+            let [ori_order_id, order_status, order_id, _, refund_amt] =
+                verified.data.pick(DATA_MEMBERS);
+            not_a_request(ori_order_id)?;
+            if !present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
             }
-            let order_status = data.str("order_status")?;
+            let order_status = Object::member_str(order_status, "order_status")?
+                .ok_or(Error::MissingField("order_status"))?;
             let order_status = OrderStatus::from_wire(
                 order_status
                     .as_str()
                     .ok_or(Error::InvalidField("order_status"))?,
             );
-            let order_id = data.str("order_id")?;
-            let refund_amt = amount(&data)?;
+            let order_id =
+                Object::member_str(order_id, "order_id")?.ok_or(Error::MissingField("order_id"))?;
+            let refund_amt = amount(refund_amt)?;
             let bound = bind_id(expected, Some(order_id), trace)?;
             Reply::Accepted(RefundStatusResponse {
                 order_id,
@@ -849,14 +891,25 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
     })
 }
 
-/// Whether the object has a member `name` that is not `null`.
-fn present(data: &Object<'_>, name: &str) -> bool {
-    data.get(name).is_some_and(|v| !v.is_null())
+/// The data members the decoders read, for one [`Object::pick`]: `ori_order_id` (only a
+/// request has it), `order_status` (only a status reply), `order_id`, `trade_time`,
+/// `refund_amt`.
+const DATA_MEMBERS: [&str; 5] = [
+    "ori_order_id",
+    "order_status",
+    "order_id",
+    "trade_time",
+    "refund_amt",
+];
+
+/// Whether a member looked up is there and not `null`.
+fn present(member: Option<Value<'_>>) -> bool {
+    member.is_some_and(|v| !v.is_null())
 }
 
 /// Refuses verified data that is a `REFUND` request's (only it has `ori_order_id`).
-fn not_a_request(data: &Object<'_>) -> Result<()> {
-    if present(data, "ori_order_id") {
+fn not_a_request(ori_order_id: Option<Value<'_>>) -> Result<()> {
+    if present(ori_order_id) {
         return Err(Error::WrongMessage("ori_order_id"));
     }
     Ok(())
@@ -885,9 +938,8 @@ fn bind_id<T: Trace + ?Sized>(
     bound
 }
 
-fn amount(data: &Object<'_>) -> Result<u64> {
-    let value = data
-        .get("refund_amt")
+fn amount(refund_amt: Option<Value<'_>>) -> Result<u64> {
+    let value = refund_amt
         .filter(|v| !v.is_null())
         .ok_or(Error::MissingField("refund_amt"))?;
     crate::money::read_minor_units(&value, "refund_amt")
@@ -921,7 +973,7 @@ fn open<'a, T: Trace + ?Sized>(
 ) -> Result<Reply<'a, Verified<'a>, RspCode<'a>>> {
     let env = {
         let [action, rsp_code, rsp_msg, data, md5] =
-            Object::parse(body)?.pick(["action", "rsp_code", "rsp_msg", "data", "md5"]);
+            Object::parse_pick(body, ["action", "rsp_code", "rsp_msg", "data", "md5"])?.1;
         if action.is_some_and(|v| !v.is_null()) {
             return Err(Error::WrongMessage("action"));
         }
@@ -1157,6 +1209,22 @@ mod tests {
     }
 
     use RefundStatus::{Failed, Pending, Succeeded, Unknown};
+
+    #[test]
+    fn base64_in_place_matches_base64_of_a_copy() {
+        for len in 1..=160usize {
+            let bytes: [u8; 160] = core::array::from_fn(|i| (i * 151 + len) as u8);
+            let bytes = &bytes[..len];
+            let mut expected = [0u8; 216];
+            let expected = encoding::base64_encode(bytes, &mut expected).unwrap();
+            let text_len = encoding::base64_len(len);
+            let mut buf = [0u8; 216];
+            let from = text_len - len;
+            buf[from..text_len].copy_from_slice(bytes);
+            base64_in_place(&mut buf[..text_len], from).unwrap();
+            assert_eq!(&buf[..text_len], expected.as_bytes(), "{len}");
+        }
+    }
 
     // OTTPay Appendix A's worked example: sign key, md5 and key from the official page
     // (vectors/ottpay.json, case appendix_a_official).

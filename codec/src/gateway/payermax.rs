@@ -922,7 +922,7 @@ const REFUND_DATA_MEMBERS: [&str; 1] = ["tradeOrderNo"];
 /// [`Error::WrongMessage`] naming the first of `members` that `object` carries (`null`
 /// included: a member that is there at all gives the kind away).
 fn refuse_members(object: &Object<'_>, members: &[&'static str]) -> Result<()> {
-    match members.iter().find(|m| object.get(m).is_some()) {
+    match object.first_member_of(members, false) {
         Some(member) => Err(Error::WrongMessage(member)),
         None => Ok(()),
     }
@@ -999,9 +999,90 @@ fn amount(
 
 /// A body whose `sign` (if any) verified and which is not a request.
 struct Opened<'a> {
-    top: Object<'a>,
+    top: Top<'a>,
     /// PayerMax's `sign` verified over the raw body.
     authenticated: bool,
+}
+
+/// The top-level members the decoders read, found in the pass that opens the body (each
+/// lookup on the object would walk its members again, stepping over `data` every time).
+#[derive(Clone, Copy)]
+struct Top<'a> {
+    notify_type: Option<Value<'a>>,
+    notify_time: Option<Value<'a>>,
+    code: Option<Value<'a>>,
+    msg: Option<Value<'a>>,
+    data: Option<Value<'a>>,
+    app_id: Option<Value<'a>>,
+    merchant_no: Option<Value<'a>>,
+    key_version: Option<Value<'a>>,
+}
+
+impl<'a> Top<'a> {
+    /// Opens `body` and finds its members in one pass; refuses a request reflected back
+    /// ([`REQUEST_MEMBERS`], present even as `null`).
+    fn open(body: &'a [u8]) -> Result<Self> {
+        let [request_time, version] = REQUEST_MEMBERS;
+        let [notify_type, notify_time] = NOTIFICATION_MEMBERS;
+        let (_, found) = Object::parse_pick(
+            body,
+            [
+                request_time,
+                version,
+                notify_type,
+                notify_time,
+                "code",
+                "msg",
+                "data",
+                "appId",
+                "merchantNo",
+                "keyVersion",
+            ],
+        )?;
+        let [
+            request_time,
+            version,
+            notify_type,
+            notify_time,
+            code,
+            msg,
+            data,
+            app_id,
+            merchant_no,
+            key_version,
+        ] = found;
+        refuse_found(&[
+            (REQUEST_MEMBERS[0], request_time),
+            (REQUEST_MEMBERS[1], version),
+        ])?;
+        Ok(Top {
+            notify_type,
+            notify_time,
+            code,
+            msg,
+            data,
+            app_id,
+            merchant_no,
+            key_version,
+        })
+    }
+
+    /// Refuses a notification ([`NOTIFICATION_MEMBERS`], present even as `null`).
+    fn not_a_notification(&self) -> Result<()> {
+        refuse_found(&[
+            (NOTIFICATION_MEMBERS[0], self.notify_type),
+            (NOTIFICATION_MEMBERS[1], self.notify_time),
+        ])
+    }
+}
+
+/// [`Error::WrongMessage`] naming the first member found, `null` included (the order of
+/// `found` is the order of the names checked).
+fn refuse_found(found: &[(&'static str, Option<Value<'_>>)]) -> Result<()> {
+    match found.iter().find(|(_, value)| value.is_some()) {
+        Some((name, _)) => Err(Error::WrongMessage(name)),
+        None => Ok(()),
+    }
 }
 
 /// Verifies `sign` over the raw `body` (when present), then parses it and refuses a request
@@ -1035,10 +1116,8 @@ fn open<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         None if always_signed => return Err(Error::SignatureMissing(SIGN_HEADER)),
         None => {}
     }
-    let top = Object::parse(body)?;
-    refuse_members(&top, &REQUEST_MEMBERS)?;
     Ok(Opened {
-        top,
+        top: Top::open(body)?,
         authenticated: sign.is_some(),
     })
 }
@@ -1050,8 +1129,9 @@ fn split<'a, T: Trace + ?Sized>(
     trace: &mut T,
 ) -> Result<Reply<'a, Verified<'a>, Code<'a>>> {
     let Opened { top, authenticated } = opened;
-    let code = Code::from_wire(enum_text(top.str("code")?, "code")?);
-    let msg = top.opt_str("msg")?;
+    let code = required_str(top.code, "code")?;
+    let code = Code::from_wire(enum_text(code, "code")?);
+    let msg = opt_str(top.msg, "msg")?;
     if code != Code::ApplySuccess {
         if !authenticated {
             trace::report(trace, || Step::Unsigned { what: "code" });
@@ -1070,7 +1150,7 @@ fn split<'a, T: Trace + ?Sized>(
     }
     Ok(Reply::Accepted(Verified {
         msg,
-        data: top.object("data")?,
+        data: Object::member_object(top.data, "data")?,
     }))
 }
 
@@ -1099,7 +1179,7 @@ pub fn decode_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     trace: &mut T,
 ) -> Result<RefundReply<'a>> {
     let opened = open(verifier, sign, body, false, trace)?;
-    refuse_members(&opened.top, &NOTIFICATION_MEMBERS)?;
+    opened.top.not_a_notification()?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
@@ -1142,7 +1222,7 @@ pub fn decode_refund_query_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized
     trace: &mut T,
 ) -> Result<RefundQueryReply<'a>> {
     let opened = open(verifier, sign, body, false, trace)?;
-    refuse_members(&opened.top, &NOTIFICATION_MEMBERS)?;
+    opened.top.not_a_notification()?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => {
@@ -1163,22 +1243,21 @@ pub fn decode_refund_query_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized
 /// the credentials have one.
 fn check_notification<'a, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
-    top: &Object<'a>,
+    top: &Top<'a>,
     trace: &mut T,
 ) -> Result<NotifyType<'a>> {
-    let notify_type = top
-        .opt_str("notifyType")?
-        .ok_or(Error::WrongMessage("notifyType"))?;
+    let notify_type =
+        opt_str(top.notify_type, "notifyType")?.ok_or(Error::WrongMessage("notifyType"))?;
     let notify_type = NotifyType::from_wire(enum_text(notify_type, "notifyType")?);
     if notify_type != NotifyType::Refund {
         return Err(Error::WrongMessage("notifyType"));
     }
-    for (member, ours) in [
-        ("appId", Some(creds.app_id)),
-        ("merchantNo", creds.merchant_no),
+    for (member, value, ours) in [
+        ("appId", top.app_id, Some(creds.app_id)),
+        ("merchantNo", top.merchant_no, creds.merchant_no),
     ] {
         let Some(ours) = ours else { continue };
-        let theirs = top.str(member)?;
+        let theirs = required_str(value, member)?;
         let bound = theirs.eq_str(ours);
         trace::report(trace, || Step::Binding {
             member,
@@ -1218,8 +1297,8 @@ pub fn decode_refund_notification_traced<'a, V: RsaVerifier + ?Sized, T: Trace +
 ) -> Result<NotificationReply<'a>> {
     let opened = open(verifier, sign, body, true, trace)?;
     let notify_type = check_notification(creds, &opened.top, trace)?;
-    let notify_time = opened.top.opt_str("notifyTime")?;
-    let key_version = opened.top.opt_str("keyVersion")?;
+    let notify_time = opt_str(opened.top.notify_time, "notifyTime")?;
+    let key_version = opt_str(opened.top.key_version, "keyVersion")?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted(verified) => Reply::Accepted(RefundNotification {
@@ -1241,6 +1320,36 @@ mod tests {
     use std::borrow::ToOwned;
 
     /// Accepts exactly the signature bytes `ok` ("b2s=" in Base64), over any message.
+    #[test]
+    fn top_members_refuse_requests_and_notifications_even_when_null() {
+        // A member that is there at all counts, `null` included, in the order checked.
+        let body = br#"{"version":null,"requestTime":"t","notifyTime":null,"code":"X"}"#;
+        assert_eq!(
+            Top::open(body).map(|_| ()),
+            Err(Error::WrongMessage("requestTime"))
+        );
+        let body = br#"{"version":null,"code":"X"}"#;
+        assert_eq!(
+            Top::open(body).map(|_| ()),
+            Err(Error::WrongMessage("version"))
+        );
+        let top = Top::open(br#"{"notifyTime":null,"code":"X"}"#).unwrap();
+        assert_eq!(
+            top.not_a_notification(),
+            Err(Error::WrongMessage("notifyTime"))
+        );
+        let top = Top::open(br#"{"notifyType":1,"notifyTime":null}"#).unwrap();
+        assert_eq!(
+            top.not_a_notification(),
+            Err(Error::WrongMessage("notifyType"))
+        );
+        let top = Top::open(br#"{"code":"X","msg":"m","data":{}}"#).unwrap();
+        assert_eq!(top.not_a_notification(), Ok(()));
+        assert_eq!(top.code.unwrap().raw(), r#""X""#);
+        assert_eq!(top.data.unwrap().raw(), "{}");
+        assert!(top.app_id.is_none() && top.key_version.is_none());
+    }
+
     struct Fake;
 
     impl RsaVerifier for Fake {

@@ -133,7 +133,7 @@ use crate::crypto::{SecretKey, ct_eq};
 use crate::encoding::{hex_array, hex_decode};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sha256Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Object};
+use crate::json::{JsonStr, JsonWriter, Object, Value};
 use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
@@ -617,7 +617,7 @@ fn carries(object: &Object<'_>, name: &str) -> bool {
 
 /// [`Error::WrongMessage`] naming the first of `names` that `object` carries.
 fn refuse_members(object: &Object<'_>, names: &[&'static str]) -> Result<()> {
-    match names.iter().copied().find(|name| carries(object, name)) {
+    match object.first_member_of(names, true) {
         Some(name) => Err(Error::WrongMessage(name)),
         None => Ok(()),
     }
@@ -656,9 +656,9 @@ fn verify<'a, T: Trace + ?Sized>(
     signed: &'static str,
     trace: &mut T,
 ) -> Result<Signed<'a>> {
-    let top = Object::parse(message)?;
-    let value = top.get(signed).ok_or(Error::MissingField(signed))?;
-    let hex = match top.get("signature") {
+    let (_, [value, signature]) = Object::parse_pick(message, [signed, "signature"])?;
+    let value = value.ok_or(Error::MissingField(signed))?;
+    let hex = match signature {
         None => return Err(Error::SignatureMissing("signature")),
         Some(v) if v.is_null() => return Err(Error::SignatureMissing("signature")),
         Some(v) => v.as_str().ok_or(Error::InvalidField("signature"))?,
@@ -689,11 +689,14 @@ fn verify<'a, T: Trace + ?Sized>(
     });
     trace::report(trace, || Step::Verified { what: "signature" });
     // Verified: now parse.
-    let value = value.as_object()?.ok_or(Error::InvalidField(signed))?;
+    // Opened and both members found in one pass (each `object` call would walk again).
+    let (value, [header, body]) = value
+        .as_object_pick(["header", "body"])?
+        .ok_or(Error::InvalidField(signed))?;
     Ok(Signed {
         value,
-        header: value.object("header")?,
-        body: value.object("body")?,
+        header: Object::member_object(header, "header")?,
+        body: Object::member_object(body, "body")?,
     })
 }
 
@@ -838,10 +841,12 @@ pub struct ResponseHeader<'a> {
 
 impl<'a> ResponseHeader<'a> {
     fn parse(header: Object<'a>) -> Result<Self> {
+        let [partner_no, resp_time, req_msg_id] =
+            header.pick(["partnerNo", "respTime", "reqMsgId"]);
         Ok(ResponseHeader {
-            partner_no: header.opt_str("partnerNo")?,
-            resp_time: header.opt_str("respTime")?,
-            req_msg_id: header.opt_str("reqMsgId")?,
+            partner_no: Object::member_str(partner_no, "partnerNo")?,
+            resp_time: Object::member_str(resp_time, "respTime")?,
+            req_msg_id: Object::member_str(req_msg_id, "reqMsgId")?,
             raw: header,
         })
     }
@@ -942,16 +947,21 @@ fn amount(minor: u64, currency: Option<JsonStr<'_>>) -> Result<Money> {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
+/// A required number member already looked up (`body.number(name)` on a picked value).
+fn required_number<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<&'a str> {
+    Object::member_number(value, name)?.ok_or(Error::MissingField(name))
+}
+
 /// ScanForPay's refusal code, or `None` when the body says `code` 1 (success).
-fn refusal_code<'a>(body: &Object<'a>) -> Result<Option<ResultCode<'a>>> {
-    let code = ResultCode::from_wire(body.number("code")?);
+fn refusal_code<'a>(code: Option<Value<'a>>) -> Result<Option<ResultCode<'a>>> {
+    let code = Object::member_number(code, "code")?.ok_or(Error::MissingField("code"))?;
+    let code = ResultCode::from_wire(code);
     Ok((code != ResultCode::Success).then_some(code))
 }
 
 /// An amount in minor units: a JSON integer as documented (a string of digits is read too).
-fn minor_units(body: &Object<'_>, field: &'static str) -> Result<u64> {
-    let value = body
-        .get(field)
+fn minor_units(value: Option<Value<'_>>, field: &'static str) -> Result<u64> {
+    let value = value
         .filter(|v| !v.is_null())
         .ok_or(Error::MissingField(field))?;
     read_minor_units(&value, field)
@@ -983,20 +993,29 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     let reply = verify_response_traced(creds, message, expected, trace)?;
     let body = reply.body;
     refuse_members(&body, &ORDER_QUERY_REPLY_ONLY)?;
-    if let Some(code) = refusal_code(&body)? {
+    // Every member read below, found in one pass.
+    let [code, msg, order_amount, status, currency, refund_no] = body.pick([
+        "code",
+        "msg",
+        "orderAmount",
+        "status",
+        "currency",
+        "refundNo",
+    ]);
+    if let Some(code) = refusal_code(code)? {
         return Ok(Reply::Refused(Refusal {
             code,
-            message: body.opt_str("msg")?,
+            message: Object::member_str(msg, "msg")?,
             trust: reply.trust,
         }));
     }
     Ok(Reply::Accepted(RefundResponse {
         header: reply.header,
-        msg: body.opt_str("msg")?,
-        order_amount: minor_units(&body, "orderAmount")?,
-        state: RefundState::from_wire(body.number("status")?),
-        currency: body.opt_str("currency")?,
-        refund_no: body.opt_str("refundNo")?,
+        msg: Object::member_str(msg, "msg")?,
+        order_amount: minor_units(order_amount, "orderAmount")?,
+        state: RefundState::from_wire(required_number(status, "status")?),
+        currency: Object::member_str(currency, "currency")?,
+        refund_no: Object::member_str(refund_no, "refundNo")?,
         body,
         trust: reply.trust,
     }))
@@ -1024,26 +1043,49 @@ pub fn decode_order_query_traced<'a, T: Trace + ?Sized>(
     let reply = verify_response_traced(creds, message, expected, trace)?;
     let body = reply.body;
     refuse_members(&body, &REFUND_ONLY)?;
-    if let Some(code) = refusal_code(&body)? {
+    // Every member read below, found in one pass.
+    let [
+        code,
+        msg,
+        order_no,
+        partner_order_no,
+        order_amount,
+        wallet,
+        status,
+        pay_time,
+        currency,
+    ] = body.pick([
+        "code",
+        "msg",
+        "orderNo",
+        ORDER_QUERY_REPLY_REQUIRED,
+        "orderAmount",
+        "wallet",
+        "status",
+        "payTime",
+        "currency",
+    ]);
+    if let Some(code) = refusal_code(code)? {
         return Ok(Reply::Refused(Refusal {
             code: OrderQueryCode(code),
-            message: body.opt_str("msg")?,
+            message: Object::member_str(msg, "msg")?,
             trust: reply.trust,
         }));
     }
-    if !carries(&body, ORDER_QUERY_REPLY_REQUIRED) {
+    if partner_order_no.is_none_or(|v| v.is_null()) {
         return Err(Error::WrongMessage(ORDER_QUERY_REPLY_REQUIRED));
     }
     Ok(Reply::Accepted(OrderQueryResponse {
         header: reply.header,
-        msg: body.opt_str("msg")?,
-        order_no: body.opt_str("orderNo")?,
-        partner_order_no: body.str(ORDER_QUERY_REPLY_REQUIRED)?,
-        order_amount: minor_units(&body, "orderAmount")?,
-        wallet: body.opt_str("wallet")?,
-        state: OrderState::from_wire(body.number("status")?),
-        pay_time: body.opt_str("payTime")?,
-        currency: body.opt_str("currency")?,
+        msg: Object::member_str(msg, "msg")?,
+        order_no: Object::member_str(order_no, "orderNo")?,
+        partner_order_no: Object::member_str(partner_order_no, ORDER_QUERY_REPLY_REQUIRED)?
+            .ok_or(Error::MissingField(ORDER_QUERY_REPLY_REQUIRED))?,
+        order_amount: minor_units(order_amount, "orderAmount")?,
+        wallet: Object::member_str(wallet, "wallet")?,
+        state: OrderState::from_wire(required_number(status, "status")?),
+        pay_time: Object::member_str(pay_time, "payTime")?,
+        currency: Object::member_str(currency, "currency")?,
         body,
         trust: reply.trust,
     }))

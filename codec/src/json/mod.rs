@@ -8,6 +8,7 @@
 
 mod scan;
 mod string;
+pub(crate) mod words;
 mod write;
 
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};

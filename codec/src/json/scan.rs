@@ -1,6 +1,7 @@
 //! The validating scanner.
 
 use super::JsonStr;
+use super::words::{find, quote_or_backslash, skip_container, string_special};
 use crate::error::{Error, Result};
 
 /// Deepest nesting of arrays and objects the scanner accepts.
@@ -86,6 +87,19 @@ impl<'a> Value<'a> {
         }
         Object::open(self.doc, self.start, self.end).map(Some)
     }
+
+    /// [`as_object`](Self::as_object) and [`Object::pick`] in one pass over the members.
+    pub fn as_object_pick<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<Option<(Object<'a>, [Option<Value<'a>>; N])>> {
+        if self.kind != Kind::Object {
+            return Ok(None);
+        }
+        let mut found = [None; N];
+        let obj = Object::open_into(self.doc, self.start, self.end, &names, &mut found)?;
+        Ok(Some((obj, found)))
+    }
 }
 
 /// One member of an object: the name and the value.
@@ -115,6 +129,41 @@ impl<'a> Object<'a> {
         Self::parse_str(doc)
     }
 
+    /// [`parse`](Self::parse) and [`pick`](Self::pick) in one: the members named `names` are
+    /// found in the same pass that checks the member names for duplicates.
+    pub fn parse_pick<const N: usize>(
+        input: &'a [u8],
+        names: [&str; N],
+    ) -> Result<(Self, [Option<Value<'a>>; N])> {
+        let mut found = [None; N];
+        let obj = Self::parse_into(input, &names, &mut found)?;
+        Ok((obj, found))
+    }
+
+    /// The body of [`parse_pick`](Self::parse_pick), once for every count of names.
+    fn parse_into(
+        input: &'a [u8],
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Self> {
+        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
+            offset: e.valid_up_to(),
+        })?;
+        let mut sc = Scanner::new(doc);
+        sc.skip_ws();
+        let value = sc.value(0)?;
+        sc.skip_ws();
+        if sc.pos != doc.len() {
+            return Err(Error::Json { offset: sc.pos });
+        }
+        if value.kind != Kind::Object {
+            return Err(Error::Json {
+                offset: value.start,
+            });
+        }
+        Self::open_into(doc, value.start, value.end, names, found)
+    }
+
     /// Like [`parse`](Self::parse), for text already known to be UTF-8.
     pub fn parse_str(doc: &'a str) -> Result<Self> {
         let mut sc = Scanner::new(doc);
@@ -131,6 +180,18 @@ impl<'a> Object<'a> {
 
     /// Opens a validated object span and checks its member names for duplicates.
     fn open(doc: &'a str, start: usize, end: usize) -> Result<Self> {
+        Self::open_into(doc, start, end, &[], &mut [])
+    }
+
+    /// [`open`](Self::open), also finding the members named `names` in the same pass (into
+    /// slices, so that each count of names does not get a copy of this in flash).
+    fn open_into(
+        doc: &'a str,
+        start: usize,
+        end: usize,
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Self> {
         let mut obj = Object {
             doc,
             start,
@@ -139,18 +200,38 @@ impl<'a> Object<'a> {
         };
         // Where the names seen so far start, read back to compare: one word per member on
         // the stack of every decoder, rather than a copy of each name.
-        let mut names: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
+        let mut seen: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
         let mut members = obj.members();
         while let Some(member) = members.next_at() {
             let (at, member) = member?;
-            for &seen in &names {
-                if obj.name_at(seen)?.cmp_unescaped(&member.name).is_eq() {
+            // The first byte of a name's text (its closing quote when empty): names whose
+            // first bytes differ, neither an escape, cannot be equal, and need no read-back.
+            let first = member
+                .name
+                .raw()
+                .as_bytes()
+                .first()
+                .copied()
+                .unwrap_or(b'"');
+            for &earlier in &seen {
+                let earlier_first = doc.as_bytes().get(earlier + 1).copied();
+                if first != b'\\' && earlier_first != Some(b'\\') && earlier_first != Some(first) {
+                    continue;
+                }
+                if obj.name_at(earlier)?.cmp_unescaped(&member.name).is_eq() {
                     return Err(Error::DuplicateMember);
                 }
             }
-            names.push(at).map_err(|_| Error::TooManyMembers)?;
+            seen.push(at).map_err(|_| Error::TooManyMembers)?;
+            if let Some(slot) = names
+                .iter()
+                .position(|n| member.name.eq_str(n))
+                .and_then(|i| found.get_mut(i))
+            {
+                *slot = Some(member.value);
+            }
         }
-        obj.len = names.len();
+        obj.len = seen.len();
         Ok(obj)
     }
 
@@ -234,6 +315,12 @@ impl<'a> Object<'a> {
     /// (`None` when absent). Cheaper than one [`get`](Self::get) per name on long objects.
     pub fn pick<const N: usize>(&self, names: [&str; N]) -> [Option<Value<'a>>; N] {
         let mut found = [None; N];
+        self.pick_into(&names, &mut found);
+        found
+    }
+
+    /// The body of [`pick`](Self::pick), once for every count of names.
+    fn pick_into(&self, names: &[&str], found: &mut [Option<Value<'a>>]) {
         for member in self.members().filter_map(Result::ok) {
             if let Some(i) = names.iter().position(|n| member.name.eq_str(n)) {
                 if let Some(slot) = found.get_mut(i) {
@@ -241,7 +328,44 @@ impl<'a> Object<'a> {
                 }
             }
         }
-        found
+    }
+
+    /// Which of `names` the object has, in one pass over its members: bit `i` is set when
+    /// `names[i]` is a member (with `skip_null`, a member that is `null` does not count).
+    /// Names past the 64th are never reported.
+    pub fn member_bits(&self, names: &[&str], skip_null: bool) -> u64 {
+        let mut bits = 0u64;
+        if names.is_empty() {
+            return bits;
+        }
+        for member in self.members().filter_map(Result::ok) {
+            if skip_null && member.value.is_null() {
+                continue;
+            }
+            for (i, name) in names.iter().enumerate().take(64) {
+                if member.name.eq_str(name) {
+                    bits |= 1 << i;
+                }
+            }
+        }
+        bits
+    }
+
+    /// The first of `names` (in the order given) that is a member, in one pass over the
+    /// members (with `skip_null`, a member that is `null` does not count). Cheaper than one
+    /// [`get`](Self::get) per name, which walks the members once for each.
+    pub fn first_member_of(&self, names: &[&'static str], skip_null: bool) -> Option<&'static str> {
+        first_set(names, self.member_bits(names, skip_null))
+    }
+
+    /// The first of `names` (in the order given) that is not a member, in one pass (with
+    /// `skip_null`, a member that is `null` counts as missing).
+    pub fn first_missing_of(
+        &self,
+        names: &[&'static str],
+        skip_null: bool,
+    ) -> Option<&'static str> {
+        first_set(names, !self.member_bits(names, skip_null))
     }
 
     /// Member `name` if present and not `null`.
@@ -303,6 +427,42 @@ impl<'a> Object<'a> {
     /// Required object member `name`.
     pub fn object(&self, name: &'static str) -> Result<Object<'a>> {
         self.opt_object(name)?.ok_or(Error::MissingField(name))
+    }
+
+    /// What [`opt_str`](Self::opt_str) says of a member already looked up (by
+    /// [`pick`](Self::pick), say): `None` when absent or `null`, [`Error::InvalidField`] when
+    /// not a string.
+    pub fn member_str(value: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>> {
+        value
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_str().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// What [`opt_number`](Self::opt_number) says of a member already looked up.
+    pub fn member_number(value: Option<Value<'a>>, name: &'static str) -> Result<Option<&'a str>> {
+        value
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_number().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// What [`object`](Self::object) says of a member already looked up (by
+    /// [`pick`](Self::pick), say): the object, [`Error::MissingField`] when absent or `null`,
+    /// [`Error::InvalidField`] when another type.
+    pub fn member_object(value: Option<Value<'a>>, name: &'static str) -> Result<Object<'a>> {
+        match value.filter(|v| !v.is_null()) {
+            None => Err(Error::MissingField(name)),
+            Some(v) => v.as_object()?.ok_or(Error::InvalidField(name)),
+        }
+    }
+}
+
+/// The name of the lowest bit set in `bits` (bit `i` for `names[i]`, the first 64 only).
+fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
+    match bits.trailing_zeros() {
+        64 => None,
+        i => names.get(i as usize).copied(),
     }
 }
 
@@ -495,26 +655,7 @@ impl<'a> Scanner<'a> {
             _ => return Err(self.err()),
         };
         if matches!(kind, Kind::Object | Kind::Array) {
-            let mut depth = 0usize;
-            loop {
-                match bytes.get(self.pos) {
-                    None => return Err(self.err()),
-                    Some(b'"') => {
-                        self.skip_string()?;
-                        continue;
-                    }
-                    Some(b'{' | b'[') => depth += 1,
-                    Some(b'}' | b']') => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            self.pos += 1;
-                            break;
-                        }
-                    }
-                    Some(_) => {}
-                }
-                self.pos += 1;
-            }
+            self.pos = skip_container(bytes, self.pos).ok_or_else(|| self.err())?;
         } else {
             let rest = bytes.get(self.pos..).unwrap_or_default();
             self.pos += rest
@@ -535,14 +676,14 @@ impl<'a> Scanner<'a> {
     fn skip_string(&mut self) -> Result<bool> {
         self.expect(b'"')?;
         let mut escaped = false;
+        let bytes = self.doc.as_bytes();
         loop {
-            let rest = self.doc.as_bytes().get(self.pos..).unwrap_or_default();
-            let i = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')
-                .ok_or_else(|| self.err())?;
-            self.pos += i + 1;
-            if rest.get(i) == Some(&b'"') {
+            let i = find(bytes, self.pos, quote_or_backslash, |b| {
+                b == b'"' || b == b'\\'
+            })
+            .ok_or_else(|| self.err())?;
+            self.pos = i + 1;
+            if bytes.get(i) == Some(&b'"') {
                 return Ok(escaped);
             }
             escaped = true;
@@ -582,12 +723,12 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         self.expect(b'"')?;
         loop {
-            // Skip plain text in one tight pass; only quotes, escapes and controls need a look.
-            let rest = self.doc.as_bytes().get(self.pos..).unwrap_or_default();
-            self.pos += rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(rest.len());
+            // Skip plain text a word at a time; only quotes, escapes and controls need a look.
+            let bytes = self.doc.as_bytes();
+            self.pos = find(bytes, self.pos, string_special, |b| {
+                b == b'"' || b == b'\\' || b < 0x20
+            })
+            .unwrap_or(bytes.len());
             match self.bump() {
                 None => return Err(self.err()),
                 Some(b'"') => break,
@@ -699,6 +840,49 @@ mod tests {
         );
         assert_eq!(obj.str("n"), Err(Error::InvalidField("n")));
         assert_eq!(obj.str("missing"), Err(Error::MissingField("missing")));
+        let [o, n, z, none] = obj.pick(["o", "n", "z", "none"]);
+        assert_eq!(Object::member_object(o, "o").unwrap().len(), 1);
+        assert_eq!(
+            Object::member_object(n, "n").unwrap_err(),
+            Error::InvalidField("n")
+        );
+        assert_eq!(
+            Object::member_object(z, "z").unwrap_err(),
+            Error::MissingField("z")
+        );
+        assert_eq!(
+            Object::member_object(none, "x").unwrap_err(),
+            Error::MissingField("x")
+        );
+        let [a, n, z, o, none] = obj.pick(["a", "n", "z", "o", "none"]);
+        assert_eq!(
+            Object::member_str(a, "a").unwrap().unwrap().raw(),
+            r#"x\"y"#
+        );
+        assert_eq!(Object::member_str(n, "n"), Err(Error::InvalidField("n")));
+        assert_eq!(Object::member_str(z, "z"), Ok(None));
+        assert_eq!(Object::member_str(none, "none"), Ok(None));
+        assert_eq!(Object::member_number(n, "n"), Ok(Some("-1.5e3")));
+        assert_eq!(Object::member_number(a, "a"), Err(Error::InvalidField("a")));
+        assert_eq!(Object::member_number(z, "z"), Ok(None));
+        assert_eq!(Object::member_number(none, "none"), Ok(None));
+        // Opening and picking in one pass finds what `pick` finds on the opened object.
+        let (top, [o2, t, missing]) = Object::parse_pick(doc, ["o", "t", "missing"]).unwrap();
+        assert_eq!(top.len(), 5);
+        assert_eq!(o2.unwrap().span(), o.unwrap().span());
+        assert_eq!(t.unwrap().raw(), "true");
+        assert!(missing.is_none());
+        let (inner, [k]) = o2.unwrap().as_object_pick(["k"]).unwrap().unwrap();
+        assert_eq!(inner.len(), 1);
+        assert_eq!(k.unwrap().kind(), Kind::Array);
+        assert!(t.unwrap().as_object_pick(["k"]).unwrap().is_none());
+        assert_eq!(
+            Object::parse_pick(br#"{"a":1,"a":2}"#, ["a"]).unwrap_err(),
+            Error::DuplicateMember
+        );
+        assert!(Object::parse_pick(b"[1]", ["a"]).is_err());
+        assert!(Object::parse_pick(b"{} x", ["a"]).is_err());
+        assert!(Object::parse_pick(b"\xff", ["a"]).is_err());
         let span = obj.get("n").unwrap().span();
         assert_eq!(&doc[span], b"-1.5e3");
     }
@@ -742,6 +926,30 @@ mod tests {
     }
 
     #[test]
+    fn finds_the_first_member_of_a_list_in_one_pass() {
+        let obj = Object::parse(br#"{"a":1,"b":null,"c\u0064":"x","e":{}}"#).unwrap();
+        assert_eq!(obj.member_bits(&["e", "b", "cd", "z"], false), 0b0111);
+        assert_eq!(obj.member_bits(&["e", "b", "cd", "z"], true), 0b0101);
+        assert_eq!(obj.first_member_of(&["z", "b", "a"], false), Some("b"));
+        assert_eq!(obj.first_member_of(&["z", "b", "a"], true), Some("a"));
+        assert_eq!(obj.first_member_of(&["z", "y"], false), None);
+        assert_eq!(obj.first_member_of(&[], false), None);
+        assert_eq!(
+            obj.first_missing_of(&["a", "b", "z", "y"], false),
+            Some("z")
+        );
+        assert_eq!(obj.first_missing_of(&["a", "b", "z"], true), Some("b"));
+        assert_eq!(obj.first_missing_of(&["a", "cd", "e"], true), None);
+        assert_eq!(obj.first_missing_of(&[], true), None);
+        // The 65th name and later are never reported, present or not.
+        let names: [&'static str; 66] = core::array::from_fn(|i| if i < 64 { "z" } else { "a" });
+        assert_eq!(obj.member_bits(&names, false), 0);
+        assert_eq!(obj.first_member_of(&names, false), None);
+        let names: [&'static str; 65] = core::array::from_fn(|i| if i < 64 { "a" } else { "z" });
+        assert_eq!(obj.first_missing_of(&names, false), None);
+    }
+
+    #[test]
     fn rejects_duplicates_even_when_escaped() {
         assert_eq!(
             Object::parse(br#"{"refund_amt":"1","refund\u005famt":"2"}"#).unwrap_err(),
@@ -754,6 +962,15 @@ mod tests {
             Object::parse(br#"{"x":1,"y":{"x":2},"z":3,"x":4}"#).unwrap_err(),
             Error::DuplicateMember
         );
+        // Escaped first characters and empty names are compared in full.
+        for dup in [
+            &br#"{"\u0061b":1,"ab":2}"#[..],
+            br#"{"ab":1,"\u0061b":2}"#,
+            br#"{"":1,"x":2,"":3}"#,
+        ] {
+            assert_eq!(Object::parse(dup).unwrap_err(), Error::DuplicateMember);
+        }
+        assert_eq!(Object::parse(br#"{"":1,"\"":2,"a":3}"#).unwrap().len(), 3);
         // Prefixes and the same name in a nested object are not duplicates.
         let obj = Object::parse(br#"{"a":1,"ab":2,"abc":3,"n":{"a":4}}"#).unwrap();
         assert_eq!(obj.len(), 4);

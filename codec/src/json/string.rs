@@ -139,8 +139,12 @@ impl PartialEq<&str> for JsonStr<'_> {
 /// scanner may be malformed; they yield an error, never a panic.
 pub fn unescape_in_place(buf: &mut [u8]) -> crate::Result<usize> {
     let bad = crate::Error::Json { offset: 0 };
-    let mut read = 0;
-    let mut write = 0;
+    // Text before the first escape stays where it is.
+    let Some(first) = super::words::find(buf, 0, super::words::backslash, |b| b == b'\\') else {
+        return Ok(buf.len());
+    };
+    let mut read = first;
+    let mut write = first;
     while let Some(&b) = buf.get(read) {
         if b != b'\\' {
             *buf.get_mut(write).ok_or(bad)? = b;
@@ -250,6 +254,14 @@ mod tests {
         let mut buf = *br#"ab\/c\nd\u00e9\ud83d\ude00"#;
         let n = unescape_in_place(&mut buf).unwrap();
         assert_eq!(core::str::from_utf8(&buf[..n]).unwrap(), "ab/c\ndé😀");
+        // Plain text is left as it is; an escape after the first word is still found.
+        let mut plain = *b"no escapes in this text at all";
+        assert_eq!(unescape_in_place(&mut plain).unwrap(), plain.len());
+        assert_eq!(&plain, b"no escapes in this text at all");
+        let mut late = *br#"a longer prefix	thenA"#;
+        let n = unescape_in_place(&mut late).unwrap();
+        assert_eq!(&late[..n], b"a longer prefix\tthenA");
+        assert_eq!(unescape_in_place(&mut []).unwrap(), 0);
     }
 
     #[test]

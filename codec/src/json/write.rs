@@ -1,5 +1,6 @@
 //! A compact JSON writer into any [`Sink`].
 
+use super::words::{find, string_special};
 use crate::error::{Error, Result};
 use crate::io::Sink;
 
@@ -8,7 +9,11 @@ use crate::io::Sink;
 pub fn write_escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<()> {
     let bytes = s.as_bytes();
     let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    // Plain text is copied in runs: the next byte to escape is found a word at a time.
+    while let Some(i) = find(bytes, run_start, string_special, |b| {
+        b == b'"' || b == b'\\' || b < 0x20
+    }) {
+        let b = bytes.get(i).copied().unwrap_or(0);
         let short: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -17,8 +22,7 @@ pub fn write_escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<()> {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
+            _ => b"",
         };
         sink.write(bytes.get(run_start..i).unwrap_or_default())?;
         if short.is_empty() {

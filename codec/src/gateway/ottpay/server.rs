@@ -181,7 +181,7 @@ pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result
         other => other,
     })?;
     let md5_form = verify_md5(&data, &md5_expected)?;
-    if present(&data, "order_status") {
+    if present(data.get("order_status")) {
         return Err(Error::WrongMessage("order_status"));
     }
     Ok(match named {
@@ -190,7 +190,7 @@ pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result
             let ori_order_id = data.str("ori_order_id")?;
             check_received_id(Some(ori_order_id), "ori_order_id")?;
             check_received_id(order_id, "order_id")?;
-            let refund_amt = amount(&data)?;
+            let refund_amt = amount(data.get("refund_amt"))?;
             if refund_amt == 0 {
                 return Err(Error::InvalidField("refund_amt"));
             }
@@ -203,7 +203,7 @@ pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result
             })
         }
         Named::Query => {
-            if present(&data, "ori_order_id") {
+            if present(data.get("ori_order_id")) {
                 return Err(Error::WrongMessage("ori_order_id"));
             }
             let order_id = data.str("order_id")?;

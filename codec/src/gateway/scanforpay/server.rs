@@ -125,7 +125,7 @@ pub fn decode_refund_request<'a>(
 ) -> Result<ReceivedRefund<'a>> {
     let request = verified(creds, message)?;
     let body = request.signed.body;
-    let order_amount = minor_units(&body, "orderAmount")?;
+    let order_amount = minor_units(body.get("orderAmount"), "orderAmount")?;
     if order_amount == 0 {
         return Err(Error::Amount("orderAmount must be positive"));
     }
