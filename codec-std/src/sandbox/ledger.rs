@@ -11,7 +11,7 @@ pub struct Order {
     pub order_no: String,
     /// The gateway's own number for it.
     pub gateway_order_no: String,
-    /// Amount paid, in minor units.
+    /// Amount paid, in the unit the gateway's requests carry (minor units; NewPay's unit).
     pub amount: u64,
     /// ISO 4217 code.
     pub currency: String,
@@ -39,7 +39,7 @@ pub struct Refund {
     pub gateway_refund_no: String,
     /// The order it refunds.
     pub order_no: String,
-    /// Amount in minor units.
+    /// Amount, in the order's unit.
     pub amount: u64,
     /// When it was accepted.
     pub created_ms: u64,
@@ -102,6 +102,15 @@ pub(crate) struct Pending {
     pub left: Option<u32>,
 }
 
+/// What became of a refund's notifications so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Deliveries {
+    /// How many were sent.
+    pub sent: u32,
+    /// Whether the merchant answered one with the gateway's acknowledgement.
+    pub acknowledged: bool,
+}
+
 /// Everything remembered.
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
@@ -109,6 +118,8 @@ pub(crate) struct Ledger {
     pub refunds: BTreeMap<(GatewayId, String), Refund>,
     pub faults: BTreeMap<(GatewayId, String), Fault>,
     pub notifications: Vec<Pending>,
+    /// Per refund number with a notify URL.
+    pub deliveries: BTreeMap<(GatewayId, String), Deliveries>,
     pub next_id: u64,
 }
 

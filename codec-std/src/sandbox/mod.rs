@@ -359,8 +359,12 @@ fn order_json(gateway: GatewayId, order: &Order) -> serde_json::Value {
     })
 }
 
-fn refund_json(refund: &Refund, now: u64) -> serde_json::Value {
-    serde_json::json!({
+fn refund_json(
+    refund: &Refund,
+    now: u64,
+    deliveries: Option<ledger::Deliveries>,
+) -> serde_json::Value {
+    let mut value = serde_json::json!({
         "refund_no": refund.refund_no,
         "gateway_refund_no": refund.gateway_refund_no,
         "order_no": refund.order_no,
@@ -370,7 +374,15 @@ fn refund_json(refund: &Refund, now: u64) -> serde_json::Value {
             RefundState::Succeeded => "succeeded",
             RefundState::Failed => "failed",
         },
-    })
+    });
+    if let (Some(map), Some(_)) = (value.as_object_mut(), &refund.notify_url) {
+        let d = deliveries.unwrap_or_default();
+        map.insert(
+            "notifications".to_owned(),
+            serde_json::json!({ "sent": d.sent, "acknowledged": d.acknowledged }),
+        );
+    }
+    value
 }
 
 impl Simulator {
@@ -415,8 +427,10 @@ impl Simulator {
             .as_ref()
     }
 
-    /// Records a paid order of `amount` minor units of `currency` (an ISO 4217 code). An order
-    /// number already recorded for that gateway is an error.
+    /// Records a paid order of `amount` of `currency` (an ISO 4217 code), in the unit the
+    /// gateway's requests carry: minor units, except NewPay's own unit (whole kip for LAK,
+    /// `refundwire::gateway::newpay::unit_decimals`), as the simulator compares amounts as
+    /// sent. An order number already recorded for that gateway is an error.
     pub fn add_order(
         &self,
         gateway: GatewayId,
@@ -551,7 +565,10 @@ impl Simulator {
                                 let refunds: serde_json::Value = ledger
                                     .refunds_of(gateway, order_no)
                                     .into_iter()
-                                    .map(|r| refund_json(r, now))
+                                    .map(|r| {
+                                        let key = (gateway, r.refund_no.clone());
+                                        refund_json(r, now, ledger.deliveries.get(&key).copied())
+                                    })
                                     .collect();
                                 if let Some(map) = value.as_object_mut() {
                                     map.insert("refunds".to_owned(), refunds);
@@ -622,6 +639,11 @@ impl Simulator {
                 GatewayId::OttPay | GatewayId::ScanForPay => continue,
             };
             let Ok(request) = request else { continue };
+            ledger
+                .deliveries
+                .entry((p.gateway, p.refund_no.clone()))
+                .or_default()
+                .sent += 1;
             out.push(Delivery {
                 id: p.id,
                 gateway: p.gateway,
@@ -670,9 +692,15 @@ impl Simulator {
         };
         let acked = response.status().is_success() && same_json(response.body(), ack);
         if acked {
-            self.ledger()
+            let mut ledger = self.ledger();
+            ledger
                 .notifications
                 .retain(|p| p.id != delivery.id || p.left.is_some());
+            ledger
+                .deliveries
+                .entry((delivery.gateway, delivery.refund_no.clone()))
+                .or_default()
+                .acknowledged = true;
         }
         acked
     }
