@@ -132,6 +132,28 @@ impl GatewayId {
             GatewayId::NewPay => gateway::newpay::ENDPOINTS,
         }
     }
+
+    /// What the gateway documents about refund numbers (its core module's `REFUND_FACTS`).
+    pub fn facts(&self) -> &'static refundwire::gateway::RefundFacts {
+        use refundwire::gateway;
+        match self {
+            GatewayId::OttPay => &gateway::ottpay::REFUND_FACTS,
+            GatewayId::ScanForPay => &gateway::scanforpay::REFUND_FACTS,
+            GatewayId::PayerMax => &gateway::payermax::REFUND_FACTS,
+            GatewayId::NewPay => &gateway::newpay::REFUND_FACTS,
+        }
+    }
+
+    /// How the simulator's own numbers for the gateway's orders (`…O…`) and refunds
+    /// (`…R…`) begin.
+    fn prefix(&self) -> &'static str {
+        match self {
+            GatewayId::OttPay => "OTT",
+            GatewayId::ScanForPay => "SFP",
+            GatewayId::PayerMax => "PMX",
+            GatewayId::NewPay => "NPY",
+        }
+    }
 }
 
 /// A fault on the answer to a request.
@@ -221,7 +243,11 @@ pub struct Delivery {
     pub request: http::Request<Vec<u8>>,
 }
 
-/// What a gateway module returns for one request.
+/// What a gateway module returns for one request: `Err` is an answer given early (a refusal,
+/// or the request dropped), so that `?` can give it.
+pub(crate) type Answered = std::result::Result<Handled, Box<Handled>>;
+
+/// What a gateway module answers one request with.
 pub(crate) enum Handled {
     Answer {
         response: http::Response<Vec<u8>>,
@@ -249,6 +275,19 @@ impl Handled {
             },
             Err(e) => Handled::plain(json_response(500, e.to_string().into_bytes())),
         }
+    }
+}
+
+/// The answer fault for the first of `keys` that has one left, taken; a timeout or a reset
+/// is the request dropped unprocessed (`Err`).
+pub(crate) fn answer_fault(
+    ledger: &mut Ledger,
+    gateway: GatewayId,
+    keys: &[&str],
+) -> std::result::Result<Option<AnswerFault>, Box<Handled>> {
+    match ledger.take_answer_fault(gateway, keys) {
+        Some(f @ (AnswerFault::Timeout | AnswerFault::Reset)) => Err(Box::new(Handled::Dropped(f))),
+        other => Ok(other),
     }
 }
 
@@ -448,15 +487,9 @@ impl Simulator {
         }
         let mut ledger = self.ledger();
         let id = ledger.next();
-        let prefix = match gateway {
-            GatewayId::OttPay => "OTT",
-            GatewayId::ScanForPay => "SFP",
-            GatewayId::PayerMax => "PMX",
-            GatewayId::NewPay => "NPY",
-        };
         let order = Order {
             order_no: order_no.to_owned(),
-            gateway_order_no: format!("{prefix}O{id:08}"),
+            gateway_order_no: format!("{}O{id:08}", gateway.prefix()),
             amount,
             currency: currency.to_owned(),
             paid_at_ms: now,
@@ -510,7 +543,7 @@ impl Simulator {
             return SimResponse::Answer(admin_error(405, "POST only"));
         }
         let mut ledger = self.ledger();
-        let handled = match gateway {
+        let answered = match gateway {
             GatewayId::OttPay => ottpay::handle(self, &mut ledger, now, request.body()),
             GatewayId::ScanForPay => {
                 scanforpay::handle(self, &mut ledger, now, status, request.body())
@@ -518,6 +551,7 @@ impl Simulator {
             GatewayId::PayerMax => payermax::handle(self, &mut ledger, now, status, &request),
             GatewayId::NewPay => newpay::handle(self, &mut ledger, now, status, request.body()),
         };
+        let handled = answered.unwrap_or_else(|early| *early);
         match handled {
             Handled::Dropped(AnswerFault::Reset) => SimResponse::Reset,
             Handled::Dropped(_) => SimResponse::Timeout,
@@ -728,14 +762,4 @@ pub(crate) fn post(uri: &str, body: Vec<u8>) -> Result<http::Request<Vec<u8>>> {
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(body)
         .map_err(|e| Error::Input(format!("notify URL `{uri}`: {e}")))
-}
-
-/// `YYYY-MM-DD HH:MM:SS` of `now` in UTC+offset (OTTPay's `trade_time` form is local text).
-pub(crate) fn rfc3339(now: u64, offset_minutes: i16, millis: bool) -> Result<String> {
-    let t =
-        refundwire::time::Timestamp::new(i64::try_from(now).unwrap_or(i64::MAX), offset_minutes)?;
-    let mut buf = [0u8; 40];
-    let mut c = refundwire::io::Cursor::new(&mut buf);
-    t.write_rfc3339(millis, &mut c)?;
-    Ok(String::from_utf8_lossy(c.finish()).into_owned())
 }

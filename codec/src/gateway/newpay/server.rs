@@ -23,6 +23,7 @@ use crate::canonical::Scalar;
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
+use crate::gateway::server::{RefundState, Refused};
 use crate::io::Cursor;
 use crate::json::{JsonStr, JsonWriter, Object};
 
@@ -484,6 +485,58 @@ pub fn encode_callback<'o, S: RsaSigner + ?Sized>(
     signed_object(&fields, fields.len(), platform, b"", out).map_err(too_small)
 }
 
+// --- What NewPay answers, case by case ----------------------------------------------------
+
+/// The `tranAbbr` of an inquiry-refund response.
+pub const TRAN_ABBR_REFUND: &str = "REFUND";
+
+/// The code and message NewPay refuses a request with when it does not verify or parse
+/// ([`decode_refund_request`]'s and [`decode_inquiry_request`]'s error).
+pub fn refusal_for(error: &Error) -> (Code<'static>, &'static str) {
+    match error {
+        Error::SignatureMismatch(_) => (Code::SignVerificationFailed, "sign verification failed"),
+        Error::SignatureMissing(_) | Error::Base64(_) => (Code::SignIllegal, "sign illegal"),
+        Error::InvalidField("appId") => (Code::AppIdWrong, "appId wrong"),
+        Error::InvalidField("merchantId") => (Code::MerchantIdWrong, "merchantId wrong"),
+        Error::InvalidField("timestamp") | Error::MissingField("timestamp") => {
+            (Code::TimestampIllegal, "timestamp illegal")
+        }
+        Error::Amount(_) | Error::MissingField("refundOrderAmt") => {
+            (Code::RefundOrderAmtIllegal, "refundOrderAmt illegal")
+        }
+        Error::InvalidField("refundOrderNo") | Error::FieldTooLong("refundOrderNo") => {
+            (Code::RefundOrderNoIllegal, "refundOrderNo illegal")
+        }
+        _ => (Code::IllegalRequest, "illegal request"),
+    }
+}
+
+/// The code and message NewPay refuses a readable request with: a refund of an unknown order
+/// is `E9008`, an inquiry about an unknown refund `Z00051`, and any reuse of a refund number
+/// `Z01026` (see [`REFUND_FACTS`](super::REFUND_FACTS)).
+pub fn refusal(why: Refused) -> (Code<'static>, &'static str) {
+    match why {
+        Refused::NoOrder => (Code::OrderNotFound, "order does not exist"),
+        Refused::NoRefund => (Code::OrderInfoNotFound, "order information does not exist"),
+        Refused::NumberUsed => (
+            Code::RefundOrderNoExists,
+            "refund order number already exists",
+        ),
+        Refused::OverRefund => (Code::RefundExceedsPaid, "refund exceeds paid amount"),
+        Refused::WrongCurrency => (Code::IllegalRequest, "illegal request"),
+    }
+}
+
+/// `tranStatus` and `tranInfo` of a response about a refund in `state`: no `tranStatus`
+/// while pending (`Processing`), 1 `Transaction Success`, 0 `Refund failed`.
+pub fn tran_status(state: RefundState) -> (Option<TranStatus<'static>>, &'static str) {
+    match state {
+        RefundState::Pending => (None, "Processing"),
+        RefundState::Succeeded => (Some(TranStatus::Success), "Transaction Success"),
+        RefundState::Failed => (Some(TranStatus::Failure), "Refund failed"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{
@@ -522,7 +575,7 @@ mod tests {
 
     fn data(status: Option<TranStatus<'static>>, inquiry: bool) -> ResponseData<'static> {
         ResponseData {
-            tran_abbr: inquiry.then_some("REFUND"),
+            tran_abbr: inquiry.then_some(TRAN_ABBR_REFUND),
             tran_no: inquiry.then_some("T9"),
             tran_status: status,
             tran_info: "Transaction Success",

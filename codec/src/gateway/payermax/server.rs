@@ -17,6 +17,7 @@ use super::{
 };
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::error::{Error, Result};
+use crate::gateway::server::{RefundState, Refused};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Object};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
@@ -446,6 +447,90 @@ fn write_notification<'b>(
     refund.write(&mut w)?;
     w.end_object()?;
     Ok(w.into_inner().finish())
+}
+
+// --- What PayerMax answers, case by case --------------------------------------------------
+
+impl Request<'_> {
+    /// The request's `requestTime`.
+    pub fn request_time(&self) -> Timestamp {
+        match self {
+            Request::Refund(r) => r.envelope.request_time,
+            Request::RefundQuery(q) => q.envelope.request_time,
+        }
+    }
+
+    /// Whether `requestTime` is within [`REQUEST_TIME_TOLERANCE_MS`] of `now_ms` (PayerMax's
+    /// clock, milliseconds since the epoch); otherwise PayerMax answers
+    /// [`REQUEST_TIME_REFUSAL`].
+    pub fn sent_in_time(&self, now_ms: u64) -> bool {
+        let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
+        self.request_time().unix_ms().abs_diff(now) <= REQUEST_TIME_TOLERANCE_MS.unsigned_abs()
+    }
+}
+
+/// The refusal of a request whose `requestTime` is too far from PayerMax's clock.
+pub const REQUEST_TIME_REFUSAL: (Code<'static>, &str) =
+    (Code::ReqTimeOverTime, "request time over time");
+
+/// The refusal of a request PayerMax could not answer for a fault of its own.
+pub const SYSTEM_ERROR: (Code<'static>, &str) = (Code::SystemError, "system error");
+
+/// The code and message PayerMax refuses a request with when it does not verify or parse
+/// ([`decode_request`]'s error).
+pub fn refusal_for(error: &Error) -> (Code<'static>, &'static str) {
+    match error {
+        Error::SignatureMismatch(_) | Error::SignatureMissing(_) | Error::Base64(_) => {
+            (Code::SignVerifyFailed, "sign verify failed")
+        }
+        Error::InvalidField("appId") => (Code::MerchantAppInvalid, "merchant app invalid"),
+        Error::InvalidField("merchantNo") => (Code::MerchantInvalid, "merchant invalid"),
+        Error::UnknownCurrency => (Code::CurrencyInvalid, "currency invalid"),
+        Error::Amount(_) | Error::InvalidField("refundAmount") => {
+            (Code::AmountInvalid, "amount invalid")
+        }
+        _ => (Code::ParamsInvalid, "params invalid"),
+    }
+}
+
+/// The code and message PayerMax refuses a readable request with.
+pub fn refusal(why: Refused) -> (Code<'static>, &'static str) {
+    match why {
+        Refused::NoOrder => (Code::OrderNotExist, "order not exist"),
+        Refused::NoRefund => (Code::OrderNotExist, "refund not exist"),
+        Refused::NumberUsed => (
+            Code::RefundNoInvalid,
+            "outRefundNo is used by another refund",
+        ),
+        Refused::OverRefund => (
+            Code::AmountInvalid,
+            "refund amount exceeds the refundable amount",
+        ),
+        Refused::WrongCurrency => (Code::CurrencyInvalid, "currency is not the order's"),
+    }
+}
+
+/// The `status` a `refundQuery` reply or a notification reports for a refund in `state`.
+pub fn status(state: RefundState) -> Status<'static> {
+    match state {
+        RefundState::Pending => Status::RefundPending,
+        RefundState::Succeeded => Status::RefundSuccess,
+        RefundState::Failed => Status::RefundFailed,
+    }
+}
+
+/// The `status` of a `refund` reply: its page lists only pending and failed there (the query
+/// and the notification tell success).
+pub fn refund_reply_status(state: RefundState) -> Status<'static> {
+    match state {
+        RefundState::Failed => Status::RefundFailed,
+        RefundState::Pending | RefundState::Succeeded => Status::RefundPending,
+    }
+}
+
+/// The `resultMsg` of a refund in `state` (why it failed; absent otherwise).
+pub fn result_msg(state: RefundState) -> Option<&'static str> {
+    (state == RefundState::Failed).then_some("refund failed")
 }
 
 #[cfg(test)]
