@@ -322,7 +322,7 @@ pub(crate) fn json_response(status: u16, body: Vec<u8>) -> http::Response<Vec<u8
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
+        http::HeaderValue::from_static(refundwire::gateway::CONTENT_TYPE),
     );
     response
 }
@@ -464,6 +464,20 @@ impl Simulator {
                 RsaPrivateKey::from_any(der.as_ref()).ok()
             })
             .as_ref()
+    }
+
+    /// The key to sign as the platform with: `platform`, or when `bad` one that is not it.
+    pub(crate) fn signer<'s>(
+        &'s self,
+        platform: &'s RsaPrivateKey,
+        bad: bool,
+    ) -> Result<&'s RsaPrivateKey> {
+        if bad {
+            self.impostor()
+                .ok_or_else(|| Error::Key("no impostor key".into()))
+        } else {
+            Ok(platform)
+        }
     }
 
     /// Records a paid order of `amount` of `currency` (an ISO 4217 code), in the unit the
@@ -759,7 +773,10 @@ pub(crate) fn owned(text: &refundwire::json::JsonStr<'_>) -> String {
 /// Builds a POST request of `body` to `uri` with `Content-Type: application/json`.
 pub(crate) fn post(uri: &str, body: Vec<u8>) -> Result<http::Request<Vec<u8>>> {
     http::Request::post(uri)
-        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(
+            http::header::CONTENT_TYPE,
+            refundwire::gateway::CONTENT_TYPE,
+        )
         .body(body)
         .map_err(|e| Error::Input(format!("notify URL `{uri}`: {e}")))
 }

@@ -4,21 +4,12 @@ use super::ledger::{Ask, Ledger, Order, Refund, RefundDecision, RefundState};
 use super::{AnswerFault, Answered, GatewayId, Handled, Simulator, answer_fault};
 use super::{json_response, owned, post};
 use crate::error::Result;
-use crate::rsa::RsaPrivateKey;
 use refundwire::Error as CodecError;
 use refundwire::gateway::newpay::server::{self, CallbackOut, ResponseData};
 use refundwire::gateway::newpay::{Code, Credentials, PayMethod};
 use refundwire::gateway::server::Refused;
 
 const G: GatewayId = GatewayId::NewPay;
-
-fn platform(sim: &Simulator, bad: bool) -> Option<&RsaPrivateKey> {
-    if bad {
-        sim.impostor()
-    } else {
-        Some(&sim.config().newpay.platform_private_key)
-    }
-}
 
 fn creds(sim: &Simulator) -> std::result::Result<Credentials<'_>, CodecError> {
     let cfg = &sim.config().newpay;
@@ -59,8 +50,11 @@ fn answer(
     now: u64,
     fault: Option<AnswerFault>,
 ) -> Handled {
-    let (Some(signer), Ok(creds)) = (
-        platform(sim, fault == Some(AnswerFault::BadSignature)),
+    let (Ok(signer), Ok(creds)) = (
+        sim.signer(
+            &sim.config().newpay.platform_private_key,
+            fault == Some(AnswerFault::BadSignature),
+        ),
         creds(sim),
     ) else {
         return Handled::plain(json_response(500, Vec::new()));
@@ -137,8 +131,7 @@ pub(super) fn callback(
     bad_signature: bool,
 ) -> Result<http::Request<Vec<u8>>> {
     let creds = creds(sim)?;
-    let signer = platform(sim, bad_signature)
-        .ok_or_else(|| crate::error::Error::Key("no impostor key".into()))?;
+    let signer = sim.signer(&sim.config().newpay.platform_private_key, bad_signature)?;
     let cb = CallbackOut {
         pay_method: PayMethod::NewPay,
         refund_order_amt: refund.amount,

@@ -4,7 +4,6 @@ use super::ledger::{Ask, Ledger, Order, Refund, RefundDecision, RefundState};
 use super::{AnswerFault, Answered, GatewayId, Handled, Simulator, answer_fault};
 use super::{json_response, owned, post};
 use crate::error::Result;
-use crate::rsa::RsaPrivateKey;
 use refundwire::Error as CodecError;
 use refundwire::gateway::payermax::server::{self, Api, RefundDetailsOut, RefundReplyData};
 use refundwire::gateway::payermax::server::{ReplyBody, Request};
@@ -15,16 +14,9 @@ use refundwire::time::Timestamp;
 
 const G: GatewayId = GatewayId::PayerMax;
 
-fn platform(sim: &Simulator, bad: bool) -> Option<&RsaPrivateKey> {
-    if bad {
-        sim.impostor()
-    } else {
-        Some(&sim.config().payermax.platform_private_key)
-    }
-}
-
 fn answer(sim: &Simulator, reply: &ReplyBody<'_>, fault: Option<AnswerFault>) -> Handled {
-    let Some(signer) = platform(sim, fault == Some(AnswerFault::BadSignature)) else {
+    let platform = &sim.config().payermax.platform_private_key;
+    let Ok(signer) = sim.signer(platform, fault == Some(AnswerFault::BadSignature)) else {
         return Handled::plain(json_response(500, Vec::new()));
     };
     let (mut body, mut sign) = (vec![0u8; server::MESSAGE_MAX], vec![0u8; SIGN_MAX]);
@@ -155,8 +147,7 @@ pub(super) fn notification(
 ) -> Result<http::Request<Vec<u8>>> {
     let cfg = &sim.config().payermax;
     let creds = Credentials::new(&cfg.app_id, Some(&cfg.merchant))?;
-    let signer = platform(sim, bad_signature)
-        .ok_or_else(|| crate::error::Error::Key("no impostor key".into()))?;
+    let signer = sim.signer(&cfg.platform_private_key, bad_signature)?;
     let details = details(refund, order, refund.settles_ms.max(now))
         .ok_or(crate::error::Error::Codec(CodecError::UnknownCurrency))?;
     let (mut body, mut sign) = (vec![0u8; server::MESSAGE_MAX], vec![0u8; SIGN_MAX]);

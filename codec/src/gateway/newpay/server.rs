@@ -546,28 +546,8 @@ mod tests {
     use super::*;
     use crate::{RefundStatus, Trust, Verdict};
 
-    /// A stand-in RSA: the "signature" is the message's first 9 bytes.
-    struct Prefix;
-
-    impl RsaSigner for Prefix {
-        fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize> {
-            let n = message.len().min(9);
-            out.get_mut(..n)
-                .ok_or(Error::BufferTooSmall { needed: n })?
-                .copy_from_slice(message.get(..n).unwrap_or_default());
-            Ok(n)
-        }
-    }
-
-    impl RsaVerifier for Prefix {
-        fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-            if !signature.is_empty() && message.get(..signature.len()) == Some(signature) {
-                Ok(())
-            } else {
-                Err(Error::SignatureMismatch("sign"))
-            }
-        }
-    }
+    /// The digest-free stand-in RSA of the server tests (its first 9 bytes).
+    const PREFIX: crate::gateway::server::Prefix<9> = crate::gateway::server::Prefix;
 
     fn creds() -> Credentials<'static> {
         Credentials::new("app1", "m1").unwrap()
@@ -601,30 +581,30 @@ mod tests {
             refund_desc: "",
             call_back_url: "http://127.0.0.1:1/cb?a=1&b=2",
         };
-        let len = encode_refund(&c, &Prefix, &req, 1_700_000_000_000, &mut buf)
+        let len = encode_refund(&c, &PREFIX, &req, 1_700_000_000_000, &mut buf)
             .unwrap()
             .len();
-        let got = decode_refund_request(&c, &Prefix, &buf[..len], &mut scratch).unwrap();
+        let got = decode_refund_request(&c, &PREFIX, &buf[..len], &mut scratch).unwrap();
         assert_eq!(got.refund_order_amt, 50000);
         assert_eq!(got.refund_order_no, "R1");
         assert_eq!(got.call_back_url.unwrap(), "http://127.0.0.1:1/cb?a=1&b=2");
         assert_eq!(got.timestamp, "1700000000000");
         assert_eq!(
-            decode_inquiry_request(&c, &Prefix, &buf[..len], &mut scratch).map(|_| ()),
+            decode_inquiry_request(&c, &PREFIX, &buf[..len], &mut scratch).map(|_| ()),
             Err(Error::WrongMessage("orderNo"))
         );
         let other = Credentials::new("app1", "m2").unwrap();
         assert_eq!(
-            decode_refund_request(&other, &Prefix, &buf[..len], &mut scratch).map(|_| ()),
+            decode_refund_request(&other, &PREFIX, &buf[..len], &mut scratch).map(|_| ()),
             Err(Error::InvalidField("merchantId"))
         );
         let q = InquiryRefundRequest {
             refund_order_no: "R1",
         };
-        let len = encode_inquiry_refund(&c, &Prefix, &q, 1_700_000_000_001, &mut buf)
+        let len = encode_inquiry_refund(&c, &PREFIX, &q, 1_700_000_000_001, &mut buf)
             .unwrap()
             .len();
-        let got = decode_inquiry_request(&c, &Prefix, &buf[..len], &mut scratch).unwrap();
+        let got = decode_inquiry_request(&c, &PREFIX, &buf[..len], &mut scratch).unwrap();
         assert_eq!(got.refund_order_no, "R1");
 
         let mut out = [0u8; MESSAGE_MAX];
@@ -634,14 +614,14 @@ mod tests {
             (Some(TranStatus::Success), true, RefundStatus::Succeeded),
             (Some(TranStatus::Failure), true, RefundStatus::Failed),
         ] {
-            let body = encode_response(&c, &Prefix, &data(status, inquiry), 1, &mut out).unwrap();
+            let body = encode_response(&c, &PREFIX, &data(status, inquiry), 1, &mut out).unwrap();
             let got = if inquiry {
-                decode_inquiry_refund(&c, &Prefix, body, "R1", &mut scratch)
+                decode_inquiry_refund(&c, &PREFIX, body, "R1", &mut scratch)
                     .unwrap()
                     .accepted()
                     .unwrap()
             } else {
-                decode_refund(&c, &Prefix, body, "R1", &mut scratch)
+                decode_refund(&c, &PREFIX, body, "R1", &mut scratch)
                     .unwrap()
                     .accepted()
                     .unwrap()
@@ -651,7 +631,7 @@ mod tests {
         }
 
         let body = encode_refusal(Code::RefundOrderNoExists, "exists", &mut out).unwrap();
-        let got = decode_refund(&c, &Prefix, body, "R1", &mut scratch)
+        let got = decode_refund(&c, &PREFIX, body, "R1", &mut scratch)
             .unwrap()
             .refused()
             .unwrap();
@@ -671,8 +651,8 @@ mod tests {
                 refund_order_no: "R1",
                 succeeded,
             };
-            let body = encode_callback(&c, &Prefix, &cb, 2, &mut out).unwrap();
-            let got = decode_refund_callback(&c, &Prefix, body, &mut scratch).unwrap();
+            let body = encode_callback(&c, &PREFIX, &cb, 2, &mut out).unwrap();
+            let got = decode_refund_callback(&c, &PREFIX, body, &mut scratch).unwrap();
             assert_eq!(got.status(), expect);
             assert_eq!(got.refund_order_no, "R1");
         }
