@@ -16,7 +16,7 @@
 use super::{
     CALL_BACK_URL_MAX, Code, Credentials, ID_MAX, PayMethod, REFUND_DESC_MAX, SIGN_MAX, TranStatus,
     amount, amount_units, check_free_text, check_kind, check_len, member_label, plain, required,
-    signed_string_of, text, value_splits, write_member,
+    signed_string_of, text, value_splits, write_signed_members,
 };
 use crate::canonical;
 use crate::canonical::Scalar;
@@ -300,20 +300,9 @@ fn signed_object<'o, S: RsaSigner + ?Sized>(
         let message = signed_string_of(fields, &mut *out)?;
         crypto::rsa_sign_base64(signer, message.as_bytes(), &mut sign)?
     };
-    let (head, tail) = fields.split_at(before_sign.min(fields.len()));
     let mut cursor = Cursor::new(out);
     crate::io::Sink::write(&mut cursor, w_prefix)?;
-    let mut w = JsonWriter::new(cursor);
-    w.begin_object()?;
-    for field in head {
-        write_member(&mut w, field)?;
-    }
-    w.member_str("sign", sign)?;
-    for field in tail {
-        write_member(&mut w, field)?;
-    }
-    w.end_object()?;
-    Ok(w.into_inner().finish())
+    Ok(write_signed_members(fields, before_sign, sign, cursor)?.finish())
 }
 
 fn too_small(e: Error) -> Error {

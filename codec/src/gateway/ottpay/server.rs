@@ -29,15 +29,15 @@
 
 use super::{
     Credentials, ID_JSON_MAX, ID_MAX, Md5Form, NumberForm, OrderStatus, RspCode, TAIL, VERSION,
-    aes_key, amount, base64_in_place, check_id, cipher_len, contents, md5_of_values, present, text,
-    verify_md5,
+    aes_key, amount, base64_in_place, check_id, cipher_len, ciphertext_in_place, contents,
+    decrypt_and_verify, md5_of_values, present, text,
 };
 use crate::crypto;
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::gateway::server::{RefundState, Refused};
 use crate::io::{Counter, Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, unescape_in_place};
+use crate::json::{JsonStr, JsonWriter, Object};
 use crate::time::Timestamp;
 
 /// Longest `rsp_msg` the reply encoders write, in bytes.
@@ -171,18 +171,9 @@ pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result
     };
     let mut md5_expected = [0u8; 16];
     encoding::hex_decode(md5_text.raw().as_bytes(), &mut md5_expected, "md5")?;
-    let text_len = unescape_in_place(data_buf).map_err(|_| Error::Base64("data"))?;
-    let ciphertext = encoding::base64_decode_lenient_in_place(
-        data_buf.get_mut(..text_len).unwrap_or_default(),
-        "data",
-    )?;
     let key = aes_key(md5_text.raw().as_bytes(), creds.sign_key());
-    let plaintext: &'a [u8] = crypto::aes128_ecb_decrypt_in_place(&key, ciphertext)?;
-    let data = Object::parse(plaintext).map_err(|e| match e {
-        Error::Json { .. } => Error::Plaintext,
-        other => other,
-    })?;
-    let md5_form = verify_md5(&data, &md5_expected)?;
+    let (_, data, md5_form) =
+        decrypt_and_verify(&key, ciphertext_in_place(data_buf)?, &md5_expected)?;
     if present(&data, "order_status") {
         return Err(Error::WrongMessage("order_status"));
     }
