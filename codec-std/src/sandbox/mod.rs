@@ -33,9 +33,12 @@
 //! | currency not the order's | — | — | `CURRENCY_INVALID` | — |
 //! | `requestTime` over 2 minutes off | — | — | `REQ_TIME_OVER_TIME` | — |
 //!
-//! The codes come from each gateway's protocol page (and the core module's code table);
-//! where the page names no code for a case (OTTPay publishes no "not found" or "bad
-//! signature" code) the closest public one is used. Status queries answer the refund's
+//! The codes come from each gateway's protocol page (and the core module's code table), and
+//! live once, in the core's gateway side (`refundwire::gateway::<gateway>::server`:
+//! `refusal_for` a request that does not open, `refusal` of a readable one, the state
+//! mappings); the simulator keeps state, time, faults and buffers. Where the page names no
+//! code for a case (OTTPay publishes no "not found" or "bad signature" code) the closest
+//! public one is used. Status queries answer the refund's
 //! current state: OTTPay `order_status` `init` / `success` / `failure`; ScanForPay's order
 //! query the order's `status` (1 paid, 3 refunded once a refund of it succeeded); PayerMax
 //! `REFUND_PENDING` / `REFUND_SUCCESS` / `REFUND_FAILED`; NewPay `tranStatus` 1 / 0 (absent
