@@ -2,6 +2,8 @@
 //! notifications. Gateway-neutral: the gateway modules turn its answers into their codes.
 
 use super::{AnswerFault, Fault, GatewayId};
+pub use refundwire::gateway::server::RefundState;
+use refundwire::gateway::server::Refused;
 use std::collections::BTreeMap;
 
 /// A paid order.
@@ -11,23 +13,12 @@ pub struct Order {
     pub order_no: String,
     /// The gateway's own number for it.
     pub gateway_order_no: String,
-    /// Amount paid, in minor units.
+    /// Amount paid, in the unit the gateway's requests carry (minor units; NewPay's unit).
     pub amount: u64,
     /// ISO 4217 code.
     pub currency: String,
     /// When it was recorded (ms since the epoch).
     pub paid_at_ms: u64,
-}
-
-/// A refund's state at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundState {
-    /// Accepted, not settled yet.
-    Pending,
-    /// Done.
-    Succeeded,
-    /// Settled as failed (a fault asked for it); its amount is free again.
-    Failed,
 }
 
 /// A refund the simulator recorded.
@@ -39,7 +30,7 @@ pub struct Refund {
     pub gateway_refund_no: String,
     /// The order it refunds.
     pub order_no: String,
-    /// Amount in minor units.
+    /// Amount, in the order's unit.
     pub amount: u64,
     /// When it was accepted.
     pub created_ms: u64,
@@ -62,29 +53,28 @@ impl Refund {
     }
 }
 
-/// What a gateway does with a refund number it has seen before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Repeats {
-    /// The same number with the same amount (and order) is the same refund: answer as for it.
-    SameAmountIsSameRefund,
-    /// Any reuse is the duplicate error (nothing is refunded twice either way).
-    AlwaysRefused,
-}
-
 /// The ledger's answer to a refund request.
 #[derive(Debug)]
 pub(crate) enum RefundDecision {
     /// A new refund was recorded (or the same refund asked again): this one.
     Accepted(Refund),
-    /// No such paid order.
-    NoOrder,
-    /// The currency is not the order's.
-    WrongCurrency,
-    /// The refund number exists (for another amount or order, or at all under
-    /// [`Repeats::AlwaysRefused`]).
-    Duplicate,
-    /// The refunds would exceed the paid amount.
-    OverRefund,
+    /// Refused, and why.
+    Refused(Refused),
+}
+
+/// A refund request, as the ledger needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ask<'a> {
+    /// The merchant's order number.
+    pub order_no: &'a str,
+    /// The merchant's refund number.
+    pub refund_no: &'a str,
+    /// Amount, in the order's unit.
+    pub amount: u64,
+    /// The currency, where the request names one.
+    pub currency: Option<&'a str>,
+    /// Where to notify, if anywhere.
+    pub notify_url: Option<&'a str>,
 }
 
 /// A notification waiting to go out.
@@ -102,6 +92,15 @@ pub(crate) struct Pending {
     pub left: Option<u32>,
 }
 
+/// What became of a refund's notifications so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Deliveries {
+    /// How many were sent.
+    pub sent: u32,
+    /// Whether the merchant answered one with the gateway's acknowledgement.
+    pub acknowledged: bool,
+}
+
 /// Everything remembered.
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
@@ -109,6 +108,8 @@ pub(crate) struct Ledger {
     pub refunds: BTreeMap<(GatewayId, String), Refund>,
     pub faults: BTreeMap<(GatewayId, String), Fault>,
     pub notifications: Vec<Pending>,
+    /// Per refund number with a notify URL.
+    pub deliveries: BTreeMap<(GatewayId, String), Deliveries>,
     pub next_id: u64,
 }
 
@@ -159,35 +160,35 @@ impl Ledger {
         None
     }
 
-    /// Decides a refund request and records a new refund.
-    #[allow(clippy::too_many_arguments)]
+    /// Decides a refund request and records a new refund. A refund number seen before with
+    /// the same amount and order is the same refund, except where the gateway documents that
+    /// it refuses any reuse (`REFUND_FACTS.deduplicates_refund_number`).
     pub fn refund(
         &mut self,
         gateway: GatewayId,
-        order_no: &str,
-        refund_no: &str,
-        amount: u64,
-        currency: Option<&str>,
-        notify_url: Option<&str>,
-        repeats: Repeats,
+        ask: Ask<'_>,
         now: u64,
         default_pending_ms: u64,
-        prefix: &str,
     ) -> RefundDecision {
+        let Ask {
+            order_no,
+            refund_no,
+            amount,
+            currency,
+            notify_url,
+        } = ask;
         let Some(order) = self.orders.get(&(gateway, order_no.to_owned())) else {
-            return RefundDecision::NoOrder;
+            return RefundDecision::Refused(Refused::NoOrder);
         };
         if currency.is_some_and(|c| c != order.currency) {
-            return RefundDecision::WrongCurrency;
+            return RefundDecision::Refused(Refused::WrongCurrency);
         }
         if let Some(existing) = self.refunds.get(&(gateway, refund_no.to_owned())) {
-            return match repeats {
-                Repeats::SameAmountIsSameRefund
-                    if existing.amount == amount && existing.order_no == order_no =>
-                {
-                    RefundDecision::Accepted(existing.clone())
-                }
-                _ => RefundDecision::Duplicate,
+            let same = existing.amount == amount && existing.order_no == order_no;
+            return if same && !gateway.facts().deduplicates_refund_number {
+                RefundDecision::Accepted(existing.clone())
+            } else {
+                RefundDecision::Refused(Refused::NumberUsed)
             };
         }
         let paid = order.amount;
@@ -198,7 +199,7 @@ impl Ledger {
             .map(|r| r.amount)
             .sum();
         if taken.saturating_add(amount) > paid {
-            return RefundDecision::OverRefund;
+            return RefundDecision::Refused(Refused::OverRefund);
         }
         let fault = self.fault(gateway, &[refund_no, order_no]).cloned();
         let pending_ms = fault
@@ -208,7 +209,7 @@ impl Ledger {
         let id = self.next();
         let refund = Refund {
             refund_no: refund_no.to_owned(),
-            gateway_refund_no: format!("{prefix}{id:08}"),
+            gateway_refund_no: format!("{}R{id:08}", gateway.prefix()),
             order_no: order_no.to_owned(),
             amount,
             created_ms: now,

@@ -33,9 +33,12 @@
 //! | currency not the order's | — | — | `CURRENCY_INVALID` | — |
 //! | `requestTime` over 2 minutes off | — | — | `REQ_TIME_OVER_TIME` | — |
 //!
-//! The codes come from each gateway's protocol page (and the core module's code table);
-//! where the page names no code for a case (OTTPay publishes no "not found" or "bad
-//! signature" code) the closest public one is used. Status queries answer the refund's
+//! The codes come from each gateway's protocol page (and the core module's code table), and
+//! live once, in the core's gateway side (`refundwire::gateway::<gateway>::server`:
+//! `refusal_for` a request that does not open, `refusal` of a readable one, the state
+//! mappings); the simulator keeps state, time, faults and buffers. Where the page names no
+//! code for a case (OTTPay publishes no "not found" or "bad signature" code) the closest
+//! public one is used. Status queries answer the refund's
 //! current state: OTTPay `order_status` `init` / `success` / `failure`; ScanForPay's order
 //! query the order's `status` (1 paid, 3 refunded once a refund of it succeeded); PayerMax
 //! `REFUND_PENDING` / `REFUND_SUCCESS` / `REFUND_FAILED`; NewPay `tranStatus` 1 / 0 (absent
@@ -132,6 +135,28 @@ impl GatewayId {
             GatewayId::NewPay => gateway::newpay::ENDPOINTS,
         }
     }
+
+    /// What the gateway documents about refund numbers (its core module's `REFUND_FACTS`).
+    pub fn facts(&self) -> &'static refundwire::gateway::RefundFacts {
+        use refundwire::gateway;
+        match self {
+            GatewayId::OttPay => &gateway::ottpay::REFUND_FACTS,
+            GatewayId::ScanForPay => &gateway::scanforpay::REFUND_FACTS,
+            GatewayId::PayerMax => &gateway::payermax::REFUND_FACTS,
+            GatewayId::NewPay => &gateway::newpay::REFUND_FACTS,
+        }
+    }
+
+    /// How the simulator's own numbers for the gateway's orders (`…O…`) and refunds
+    /// (`…R…`) begin.
+    fn prefix(&self) -> &'static str {
+        match self {
+            GatewayId::OttPay => "OTT",
+            GatewayId::ScanForPay => "SFP",
+            GatewayId::PayerMax => "PMX",
+            GatewayId::NewPay => "NPY",
+        }
+    }
 }
 
 /// A fault on the answer to a request.
@@ -221,7 +246,11 @@ pub struct Delivery {
     pub request: http::Request<Vec<u8>>,
 }
 
-/// What a gateway module returns for one request.
+/// What a gateway module returns for one request: `Err` is an answer given early (a refusal,
+/// or the request dropped), so that `?` can give it.
+pub(crate) type Answered = std::result::Result<Handled, Box<Handled>>;
+
+/// What a gateway module answers one request with.
 pub(crate) enum Handled {
     Answer {
         response: http::Response<Vec<u8>>,
@@ -249,6 +278,19 @@ impl Handled {
             },
             Err(e) => Handled::plain(json_response(500, e.to_string().into_bytes())),
         }
+    }
+}
+
+/// The answer fault for the first of `keys` that has one left, taken; a timeout or a reset
+/// is the request dropped unprocessed (`Err`).
+pub(crate) fn answer_fault(
+    ledger: &mut Ledger,
+    gateway: GatewayId,
+    keys: &[&str],
+) -> std::result::Result<Option<AnswerFault>, Box<Handled>> {
+    match ledger.take_answer_fault(gateway, keys) {
+        Some(f @ (AnswerFault::Timeout | AnswerFault::Reset)) => Err(Box::new(Handled::Dropped(f))),
+        other => Ok(other),
     }
 }
 
@@ -283,7 +325,7 @@ pub(crate) fn json_response(status: u16, body: Vec<u8>) -> http::Response<Vec<u8
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
+        http::HeaderValue::from_static(refundwire::gateway::CONTENT_TYPE),
     );
     response
 }
@@ -359,8 +401,12 @@ fn order_json(gateway: GatewayId, order: &Order) -> serde_json::Value {
     })
 }
 
-fn refund_json(refund: &Refund, now: u64) -> serde_json::Value {
-    serde_json::json!({
+fn refund_json(
+    refund: &Refund,
+    now: u64,
+    deliveries: Option<ledger::Deliveries>,
+) -> serde_json::Value {
+    let mut value = serde_json::json!({
         "refund_no": refund.refund_no,
         "gateway_refund_no": refund.gateway_refund_no,
         "order_no": refund.order_no,
@@ -370,7 +416,15 @@ fn refund_json(refund: &Refund, now: u64) -> serde_json::Value {
             RefundState::Succeeded => "succeeded",
             RefundState::Failed => "failed",
         },
-    })
+    });
+    if let (Some(map), Some(_)) = (value.as_object_mut(), &refund.notify_url) {
+        let d = deliveries.unwrap_or_default();
+        map.insert(
+            "notifications".to_owned(),
+            serde_json::json!({ "sent": d.sent, "acknowledged": d.acknowledged }),
+        );
+    }
+    value
 }
 
 impl Simulator {
@@ -415,8 +469,24 @@ impl Simulator {
             .as_ref()
     }
 
-    /// Records a paid order of `amount` minor units of `currency` (an ISO 4217 code). An order
-    /// number already recorded for that gateway is an error.
+    /// The key to sign as the platform with: `platform`, or when `bad` one that is not it.
+    pub(crate) fn signer<'s>(
+        &'s self,
+        platform: &'s RsaPrivateKey,
+        bad: bool,
+    ) -> Result<&'s RsaPrivateKey> {
+        if bad {
+            self.impostor()
+                .ok_or_else(|| Error::Key("no impostor key".into()))
+        } else {
+            Ok(platform)
+        }
+    }
+
+    /// Records a paid order of `amount` of `currency` (an ISO 4217 code), in the unit the
+    /// gateway's requests carry: minor units, except NewPay's own unit (whole kip for LAK,
+    /// `refundwire::gateway::newpay::unit_decimals`), as the simulator compares amounts as
+    /// sent. An order number already recorded for that gateway is an error.
     pub fn add_order(
         &self,
         gateway: GatewayId,
@@ -434,15 +504,9 @@ impl Simulator {
         }
         let mut ledger = self.ledger();
         let id = ledger.next();
-        let prefix = match gateway {
-            GatewayId::OttPay => "OTT",
-            GatewayId::ScanForPay => "SFP",
-            GatewayId::PayerMax => "PMX",
-            GatewayId::NewPay => "NPY",
-        };
         let order = Order {
             order_no: order_no.to_owned(),
-            gateway_order_no: format!("{prefix}O{id:08}"),
+            gateway_order_no: format!("{}O{id:08}", gateway.prefix()),
             amount,
             currency: currency.to_owned(),
             paid_at_ms: now,
@@ -496,7 +560,7 @@ impl Simulator {
             return SimResponse::Answer(admin_error(405, "POST only"));
         }
         let mut ledger = self.ledger();
-        let handled = match gateway {
+        let answered = match gateway {
             GatewayId::OttPay => ottpay::handle(self, &mut ledger, now, request.body()),
             GatewayId::ScanForPay => {
                 scanforpay::handle(self, &mut ledger, now, status, request.body())
@@ -504,6 +568,7 @@ impl Simulator {
             GatewayId::PayerMax => payermax::handle(self, &mut ledger, now, status, &request),
             GatewayId::NewPay => newpay::handle(self, &mut ledger, now, status, request.body()),
         };
+        let handled = answered.unwrap_or_else(|early| *early);
         match handled {
             Handled::Dropped(AnswerFault::Reset) => SimResponse::Reset,
             Handled::Dropped(_) => SimResponse::Timeout,
@@ -551,7 +616,10 @@ impl Simulator {
                                 let refunds: serde_json::Value = ledger
                                     .refunds_of(gateway, order_no)
                                     .into_iter()
-                                    .map(|r| refund_json(r, now))
+                                    .map(|r| {
+                                        let key = (gateway, r.refund_no.clone());
+                                        refund_json(r, now, ledger.deliveries.get(&key).copied())
+                                    })
                                     .collect();
                                 if let Some(map) = value.as_object_mut() {
                                     map.insert("refunds".to_owned(), refunds);
@@ -622,6 +690,11 @@ impl Simulator {
                 GatewayId::OttPay | GatewayId::ScanForPay => continue,
             };
             let Ok(request) = request else { continue };
+            ledger
+                .deliveries
+                .entry((p.gateway, p.refund_no.clone()))
+                .or_default()
+                .sent += 1;
             out.push(Delivery {
                 id: p.id,
                 gateway: p.gateway,
@@ -670,9 +743,15 @@ impl Simulator {
         };
         let acked = response.status().is_success() && same_json(response.body(), ack);
         if acked {
-            self.ledger()
+            let mut ledger = self.ledger();
+            ledger
                 .notifications
                 .retain(|p| p.id != delivery.id || p.left.is_some());
+            ledger
+                .deliveries
+                .entry((delivery.gateway, delivery.refund_no.clone()))
+                .or_default()
+                .acknowledged = true;
         }
         acked
     }
@@ -697,17 +776,10 @@ pub(crate) fn owned(text: &refundwire::json::JsonStr<'_>) -> String {
 /// Builds a POST request of `body` to `uri` with `Content-Type: application/json`.
 pub(crate) fn post(uri: &str, body: Vec<u8>) -> Result<http::Request<Vec<u8>>> {
     http::Request::post(uri)
-        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(
+            http::header::CONTENT_TYPE,
+            refundwire::gateway::CONTENT_TYPE,
+        )
         .body(body)
         .map_err(|e| Error::Input(format!("notify URL `{uri}`: {e}")))
-}
-
-/// `YYYY-MM-DD HH:MM:SS` of `now` in UTC+offset (OTTPay's `trade_time` form is local text).
-pub(crate) fn rfc3339(now: u64, offset_minutes: i16, millis: bool) -> Result<String> {
-    let t =
-        refundwire::time::Timestamp::new(i64::try_from(now).unwrap_or(i64::MAX), offset_minutes)?;
-    let mut buf = [0u8; 40];
-    let mut c = refundwire::io::Cursor::new(&mut buf);
-    t.write_rfc3339(millis, &mut c)?;
-    Ok(String::from_utf8_lossy(c.finish()).into_owned())
 }

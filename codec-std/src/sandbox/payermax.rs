@@ -1,29 +1,22 @@
 //! PayerMax in the simulator: `refund`, `refundQuery`, refund notifications.
 
-use super::ledger::{Ledger, Order, Refund, RefundDecision, RefundState, Repeats};
-use super::{AnswerFault, GatewayId, Handled, Simulator, json_response, owned, post};
+use super::ledger::{Ask, Ledger, Order, Refund, RefundDecision, RefundState};
+use super::{AnswerFault, Answered, GatewayId, Handled, Simulator, answer_fault};
+use super::{json_response, owned, post};
 use crate::error::Result;
-use crate::rsa::RsaPrivateKey;
 use refundwire::Error as CodecError;
-use refundwire::gateway::payermax::server::{
-    self, Api, RefundDetailsOut, RefundReplyData, ReplyBody, Request,
-};
-use refundwire::gateway::payermax::{Code, Credentials, SIGN_HEADER, SIGN_MAX, Status};
+use refundwire::gateway::payermax::server::{self, Api, RefundDetailsOut, RefundReplyData};
+use refundwire::gateway::payermax::server::{ReplyBody, Request};
+use refundwire::gateway::payermax::{Code, Credentials, SIGN_HEADER, SIGN_MAX};
+use refundwire::gateway::server::Refused;
 use refundwire::money::{Currency, Money};
 use refundwire::time::Timestamp;
 
 const G: GatewayId = GatewayId::PayerMax;
 
-fn platform(sim: &Simulator, bad: bool) -> Option<&RsaPrivateKey> {
-    if bad {
-        sim.impostor()
-    } else {
-        Some(&sim.config().payermax.platform_private_key)
-    }
-}
-
 fn answer(sim: &Simulator, reply: &ReplyBody<'_>, fault: Option<AnswerFault>) -> Handled {
-    let Some(signer) = platform(sim, fault == Some(AnswerFault::BadSignature)) else {
+    let platform = &sim.config().payermax.platform_private_key;
+    let Ok(signer) = sim.signer(platform, fault == Some(AnswerFault::BadSignature)) else {
         return Handled::plain(json_response(500, Vec::new()));
     };
     let (mut body, mut sign) = (vec![0u8; server::MESSAGE_MAX], vec![0u8; SIGN_MAX]);
@@ -39,24 +32,9 @@ fn answer(sim: &Simulator, reply: &ReplyBody<'_>, fault: Option<AnswerFault>) ->
     }
 }
 
-fn refused(sim: &Simulator, code: Code<'_>, msg: &str) -> Handled {
+/// A refusal (PayerMax signs them too).
+fn refused(sim: &Simulator, (code, msg): (Code<'_>, &str)) -> Handled {
     answer(sim, &ReplyBody::Refused { code, msg }, None)
-}
-
-/// PayerMax's code for a request that does not verify or parse.
-fn code_for(e: CodecError) -> (Code<'static>, &'static str) {
-    match e {
-        CodecError::SignatureMismatch(_)
-        | CodecError::SignatureMissing(_)
-        | CodecError::Base64(_) => (Code::SignVerifyFailed, "sign verify failed"),
-        CodecError::InvalidField("appId") => (Code::MerchantAppInvalid, "merchant app invalid"),
-        CodecError::InvalidField("merchantNo") => (Code::MerchantInvalid, "merchant invalid"),
-        CodecError::UnknownCurrency => (Code::CurrencyInvalid, "currency invalid"),
-        CodecError::Amount(_) | CodecError::InvalidField("refundAmount") => {
-            (Code::AmountInvalid, "amount invalid")
-        }
-        _ => (Code::ParamsInvalid, "params invalid"),
-    }
 }
 
 fn details<'r>(refund: &'r Refund, order: &'r Order, now: u64) -> Option<RefundDetailsOut<'r>> {
@@ -67,12 +45,8 @@ fn details<'r>(refund: &'r Refund, order: &'r Order, now: u64) -> Option<RefundD
         refund_trade_no: &refund.gateway_refund_no,
         out_trade_no: &refund.order_no,
         refund_amount: Money::new(refund.amount, currency),
-        status: match state {
-            RefundState::Pending => Status::RefundPending,
-            RefundState::Succeeded => Status::RefundSuccess,
-            RefundState::Failed => Status::RefundFailed,
-        },
-        result_msg: (state == RefundState::Failed).then_some("refund failed"),
+        status: server::status(state),
+        result_msg: server::result_msg(state),
         refund_finish_time: (state != RefundState::Pending)
             .then(|| Timestamp::utc(i64::try_from(refund.settles_ms).unwrap_or(0)).ok())
             .flatten(),
@@ -85,11 +59,10 @@ pub(super) fn handle(
     now: u64,
     status: bool,
     request: &http::Request<Vec<u8>>,
-) -> Handled {
+) -> Answered {
     let cfg = &sim.config().payermax;
-    let Ok(creds) = Credentials::new(&cfg.app_id, Some(&cfg.merchant)) else {
-        return Handled::plain(json_response(500, Vec::new()));
-    };
+    let creds = Credentials::new(&cfg.app_id, Some(&cfg.merchant))
+        .map_err(|_| Handled::plain(json_response(500, Vec::new())))?;
     let api = if status {
         Api::RefundQuery
     } else {
@@ -97,79 +70,39 @@ pub(super) fn handle(
     };
     let sign = request.headers().get(SIGN_HEADER).map(|v| v.as_bytes());
     let decoded =
-        server::decode_request(&creds, &cfg.merchant_public_key, api, sign, request.body());
-    let decoded = match decoded {
-        Ok(d) => d,
-        Err(e) => {
-            let (code, msg) = code_for(e);
-            return refused(sim, code, msg);
-        }
-    };
-    let sent_at = match &decoded {
-        Request::Refund(r) => r.envelope.request_time.unix_ms(),
-        Request::RefundQuery(q) => q.envelope.request_time.unix_ms(),
-    };
-    if sent_at.abs_diff(i64::try_from(now).unwrap_or(i64::MAX))
-        > server::REQUEST_TIME_TOLERANCE_MS.unsigned_abs()
-    {
-        return refused(sim, Code::ReqTimeOverTime, "request time over time");
+        server::decode_request(&creds, &cfg.merchant_public_key, api, sign, request.body())
+            .map_err(|e| refused(sim, server::refusal_for(&e)))?;
+    if !decoded.sent_in_time(now) {
+        return Ok(refused(sim, server::REQUEST_TIME_REFUSAL));
     }
     match decoded {
         Request::Refund(r) => {
             let (order_no, refund_no) = (owned(&r.out_trade_no), owned(&r.out_refund_no));
-            let fault = ledger.take_answer_fault(G, &[&refund_no, &order_no]);
-            if let Some(f @ (AnswerFault::Timeout | AnswerFault::Reset)) = fault {
-                return Handled::Dropped(f);
-            }
+            let fault = answer_fault(ledger, G, &[&refund_no, &order_no])?;
             let url = r.refund_notify_url.map(|u| owned(&u));
-            let decision = ledger.refund(
-                G,
-                &order_no,
-                &refund_no,
-                r.refund_amount.minor,
-                Some(r.refund_amount.currency.code()),
-                url.as_deref(),
-                Repeats::SameAmountIsSameRefund,
-                now,
-                sim.config().pending_ms,
-                "PMXR",
-            );
-            match decision {
-                RefundDecision::Accepted(refund) => {
-                    let trade_order_no = ledger
-                        .orders
-                        .get(&(G, order_no.clone()))
-                        .map(|o| o.gateway_order_no.clone())
-                        .unwrap_or_default();
-                    // The refund reply says pending or failed (the page); the query and the
-                    // notification tell success.
-                    let status = match refund.state(now) {
-                        RefundState::Failed => Status::RefundFailed,
-                        RefundState::Pending | RefundState::Succeeded => Status::RefundPending,
-                    };
-                    let reply = ReplyBody::Refund(RefundReplyData {
-                        out_refund_no: &refund.refund_no,
-                        trade_order_no: &trade_order_no,
-                        refund_trade_no: &refund.gateway_refund_no,
-                        status,
-                    });
-                    answer(sim, &reply, fault)
-                }
-                RefundDecision::NoOrder => refused(sim, Code::OrderNotExist, "order not exist"),
-                RefundDecision::WrongCurrency => {
-                    refused(sim, Code::CurrencyInvalid, "currency is not the order's")
-                }
-                RefundDecision::Duplicate => refused(
-                    sim,
-                    Code::RefundNoInvalid,
-                    "outRefundNo is used by another refund",
-                ),
-                RefundDecision::OverRefund => refused(
-                    sim,
-                    Code::AmountInvalid,
-                    "refund amount exceeds the refundable amount",
-                ),
-            }
+            let ask = Ask {
+                order_no: &order_no,
+                refund_no: &refund_no,
+                amount: r.refund_amount.minor,
+                currency: Some(r.refund_amount.currency.code()),
+                notify_url: url.as_deref(),
+            };
+            let refund = match ledger.refund(G, ask, now, sim.config().pending_ms) {
+                RefundDecision::Accepted(refund) => refund,
+                RefundDecision::Refused(why) => return Ok(refused(sim, server::refusal(why))),
+            };
+            let trade_order_no = ledger
+                .orders
+                .get(&(G, order_no.clone()))
+                .map(|o| o.gateway_order_no.clone())
+                .unwrap_or_default();
+            let reply = ReplyBody::Refund(RefundReplyData {
+                out_refund_no: &refund.refund_no,
+                trade_order_no: &trade_order_no,
+                refund_trade_no: &refund.gateway_refund_no,
+                status: server::refund_reply_status(refund.state(now)),
+            });
+            Ok(answer(sim, &reply, fault))
         }
         Request::RefundQuery(q) => {
             let refund = match (q.out_refund_no, q.refund_trade_no) {
@@ -188,19 +121,16 @@ pub(super) fn handle(
                 .as_ref()
                 .map(|r| r.refund_no.clone())
                 .unwrap_or_default();
-            let fault = ledger.take_answer_fault(G, &[&key]);
-            if let Some(f @ (AnswerFault::Timeout | AnswerFault::Reset)) = fault {
-                return Handled::Dropped(f);
-            }
+            let fault = answer_fault(ledger, G, &[&key])?;
             let Some(refund) = refund else {
-                return refused(sim, Code::OrderNotExist, "refund not exist");
+                return Ok(refused(sim, server::refusal(Refused::NoRefund)));
             };
             let Some(order) = ledger.orders.get(&(G, refund.order_no.clone())).cloned() else {
-                return refused(sim, Code::OrderNotExist, "order not exist");
+                return Ok(refused(sim, server::refusal(Refused::NoOrder)));
             };
             match details(&refund, &order, now) {
-                Some(d) => answer(sim, &ReplyBody::RefundQuery(d), fault),
-                None => refused(sim, Code::SystemError, "system error"),
+                Some(d) => Ok(answer(sim, &ReplyBody::RefundQuery(d), fault)),
+                None => Ok(refused(sim, server::SYSTEM_ERROR)),
             }
         }
     }
@@ -217,8 +147,7 @@ pub(super) fn notification(
 ) -> Result<http::Request<Vec<u8>>> {
     let cfg = &sim.config().payermax;
     let creds = Credentials::new(&cfg.app_id, Some(&cfg.merchant))?;
-    let signer = platform(sim, bad_signature)
-        .ok_or_else(|| crate::error::Error::Key("no impostor key".into()))?;
+    let signer = sim.signer(&cfg.platform_private_key, bad_signature)?;
     let details = details(refund, order, refund.settles_ms.max(now))
         .ok_or(crate::error::Error::Codec(CodecError::UnknownCurrency))?;
     let (mut body, mut sign) = (vec![0u8; server::MESSAGE_MAX], vec![0u8; SIGN_MAX]);

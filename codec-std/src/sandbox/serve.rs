@@ -16,19 +16,23 @@
 //! `400` with `{"error"}`):
 //!
 //! - `POST /sandbox/orders` `{"gateway":"payermax","order_no":"O1","amount":1050,"currency":"USD"}`
-//!   records a paid order (`amount` in minor units; `gateway` one of `ottpay`, `scanforpay`,
-//!   `payermax`, `newpay`); answers the order with the gateway's own number for it.
+//!   records a paid order (`amount` in the unit the gateway's requests carry: minor units,
+//!   but NewPay's own unit for NewPay — whole kip for LAK; `gateway` one of `ottpay`,
+//!   `scanforpay`, `payermax`, `newpay`); answers the order with the gateway's own number for
+//!   it.
 //! - `POST /sandbox/faults` `{"gateway","key", "answer", "delay_ms", "times", "pending_ms",
 //!   "fail", "notify":{"count","late_ms","bad_signature"}}` sets the faults of a refund number
 //!   or order number (`key`), every member but `gateway` and `key` optional: `answer` is one
 //!   of `lost_after_commit` (the refund is made, the connection is closed without an answer),
 //!   `timeout` (nothing is made, no answer for 10 minutes), `reset` (nothing is made, the
-//!   connection is closed), `slow` (answered after `delay_ms`, default 1000),
+//!   connection is closed; over HTTP the request had gone out, so a client cannot tell this
+//!   from a lost answer), `slow` (answered after `delay_ms`, default 1000),
 //!   `bad_signature` (signed or encrypted with a key that is not the gateway's), for the next
 //!   `times` requests (default 1); `pending_ms` keeps refunds pending that long, `fail` makes
 //!   them fail; `notify` shapes their notifications ([`super::NotifyFault`]).
 //! - `GET /sandbox/orders/{gateway}/{order_no}` shows an order and its refunds (with their
-//!   states).
+//!   states; a refund with a notify URL also with `"notifications":{"sent","acknowledged"}`:
+//!   how many were sent, and whether the merchant acknowledged one).
 //!
 //! Notifications (PayerMax) and callbacks (NewPay) are POSTed to the URL the refund named,
 //! **loopback hosts only** (`127.0.0.1`, `[::1]`, `localhost`): the sandbox never sends

@@ -5,6 +5,8 @@ pub mod newpay;
 pub mod ottpay;
 pub mod payermax;
 pub mod scanforpay;
+#[cfg(feature = "server")]
+pub mod server;
 
 /// The media type of every request, reply and acknowledgement of these gateways: compact JSON.
 pub const CONTENT_TYPE: &str = "application/json";

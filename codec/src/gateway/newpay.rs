@@ -555,8 +555,19 @@ fn write_body<'o>(
     sign: &str,
     out: &'o mut [u8],
 ) -> Result<&'o [u8]> {
-    let (head, tail) = fields.split_at(BEFORE_SIGN.min(fields.len()));
-    let mut w = JsonWriter::new(Cursor::new(out));
+    Ok(write_signed_members(fields, BEFORE_SIGN, sign, Cursor::new(out))?.finish())
+}
+
+/// Writes `{`, the fields before `before_sign`, `sign`, the other fields, `}` (nulls left
+/// out) into `sink`: a request here, a response's `data` or a callback on the server side.
+fn write_signed_members<S: Sink>(
+    fields: &[(&'static str, Scalar<'_>)],
+    before_sign: usize,
+    sign: &str,
+    sink: S,
+) -> Result<S> {
+    let (head, tail) = fields.split_at(before_sign.min(fields.len()));
+    let mut w = JsonWriter::new(sink);
     w.begin_object()?;
     for field in head {
         write_member(&mut w, field)?;
@@ -566,7 +577,7 @@ fn write_body<'o>(
         write_member(&mut w, field)?;
     }
     w.end_object()?;
-    Ok(w.into_inner().finish())
+    Ok(w.into_inner())
 }
 
 fn write_member<S: Sink>(w: &mut JsonWriter<S>, (name, value): &(&str, Scalar<'_>)) -> Result<()> {

@@ -1039,11 +1039,7 @@ fn open<'a, T: Trace + ?Sized>(
     let mut md5_expected = [0u8; 16];
     encoding::hex_decode(md5_text.raw().as_bytes(), &mut md5_expected, "md5")?;
 
-    let text_len = unescape_in_place(data_buf).map_err(|_| Error::Base64("data"))?;
-    let ciphertext = encoding::base64_decode_lenient_in_place(
-        data_buf.get_mut(..text_len).unwrap_or_default(),
-        "data",
-    )?;
+    let ciphertext = ciphertext_in_place(data_buf)?;
     trace::report(trace, || Step::Ciphertext {
         what: "data",
         bytes: ciphertext,
@@ -1087,6 +1083,13 @@ fn open<'a, T: Trace + ?Sized>(
 }
 
 /// Decrypts `ciphertext` in place, opens the plaintext and verifies its digest.
+/// The ciphertext of `data`'s value (its JSON string contents), decoded in place: unescaped,
+/// then Base64 (line breaks allowed, as OTTPay's Java encoder writes them).
+fn ciphertext_in_place(data: &mut [u8]) -> Result<&mut [u8]> {
+    let text_len = unescape_in_place(data).map_err(|_| Error::Base64("data"))?;
+    encoding::base64_decode_lenient_in_place(data.get_mut(..text_len).unwrap_or_default(), "data")
+}
+
 fn decrypt_and_verify<'a>(
     key: &[u8; 16],
     ciphertext: &'a mut [u8],

@@ -16,13 +16,14 @@
 use super::{
     CALL_BACK_URL_MAX, Code, Credentials, ID_MAX, PayMethod, REFUND_DESC_MAX, SIGN_MAX, TranStatus,
     amount, amount_units, check_free_text, check_kind, check_len, member_label, plain, required,
-    signed_string_of, text, value_splits, write_member,
+    signed_string_of, text, value_splits, write_signed_members,
 };
 use crate::canonical;
 use crate::canonical::Scalar;
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
+use crate::gateway::server::{RefundState, Refused};
 use crate::io::Cursor;
 use crate::json::{JsonStr, JsonWriter, Object};
 
@@ -299,20 +300,9 @@ fn signed_object<'o, S: RsaSigner + ?Sized>(
         let message = signed_string_of(fields, &mut *out)?;
         crypto::rsa_sign_base64(signer, message.as_bytes(), &mut sign)?
     };
-    let (head, tail) = fields.split_at(before_sign.min(fields.len()));
     let mut cursor = Cursor::new(out);
     crate::io::Sink::write(&mut cursor, w_prefix)?;
-    let mut w = JsonWriter::new(cursor);
-    w.begin_object()?;
-    for field in head {
-        write_member(&mut w, field)?;
-    }
-    w.member_str("sign", sign)?;
-    for field in tail {
-        write_member(&mut w, field)?;
-    }
-    w.end_object()?;
-    Ok(w.into_inner().finish())
+    Ok(write_signed_members(fields, before_sign, sign, cursor)?.finish())
 }
 
 fn too_small(e: Error) -> Error {
@@ -484,6 +474,58 @@ pub fn encode_callback<'o, S: RsaSigner + ?Sized>(
     signed_object(&fields, fields.len(), platform, b"", out).map_err(too_small)
 }
 
+// --- What NewPay answers, case by case ----------------------------------------------------
+
+/// The `tranAbbr` of an inquiry-refund response.
+pub const TRAN_ABBR_REFUND: &str = "REFUND";
+
+/// The code and message NewPay refuses a request with when it does not verify or parse
+/// ([`decode_refund_request`]'s and [`decode_inquiry_request`]'s error).
+pub fn refusal_for(error: &Error) -> (Code<'static>, &'static str) {
+    match error {
+        Error::SignatureMismatch(_) => (Code::SignVerificationFailed, "sign verification failed"),
+        Error::SignatureMissing(_) | Error::Base64(_) => (Code::SignIllegal, "sign illegal"),
+        Error::InvalidField("appId") => (Code::AppIdWrong, "appId wrong"),
+        Error::InvalidField("merchantId") => (Code::MerchantIdWrong, "merchantId wrong"),
+        Error::InvalidField("timestamp") | Error::MissingField("timestamp") => {
+            (Code::TimestampIllegal, "timestamp illegal")
+        }
+        Error::Amount(_) | Error::MissingField("refundOrderAmt") => {
+            (Code::RefundOrderAmtIllegal, "refundOrderAmt illegal")
+        }
+        Error::InvalidField("refundOrderNo") | Error::FieldTooLong("refundOrderNo") => {
+            (Code::RefundOrderNoIllegal, "refundOrderNo illegal")
+        }
+        _ => (Code::IllegalRequest, "illegal request"),
+    }
+}
+
+/// The code and message NewPay refuses a readable request with: a refund of an unknown order
+/// is `E9008`, an inquiry about an unknown refund `Z00051`, and any reuse of a refund number
+/// `Z01026` (see [`REFUND_FACTS`](super::REFUND_FACTS)).
+pub fn refusal(why: Refused) -> (Code<'static>, &'static str) {
+    match why {
+        Refused::NoOrder => (Code::OrderNotFound, "order does not exist"),
+        Refused::NoRefund => (Code::OrderInfoNotFound, "order information does not exist"),
+        Refused::NumberUsed => (
+            Code::RefundOrderNoExists,
+            "refund order number already exists",
+        ),
+        Refused::OverRefund => (Code::RefundExceedsPaid, "refund exceeds paid amount"),
+        Refused::WrongCurrency => (Code::IllegalRequest, "illegal request"),
+    }
+}
+
+/// `tranStatus` and `tranInfo` of a response about a refund in `state`: no `tranStatus`
+/// while pending (`Processing`), 1 `Transaction Success`, 0 `Refund failed`.
+pub fn tran_status(state: RefundState) -> (Option<TranStatus<'static>>, &'static str) {
+    match state {
+        RefundState::Pending => (None, "Processing"),
+        RefundState::Succeeded => (Some(TranStatus::Success), "Transaction Success"),
+        RefundState::Failed => (Some(TranStatus::Failure), "Refund failed"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{
@@ -493,28 +535,8 @@ mod tests {
     use super::*;
     use crate::{RefundStatus, Trust, Verdict};
 
-    /// A stand-in RSA: the "signature" is the message's first 9 bytes.
-    struct Prefix;
-
-    impl RsaSigner for Prefix {
-        fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize> {
-            let n = message.len().min(9);
-            out.get_mut(..n)
-                .ok_or(Error::BufferTooSmall { needed: n })?
-                .copy_from_slice(message.get(..n).unwrap_or_default());
-            Ok(n)
-        }
-    }
-
-    impl RsaVerifier for Prefix {
-        fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-            if !signature.is_empty() && message.get(..signature.len()) == Some(signature) {
-                Ok(())
-            } else {
-                Err(Error::SignatureMismatch("sign"))
-            }
-        }
-    }
+    /// The digest-free stand-in RSA of the server tests (its first 9 bytes).
+    const PREFIX: crate::gateway::server::Prefix<9> = crate::gateway::server::Prefix;
 
     fn creds() -> Credentials<'static> {
         Credentials::new("app1", "m1").unwrap()
@@ -522,7 +544,7 @@ mod tests {
 
     fn data(status: Option<TranStatus<'static>>, inquiry: bool) -> ResponseData<'static> {
         ResponseData {
-            tran_abbr: inquiry.then_some("REFUND"),
+            tran_abbr: inquiry.then_some(TRAN_ABBR_REFUND),
             tran_no: inquiry.then_some("T9"),
             tran_status: status,
             tran_info: "Transaction Success",
@@ -548,30 +570,30 @@ mod tests {
             refund_desc: "",
             call_back_url: "http://127.0.0.1:1/cb?a=1&b=2",
         };
-        let len = encode_refund(&c, &Prefix, &req, 1_700_000_000_000, &mut buf)
+        let len = encode_refund(&c, &PREFIX, &req, 1_700_000_000_000, &mut buf)
             .unwrap()
             .len();
-        let got = decode_refund_request(&c, &Prefix, &buf[..len], &mut scratch).unwrap();
+        let got = decode_refund_request(&c, &PREFIX, &buf[..len], &mut scratch).unwrap();
         assert_eq!(got.refund_order_amt, 50000);
         assert_eq!(got.refund_order_no, "R1");
         assert_eq!(got.call_back_url.unwrap(), "http://127.0.0.1:1/cb?a=1&b=2");
         assert_eq!(got.timestamp, "1700000000000");
         assert_eq!(
-            decode_inquiry_request(&c, &Prefix, &buf[..len], &mut scratch).map(|_| ()),
+            decode_inquiry_request(&c, &PREFIX, &buf[..len], &mut scratch).map(|_| ()),
             Err(Error::WrongMessage("orderNo"))
         );
         let other = Credentials::new("app1", "m2").unwrap();
         assert_eq!(
-            decode_refund_request(&other, &Prefix, &buf[..len], &mut scratch).map(|_| ()),
+            decode_refund_request(&other, &PREFIX, &buf[..len], &mut scratch).map(|_| ()),
             Err(Error::InvalidField("merchantId"))
         );
         let q = InquiryRefundRequest {
             refund_order_no: "R1",
         };
-        let len = encode_inquiry_refund(&c, &Prefix, &q, 1_700_000_000_001, &mut buf)
+        let len = encode_inquiry_refund(&c, &PREFIX, &q, 1_700_000_000_001, &mut buf)
             .unwrap()
             .len();
-        let got = decode_inquiry_request(&c, &Prefix, &buf[..len], &mut scratch).unwrap();
+        let got = decode_inquiry_request(&c, &PREFIX, &buf[..len], &mut scratch).unwrap();
         assert_eq!(got.refund_order_no, "R1");
 
         let mut out = [0u8; MESSAGE_MAX];
@@ -581,14 +603,14 @@ mod tests {
             (Some(TranStatus::Success), true, RefundStatus::Succeeded),
             (Some(TranStatus::Failure), true, RefundStatus::Failed),
         ] {
-            let body = encode_response(&c, &Prefix, &data(status, inquiry), 1, &mut out).unwrap();
+            let body = encode_response(&c, &PREFIX, &data(status, inquiry), 1, &mut out).unwrap();
             let got = if inquiry {
-                decode_inquiry_refund(&c, &Prefix, body, "R1", &mut scratch)
+                decode_inquiry_refund(&c, &PREFIX, body, "R1", &mut scratch)
                     .unwrap()
                     .accepted()
                     .unwrap()
             } else {
-                decode_refund(&c, &Prefix, body, "R1", &mut scratch)
+                decode_refund(&c, &PREFIX, body, "R1", &mut scratch)
                     .unwrap()
                     .accepted()
                     .unwrap()
@@ -598,7 +620,7 @@ mod tests {
         }
 
         let body = encode_refusal(Code::RefundOrderNoExists, "exists", &mut out).unwrap();
-        let got = decode_refund(&c, &Prefix, body, "R1", &mut scratch)
+        let got = decode_refund(&c, &PREFIX, body, "R1", &mut scratch)
             .unwrap()
             .refused()
             .unwrap();
@@ -618,8 +640,8 @@ mod tests {
                 refund_order_no: "R1",
                 succeeded,
             };
-            let body = encode_callback(&c, &Prefix, &cb, 2, &mut out).unwrap();
-            let got = decode_refund_callback(&c, &Prefix, body, &mut scratch).unwrap();
+            let body = encode_callback(&c, &PREFIX, &cb, 2, &mut out).unwrap();
+            let got = decode_refund_callback(&c, &PREFIX, body, &mut scratch).unwrap();
             assert_eq!(got.status(), expect);
             assert_eq!(got.refund_order_no, "R1");
         }

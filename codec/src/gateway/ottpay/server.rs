@@ -29,14 +29,16 @@
 
 use super::{
     Credentials, ID_JSON_MAX, ID_MAX, Md5Form, NumberForm, OrderStatus, RspCode, TAIL, VERSION,
-    aes_key, amount, base64_in_place, check_id, cipher_len, contents, md5_of_values, present, text,
-    verify_md5,
+    aes_key, amount, base64_in_place, check_id, cipher_len, ciphertext_in_place, contents,
+    decrypt_and_verify, md5_of_values, present, text,
 };
 use crate::crypto;
 use crate::encoding;
 use crate::error::{Error, Result};
+use crate::gateway::server::{RefundState, Refused};
 use crate::io::{Counter, Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, unescape_in_place};
+use crate::json::{JsonStr, JsonWriter, Object};
+use crate::time::Timestamp;
 
 /// Longest `rsp_msg` the reply encoders write, in bytes.
 pub const RSP_MSG_MAX: usize = 128;
@@ -169,18 +171,9 @@ pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result
     };
     let mut md5_expected = [0u8; 16];
     encoding::hex_decode(md5_text.raw().as_bytes(), &mut md5_expected, "md5")?;
-    let text_len = unescape_in_place(data_buf).map_err(|_| Error::Base64("data"))?;
-    let ciphertext = encoding::base64_decode_lenient_in_place(
-        data_buf.get_mut(..text_len).unwrap_or_default(),
-        "data",
-    )?;
     let key = aes_key(md5_text.raw().as_bytes(), creds.sign_key());
-    let plaintext: &'a [u8] = crypto::aes128_ecb_decrypt_in_place(&key, ciphertext)?;
-    let data = Object::parse(plaintext).map_err(|e| match e {
-        Error::Json { .. } => Error::Plaintext,
-        other => other,
-    })?;
-    let md5_form = verify_md5(&data, &md5_expected)?;
+    let (_, data, md5_form) =
+        decrypt_and_verify(&key, ciphertext_in_place(data_buf)?, &md5_expected)?;
     if present(data.get("order_status")) {
         return Err(Error::WrongMessage("order_status"));
     }
@@ -387,6 +380,78 @@ pub fn encode_refusal<'b>(
     Ok(w.into_inner().finish())
 }
 
+// --- What OTTPay answers, case by case ----------------------------------------------------
+
+/// The code and message OTTPay refuses a request with when it does not open
+/// ([`decode_request`]'s error): another merchant's `merchant_id` is `PARAM_INVALID`; a digest,
+/// key or ciphertext that does not check is `FAIL` (OTTPay publishes no signature code: the
+/// closest public one); anything else is `PARAM_ERROR`.
+pub fn refusal_for(error: &Error) -> (RspCode<'static>, &'static str) {
+    match error {
+        Error::InvalidField("merchant_id") => (RspCode::ParamInvalid, "merchant_id is not valid"),
+        Error::SignatureMismatch(_)
+        | Error::SignatureMissing(_)
+        | Error::Padding
+        | Error::Plaintext
+        | Error::CiphertextLength
+        | Error::Base64(_)
+        | Error::Hex(_) => (RspCode::Fail, "md5 verification failed"),
+        _ => (RspCode::ParamError, "request parameters are wrong"),
+    }
+}
+
+/// The code and message OTTPay refuses a readable request with. OTTPay publishes no "not
+/// found" code: `PARAM_INVALID`, the closest public one, names the member at fault.
+pub fn refusal(why: Refused) -> (RspCode<'static>, &'static str) {
+    match why {
+        Refused::NoOrder => (RspCode::ParamInvalid, "ori_order_id does not exist"),
+        Refused::NoRefund => (RspCode::ParamInvalid, "order_id does not exist"),
+        Refused::NumberUsed => (RspCode::OrderUsed, "order_id is already used"),
+        Refused::OverRefund => (RspCode::Fail, "refund amount exceeds the refundable amount"),
+        Refused::WrongCurrency => (RspCode::ParamInvalid, "currency does not match"),
+    }
+}
+
+/// The `rsp_code` of the reply to a refund in `state`: `PROCESSING` while pending, `SUCCESS`
+/// once settled; a failed refund is answered with the refusal `FAIL` (the `Err`).
+pub fn refund_code(
+    state: RefundState,
+) -> core::result::Result<RspCode<'static>, (RspCode<'static>, &'static str)> {
+    match state {
+        RefundState::Pending => Ok(RspCode::Processing),
+        RefundState::Succeeded => Ok(RspCode::Success),
+        RefundState::Failed => Err((RspCode::Fail, "refund failed")),
+    }
+}
+
+/// The `order_status` a status query reports for a refund in `state`.
+pub fn order_status(state: RefundState) -> OrderStatus<'static> {
+    match state {
+        RefundState::Pending => OrderStatus::Init,
+        RefundState::Succeeded => OrderStatus::Success,
+        RefundState::Failed => OrderStatus::Failure,
+    }
+}
+
+/// OTTPay's local time, in which `trade_time` is written: UTC−05:00 (its merchants settle in
+/// CAD; Toronto).
+pub const LOCAL_OFFSET_MINUTES: i16 = -300;
+
+/// Writes the instant `unix_ms` as OTTPay's `trade_time` text, local time
+/// `YYYY-MM-DD HH:MM:SS`, into `out` and returns it.
+pub fn trade_time(unix_ms: i64, out: &mut [u8; TRADE_TIME_MAX]) -> Result<&str> {
+    let len = {
+        let mut c = Cursor::new(out.as_mut_slice());
+        Timestamp::new(unix_ms, LOCAL_OFFSET_MINUTES)?.write_rfc3339(false, &mut c)?;
+        c.finish().len().min("YYYY-MM-DD HH:MM:SS".len())
+    };
+    let text = out.get_mut(..len).ok_or(Error::Time)?;
+    for byte in text.iter_mut().filter(|b| **b == b'T') {
+        *byte = b' ';
+    }
+    core::str::from_utf8(text).map_err(|_| Error::Time)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{
@@ -500,6 +565,25 @@ mod tests {
         assert_eq!(
             decode_request(&c, &mut reply[..len]).map(|_| ()),
             Err(Error::WrongMessage("rsp_code"))
+        );
+    }
+
+    #[test]
+    fn trade_time_is_local_text() {
+        // 2024-03-05T07:01:23.737Z is 02:01:23 in Toronto (UTC-05:00 in March before DST).
+        let mut out = [0u8; TRADE_TIME_MAX];
+        assert_eq!(
+            trade_time(1_709_622_083_737, &mut out).unwrap(),
+            "2024-03-05 02:01:23"
+        );
+        assert_eq!(
+            refund_code(RefundState::Failed).unwrap_err().0,
+            RspCode::Fail
+        );
+        assert_eq!(refusal(Refused::NumberUsed).0, RspCode::OrderUsed);
+        assert_eq!(
+            refusal_for(&Error::InvalidField("merchant_id")).0,
+            RspCode::ParamInvalid
         );
     }
 

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::error::{Error, Result};
+use crate::gateway::server::{RefundState, Refused};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Object};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
@@ -448,6 +449,90 @@ fn write_notification<'b>(
     Ok(w.into_inner().finish())
 }
 
+// --- What PayerMax answers, case by case --------------------------------------------------
+
+impl Request<'_> {
+    /// The request's `requestTime`.
+    pub fn request_time(&self) -> Timestamp {
+        match self {
+            Request::Refund(r) => r.envelope.request_time,
+            Request::RefundQuery(q) => q.envelope.request_time,
+        }
+    }
+
+    /// Whether `requestTime` is within [`REQUEST_TIME_TOLERANCE_MS`] of `now_ms` (PayerMax's
+    /// clock, milliseconds since the epoch); otherwise PayerMax answers
+    /// [`REQUEST_TIME_REFUSAL`].
+    pub fn sent_in_time(&self, now_ms: u64) -> bool {
+        let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
+        self.request_time().unix_ms().abs_diff(now) <= REQUEST_TIME_TOLERANCE_MS.unsigned_abs()
+    }
+}
+
+/// The refusal of a request whose `requestTime` is too far from PayerMax's clock.
+pub const REQUEST_TIME_REFUSAL: (Code<'static>, &str) =
+    (Code::ReqTimeOverTime, "request time over time");
+
+/// The refusal of a request PayerMax could not answer for a fault of its own.
+pub const SYSTEM_ERROR: (Code<'static>, &str) = (Code::SystemError, "system error");
+
+/// The code and message PayerMax refuses a request with when it does not verify or parse
+/// ([`decode_request`]'s error).
+pub fn refusal_for(error: &Error) -> (Code<'static>, &'static str) {
+    match error {
+        Error::SignatureMismatch(_) | Error::SignatureMissing(_) | Error::Base64(_) => {
+            (Code::SignVerifyFailed, "sign verify failed")
+        }
+        Error::InvalidField("appId") => (Code::MerchantAppInvalid, "merchant app invalid"),
+        Error::InvalidField("merchantNo") => (Code::MerchantInvalid, "merchant invalid"),
+        Error::UnknownCurrency => (Code::CurrencyInvalid, "currency invalid"),
+        Error::Amount(_) | Error::InvalidField("refundAmount") => {
+            (Code::AmountInvalid, "amount invalid")
+        }
+        _ => (Code::ParamsInvalid, "params invalid"),
+    }
+}
+
+/// The code and message PayerMax refuses a readable request with.
+pub fn refusal(why: Refused) -> (Code<'static>, &'static str) {
+    match why {
+        Refused::NoOrder => (Code::OrderNotExist, "order not exist"),
+        Refused::NoRefund => (Code::OrderNotExist, "refund not exist"),
+        Refused::NumberUsed => (
+            Code::RefundNoInvalid,
+            "outRefundNo is used by another refund",
+        ),
+        Refused::OverRefund => (
+            Code::AmountInvalid,
+            "refund amount exceeds the refundable amount",
+        ),
+        Refused::WrongCurrency => (Code::CurrencyInvalid, "currency is not the order's"),
+    }
+}
+
+/// The `status` a `refundQuery` reply or a notification reports for a refund in `state`.
+pub fn status(state: RefundState) -> Status<'static> {
+    match state {
+        RefundState::Pending => Status::RefundPending,
+        RefundState::Succeeded => Status::RefundSuccess,
+        RefundState::Failed => Status::RefundFailed,
+    }
+}
+
+/// The `status` of a `refund` reply: its page lists only pending and failed there (the query
+/// and the notification tell success).
+pub fn refund_reply_status(state: RefundState) -> Status<'static> {
+    match state {
+        RefundState::Failed => Status::RefundFailed,
+        RefundState::Pending | RefundState::Succeeded => Status::RefundPending,
+    }
+}
+
+/// The `resultMsg` of a refund in `state` (why it failed; absent otherwise).
+pub fn result_msg(state: RefundState) -> Option<&'static str> {
+    (state == RefundState::Failed).then_some("refund failed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{
@@ -457,29 +542,8 @@ mod tests {
     use super::*;
     use crate::{RefundStatus, Trust, Verdict};
 
-    /// "Signs" with a digest-free stand-in: the signature is the message's first 8 bytes;
-    /// verifies by comparing (core tests carry no RSA; the std sandbox tests use real keys).
-    struct Prefix;
-
-    impl RsaSigner for Prefix {
-        fn sign_sha256(&self, message: &[u8], out: &mut [u8]) -> Result<usize> {
-            let n = message.len().min(8);
-            out.get_mut(..n)
-                .ok_or(Error::BufferTooSmall { needed: n })?
-                .copy_from_slice(message.get(..n).unwrap_or_default());
-            Ok(n)
-        }
-    }
-
-    impl RsaVerifier for Prefix {
-        fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-            if message.get(..signature.len()) == Some(signature) && !signature.is_empty() {
-                Ok(())
-            } else {
-                Err(Error::SignatureMismatch("sign"))
-            }
-        }
-    }
+    /// The digest-free stand-in RSA of the server tests (its first 8 bytes).
+    const PREFIX: crate::gateway::server::Prefix<8> = crate::gateway::server::Prefix;
 
     fn creds() -> Credentials<'static> {
         Credentials::new("app-1", Some("M1")).unwrap()
@@ -501,10 +565,10 @@ mod tests {
             comments: None,
             refund_notify_url: Some("http://127.0.0.1:9/n"),
         };
-        let signed = encode_refund(&c, &env, &req, &Prefix, &mut body, &mut sig).unwrap();
+        let signed = encode_refund(&c, &env, &req, &PREFIX, &mut body, &mut sig).unwrap();
         let got = decode_request(
             &c,
-            &Prefix,
+            &PREFIX,
             Api::Refund,
             Some(signed.sign.as_bytes()),
             signed.body,
@@ -516,18 +580,18 @@ mod tests {
         assert_eq!(r.envelope.request_time.unix_ms(), 1_709_622_083_737);
         // Signed by someone else (another prefix): refused before anything is read.
         assert_eq!(
-            decode_request(&c, &Prefix, Api::Refund, Some(b"eA=="), signed.body).map(|_| ()),
+            decode_request(&c, &PREFIX, Api::Refund, Some(b"eA=="), signed.body).map(|_| ()),
             Err(Error::SignatureMismatch(SIGN_HEADER))
         );
         assert_eq!(
-            decode_request(&c, &Prefix, Api::Refund, None, signed.body).map(|_| ()),
+            decode_request(&c, &PREFIX, Api::Refund, None, signed.body).map(|_| ()),
             Err(Error::SignatureMissing(SIGN_HEADER))
         );
         let other = Credentials::new("app-2", Some("M1")).unwrap();
         assert_eq!(
             decode_request(
                 &other,
-                &Prefix,
+                &PREFIX,
                 Api::Refund,
                 Some(signed.sign.as_bytes()),
                 signed.body
@@ -539,10 +603,10 @@ mod tests {
             out_refund_no: Some("R1"),
             refund_trade_no: None,
         };
-        let signed = encode_refund_query(&c, &env, &q, &Prefix, &mut body, &mut sig).unwrap();
+        let signed = encode_refund_query(&c, &env, &q, &PREFIX, &mut body, &mut sig).unwrap();
         let Request::RefundQuery(q) = decode_request(
             &c,
-            &Prefix,
+            &PREFIX,
             Api::RefundQuery,
             Some(signed.sign.as_bytes()),
             signed.body,
@@ -563,8 +627,8 @@ mod tests {
             refund_trade_no: "PM-R1",
             status: Status::RefundPending,
         });
-        let s = encode_reply(&Prefix, &reply, &mut body, &mut sig).unwrap();
-        let got = decode_refund(&Prefix, Some(s.sign.as_bytes()), s.body, "R1").unwrap();
+        let s = encode_reply(&PREFIX, &reply, &mut body, &mut sig).unwrap();
+        let got = decode_refund(&PREFIX, Some(s.sign.as_bytes()), s.body, "R1").unwrap();
         assert_eq!(got.status(), RefundStatus::Pending);
 
         let details = RefundDetailsOut {
@@ -577,26 +641,26 @@ mod tests {
             refund_finish_time: Some(Timestamp::utc(1_709_622_090_000).unwrap()),
         };
         let s = encode_reply(
-            &Prefix,
+            &PREFIX,
             &ReplyBody::RefundQuery(details),
             &mut body,
             &mut sig,
         )
         .unwrap();
-        let got = decode_refund_query(&Prefix, Some(s.sign.as_bytes()), s.body, "R1").unwrap();
+        let got = decode_refund_query(&PREFIX, Some(s.sign.as_bytes()), s.body, "R1").unwrap();
         assert_eq!(got.status(), RefundStatus::Succeeded);
         assert_eq!(got.accepted().unwrap().refund.refund_amount, usd(1050));
 
         let s = encode_notification(
             &c,
-            &Prefix,
+            &PREFIX,
             Timestamp::utc(1_709_622_091_000).unwrap(),
             &details,
             &mut body,
             &mut sig,
         )
         .unwrap();
-        let got = decode_refund_notification(&c, &Prefix, Some(s.sign.as_bytes()), s.body)
+        let got = decode_refund_notification(&c, &PREFIX, Some(s.sign.as_bytes()), s.body)
             .unwrap()
             .accepted()
             .unwrap();
@@ -609,8 +673,8 @@ mod tests {
             code: Code::AmountInvalid,
             msg: "refund amount exceeds the refundable amount",
         };
-        let s = encode_reply(&Prefix, &refused, &mut body, &mut sig).unwrap();
-        let got = decode_refund(&Prefix, Some(s.sign.as_bytes()), s.body, "R1")
+        let s = encode_reply(&PREFIX, &refused, &mut body, &mut sig).unwrap();
+        let got = decode_refund(&PREFIX, Some(s.sign.as_bytes()), s.body, "R1")
             .unwrap()
             .refused()
             .unwrap();

@@ -34,6 +34,7 @@ use super::{
 use super::{ORDER_NO_MAX, PARTNER_ORDER_NO_MAX, REQ_MSG_ID_MAX, STORE_NO_MAX, digest};
 use crate::encoding::hex_array;
 use crate::error::{Error, Result};
+use crate::gateway::server::{RefundState as State, Refused};
 use crate::io::{Cursor, Sink};
 use crate::json::{JsonStr, JsonWriter, Object};
 use crate::time::Timestamp;
@@ -381,6 +382,85 @@ fn write_response<'o>(
     Ok(out.finish())
 }
 
+// --- What ScanForPay answers, case by case ------------------------------------------------
+
+/// The offset ScanForPay stamps `respTime` and `payTime` with: +08:00 (its merchants are in
+/// Hong Kong and Japan; its samples are at +08:00).
+pub const OFFSET_MINUTES: i16 = 8 * 60;
+
+/// The `wallet` an order query reports for an order paid with Alipay (the page's example).
+pub const WALLET_ALIPAY: &str = "Alipay";
+
+/// The `reqMsgId` a refusal echoes when the request names none it could echo.
+pub const NO_REQ_MSG_ID: &str = "-";
+
+/// The `request.header.reqMsgId` of a request, read **without verifying** it (to echo on a
+/// refusal of a request that does not verify): `None` when it is absent, empty, or longer
+/// than [`REQ_MSG_ID_MAX`] characters.
+pub fn peek_req_msg_id(message: &[u8]) -> Option<JsonStr<'_>> {
+    Object::parse(message)
+        .and_then(|top| top.object("request"))
+        .and_then(|r| r.object("header"))
+        .and_then(|h| h.str("reqMsgId"))
+        .ok()
+        .filter(|id| id.chars().next().is_some() && id.chars().count() <= REQ_MSG_ID_MAX)
+}
+
+/// The code and message ScanForPay refuses a request with when it does not verify or parse
+/// ([`decode_refund_request`]'s and [`decode_order_query_request`]'s error).
+pub fn refusal_for(error: &Error) -> (ResultCode<'static>, &'static str) {
+    match error {
+        Error::SignatureMismatch(_) | Error::SignatureMissing(_) | Error::Hex(_) => {
+            (ResultCode::SignatureInvalid, "signature invalid")
+        }
+        Error::InvalidField("partnerNo") => {
+            (ResultCode::NotAuthorized, "illegal request, not authorized")
+        }
+        Error::Json { .. } | Error::JsonTooDeep | Error::DuplicateMember => {
+            (ResultCode::InvalidJson, "invalid JSON")
+        }
+        Error::MissingField("partnerOrderNo") => (
+            ResultCode::OrderNumbersEmpty,
+            "merchant and payment order numbers both empty",
+        ),
+        Error::MissingField(_) => (ResultCode::ParameterEmpty, "parameter empty"),
+        _ => (ResultCode::ParameterIllegal, "parameter illegal"),
+    }
+}
+
+/// The code and message ScanForPay refuses a readable request with. Its order query asks by
+/// order, so a missing refund is a missing order (30).
+pub fn refusal(why: Refused) -> (ResultCode<'static>, &'static str) {
+    match why {
+        Refused::NoOrder | Refused::NoRefund => (ResultCode::OrderNotFound, "订单不存在"),
+        Refused::NumberUsed => (ResultCode::OrderDuplicate, "order created twice"),
+        Refused::OverRefund => (
+            ResultCode::RefundExceedsRefundable,
+            "refund exceeds the refundable amount",
+        ),
+        Refused::WrongCurrency => (ResultCode::ParameterIllegal, "parameter illegal"),
+    }
+}
+
+/// The `status` of a refund reply for a refund in `state`.
+pub fn refund_state(state: State) -> RefundState<'static> {
+    match state {
+        State::Pending => RefundState::Dealing,
+        State::Succeeded => RefundState::Refunded,
+        State::Failed => RefundState::Failed,
+    }
+}
+
+/// The `status` an order query reports for a paid order: refunded once any refund of it
+/// succeeded (it speaks for the order, not for one refund), paid otherwise.
+pub fn order_state(any_refund_succeeded: bool) -> OrderState<'static> {
+    if any_refund_succeeded {
+        OrderState::Refunded
+    } else {
+        OrderState::Paid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{
@@ -408,6 +488,9 @@ mod tests {
 
     #[test]
     fn reads_the_vector_request_and_refuses_a_tampered_one() {
+        assert_eq!(peek_req_msg_id(REFUND_REQUEST.as_bytes()).unwrap(), ID);
+        assert!(peek_req_msg_id(br#"{"request":{"header":{"reqMsgId":""}}}"#).is_none());
+        assert!(peek_req_msg_id(b"{").is_none());
         let got = decode_refund_request(&creds(), REFUND_REQUEST.as_bytes()).unwrap();
         assert_eq!(got.partner_order_no, "p95748906828836075983");
         assert_eq!(got.refund_no, "867565088995790");
