@@ -2219,6 +2219,43 @@ mod tests {
 
     // -- Responses --------------------------------------------------------------------------
 
+    /// The trace reports the binding check as it came out.
+    #[test]
+    fn the_trace_reports_whether_the_answer_is_bound() {
+        struct Bindings(heapless::Vec<bool, 4>);
+        impl Trace for Bindings {
+            fn step(&mut self, step: Step<'_>) {
+                if let Step::Binding { bound, .. } = step {
+                    let _ = self.0.push(bound);
+                }
+            }
+        }
+        let body = response(INQUIRY_DATA);
+        let good = Expect {
+            message: b"appId=app&refundOrderAmt=10&refundOrderNo=R&tranNo=T1&tranStatus=1",
+            signature: b"abc",
+        };
+        let mut scratch = [0u8; 256];
+        for (expected, bound) in [("R", true), ("", false)] {
+            let mut seen = Bindings(heapless::Vec::new());
+            decode_inquiry_refund_traced(
+                &creds(),
+                &good,
+                body.as_bytes(),
+                expected,
+                &mut scratch,
+                &mut seen,
+            )
+            .unwrap();
+            assert!(seen.0.contains(&bound), "{expected:?}: {:?}", seen.0);
+            assert!(
+                !seen.0.contains(&!bound) || expected.is_empty(),
+                "{:?}",
+                seen.0
+            );
+        }
+    }
+
     #[test]
     fn verifies_before_trusting_and_binds_to_the_refund_number() {
         let body = response(INQUIRY_DATA);
