@@ -1137,6 +1137,17 @@ fn text<'a>(bytes: &'a [u8], range: &Range<usize>) -> Result<JsonStr<'a>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn amounts_are_cents_of_a_two_decimal_currency() {
+        let money = |minor, code| {
+            crate::money::Money::new(minor, crate::money::Currency::from_code(code).unwrap())
+        };
+        assert_eq!(to_cents(money(51558, "CAD")), Ok(51558));
+        assert_eq!(to_cents(money(1, DEFAULT_CURRENCY)), Ok(1));
+        assert!(matches!(to_cents(money(100, "JPY")), Err(Error::Amount(_))));
+        assert!(matches!(to_cents(money(100, "KWD")), Err(Error::Amount(_))));
+    }
+
     const MERCHANT: &str = "ON43915000";
     const KEY: &[u8] = b"4283FEFC63F0CD0E";
     const RF: &str = "RF12415868344978";
