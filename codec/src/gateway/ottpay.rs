@@ -1137,6 +1137,42 @@ fn text<'a>(bytes: &'a [u8], range: &Range<usize>) -> Result<JsonStr<'a>> {
 mod tests {
     use super::*;
 
+    /// The trace reports the binding check as it came out.
+    #[test]
+    fn the_trace_reports_whether_the_answer_is_bound() {
+        struct Bindings(heapless::Vec<bool, 4>);
+        impl Trace for Bindings {
+            fn step(&mut self, step: Step<'_>) {
+                if let Step::Binding { bound, .. } = step {
+                    let _ = self.0.push(bound);
+                }
+            }
+        }
+        for (expected, bound) in [(RF, true), ("", false)] {
+            let mut body = Body::of(&[STATUS_SUCCESS]);
+            let mut seen = Bindings(heapless::Vec::new());
+            decode_refund_status_traced(&creds(), body.bytes(), expected, &mut seen).unwrap();
+            assert_eq!(seen.0.as_slice(), [bound], "{expected:?}");
+        }
+    }
+
+    /// The `md5` of a business object: upper-case hex MD5 of its values sorted by name
+    /// (expected digests from the vectors and from MD5's published value of "1").
+    #[test]
+    fn md5_of_values_hashes_sorted_values() {
+        let data = Object::parse(
+            br#"{"refund_amt":"51558","ori_order_id":"202080636083778353374068"}"#,
+        )
+        .unwrap();
+        let (md5, saw_number) = md5_of_values(&data, NumberForm::Plain).unwrap();
+        assert_eq!(&md5, b"1D44DE64595E0D8B1ED784D9F4847534");
+        assert!(!saw_number);
+        let number = Object::parse(br#"{"a":1}"#).unwrap();
+        let (md5, saw_number) = md5_of_values(&number, NumberForm::Plain).unwrap();
+        assert_eq!(&md5, b"C4CA4238A0B923820DCC509A6F75849B");
+        assert!(saw_number);
+    }
+
     #[test]
     fn amounts_are_cents_of_a_two_decimal_currency() {
         let money = |minor, code| {
