@@ -1160,10 +1160,9 @@ mod tests {
     /// (expected digests from the vectors and from MD5's published value of "1").
     #[test]
     fn md5_of_values_hashes_sorted_values() {
-        let data = Object::parse(
-            br#"{"refund_amt":"51558","ori_order_id":"202080636083778353374068"}"#,
-        )
-        .unwrap();
+        let data =
+            Object::parse(br#"{"refund_amt":"51558","ori_order_id":"202080636083778353374068"}"#)
+                .unwrap();
         let (md5, saw_number) = md5_of_values(&data, NumberForm::Plain).unwrap();
         assert_eq!(&md5, b"1D44DE64595E0D8B1ED784D9F4847534");
         assert!(!saw_number);

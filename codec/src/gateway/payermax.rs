@@ -1320,6 +1320,25 @@ mod tests {
     use std::borrow::ToOwned;
 
     /// Accepts exactly the signature bytes `ok` ("b2s=" in Base64), over any message.
+
+    /// The trace reports the binding check as it came out.
+    #[test]
+    fn the_trace_reports_whether_the_answer_is_bound() {
+        struct Bindings(heapless::Vec<bool, 4>);
+        impl Trace for Bindings {
+            fn step(&mut self, step: Step<'_>) {
+                if let Step::Binding { bound, .. } = step {
+                    let _ = self.0.push(bound);
+                }
+            }
+        }
+        let body = reply(QUERY_DATA);
+        for (expected, bound) in [("R2", true), ("", false)] {
+            let mut seen = Bindings(heapless::Vec::new());
+            decode_refund_query_traced(&Fake, GOOD, body.as_bytes(), expected, &mut seen).unwrap();
+            assert_eq!(seen.0.as_slice(), [bound], "{expected:?}");
+        }
+    }
     #[test]
     fn top_members_refuse_requests_and_notifications_even_when_null() {
         // A member that is there at all counts, `null` included, in the order checked.

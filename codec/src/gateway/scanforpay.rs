@@ -1334,6 +1334,29 @@ mod tests {
         r#"{"code":1,"msg":"success","orderAmount":5,"status":0,"currency":"HKD"}"#;
     const ACCEPTED_QUERY: &str = r#"{"code":1,"msg":"success","orderNo":"2018072518060757","partnerOrderNo":"p1","orderAmount":100,"wallet":"Alipay","status":3,"payTime":"2018-07-25T17:54:00+08:00","currency":"JPY"}"#;
 
+    /// The trace reports the binding check as it came out.
+    #[test]
+    fn the_trace_reports_whether_the_answer_is_bound() {
+        struct Bindings(heapless::Vec<bool, 4>);
+        impl Trace for Bindings {
+            fn step(&mut self, step: Step<'_>) {
+                if let Step::Binding { bound, .. } = step {
+                    let _ = self.0.push(bound);
+                }
+            }
+        }
+        let mut buf = [0u8; 512];
+        let msg = sign_as(
+            "response",
+            r#"{"header":{"respTime":"t","reqMsgId":"a"},"body":{"code":30}}"#,
+            &mut buf,
+        );
+        for (expected, bound) in [("a", true), ("", false)] {
+            let mut seen = Bindings(heapless::Vec::new());
+            decode_refund_traced(&creds(), msg, expected, &mut seen).unwrap();
+            assert_eq!(seen.0.as_slice(), [bound], "{expected:?}");
+        }
+    }
     #[test]
     fn refuses_bad_request_values() {
         let mut buf = [0u8; REQUEST_MAX];
