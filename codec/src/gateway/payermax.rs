@@ -1339,6 +1339,27 @@ mod tests {
             assert_eq!(seen.0.as_slice(), [bound], "{expected:?}");
         }
     }
+
+    /// A refusal without a signature is reported unsigned; a signed one is not.
+    #[test]
+    fn the_trace_marks_unsigned_refusals() {
+        struct Unsigned(usize);
+        impl Trace for Unsigned {
+            fn step(&mut self, step: Step<'_>) {
+                if let Step::Unsigned { .. } = step {
+                    self.0 += 1;
+                }
+            }
+        }
+        let refusal = br#"{"code":"ORDER_NOT_EXIST","msg":"order not exist"}"#;
+        for (sign, unsigned) in [(None, 1), (GOOD, 0)] {
+            let mut seen = Unsigned(0);
+            let reply = decode_refund_query_traced(&Fake, sign, refusal, "R", &mut seen).unwrap();
+            assert!(matches!(reply, Reply::Refused(_)));
+            assert_eq!(seen.0, unsigned, "{sign:?}");
+        }
+    }
+
     #[test]
     fn top_members_refuse_requests_and_notifications_even_when_null() {
         // A member that is there at all counts, `null` included, in the order checked.
