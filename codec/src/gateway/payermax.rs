@@ -1319,8 +1319,6 @@ mod tests {
     use super::*;
     use std::borrow::ToOwned;
 
-    /// Accepts exactly the signature bytes `ok` ("b2s=" in Base64), over any message.
-
     /// The trace reports the binding check as it came out.
     #[test]
     fn the_trace_reports_whether_the_answer_is_bound() {
@@ -1390,6 +1388,7 @@ mod tests {
         assert!(top.app_id.is_none() && top.key_version.is_none());
     }
 
+    /// Accepts exactly the signature bytes `ok` ("b2s=" in Base64), over any message.
     struct Fake;
 
     impl RsaVerifier for Fake {
