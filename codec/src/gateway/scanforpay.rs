@@ -1356,6 +1356,27 @@ mod tests {
             decode_refund_traced(&creds(), msg, expected, &mut seen).unwrap();
             assert_eq!(seen.0.as_slice(), [bound], "{expected:?}");
         }
+        // What `signature` covers: the `response` bytes, then the key (its length only).
+        struct Covered(usize, usize);
+        impl Trace for Covered {
+            fn step(&mut self, step: Step<'_>) {
+                match step {
+                    Step::SignedBytes {
+                        what: "signature",
+                        bytes,
+                    } => self.0 += bytes.len(),
+                    Step::SecretFollows {
+                        what: "signature",
+                        secret,
+                    } => self.1 += secret.len(),
+                    _ => {}
+                }
+            }
+        }
+        let mut covered = Covered(0, 0);
+        decode_refund_traced(&creds(), msg, "a", &mut covered).unwrap();
+        let value = r#"{"header":{"respTime":"t","reqMsgId":"a"},"body":{"code":30}}"#;
+        assert_eq!((covered.0, covered.1), (value.len(), KEY.len()));
     }
     #[test]
     fn refuses_bad_request_values() {
