@@ -237,7 +237,7 @@ impl Gateway for ScanForPay {
                             amount: amount(r.order_amount, r.currency),
                             refund_id: owned(r.refund_no),
                             gateway_refund_id: None,
-                            code: fields.text("code").unwrap_or_default().to_owned(),
+                            code: core::ResultCode::Success.as_wire().to_owned(),
                             message: owned(r.msg).unwrap_or_default(),
                             fields,
                         })
@@ -254,7 +254,7 @@ impl Gateway for ScanForPay {
                             amount: None,
                             refund_id: None,
                             gateway_refund_id: None,
-                            code: fields.text("code").unwrap_or_default().to_owned(),
+                            code: core::ResultCode::Success.as_wire().to_owned(),
                             message: owned(r.msg).unwrap_or_default(),
                             fields,
                         })
