@@ -112,7 +112,7 @@ use crate::canonical::{self, NumberForm, Scalar};
 use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
-use crate::io::{Counter, Cursor, Md5Sink, Sink};
+use crate::io::{Cursor, Md5Sink, Sink};
 use crate::json::{JsonStr, JsonWriter, Kind, Object, Value, unescape_in_place};
 use crate::trace::{self, Algorithm, NoTrace, Secret, SignedBytesOf, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
@@ -507,20 +507,32 @@ pub fn encode_traced<'b, T: Trace + ?Sized>(
     let too_small = Error::BufferTooSmall {
         needed: action.body_max(),
     };
-    let plain_len = action.write_json(Counter::default())?.0;
+    // One writing pass: the head, then the plaintext just after it, moved to where it is
+    // encrypted in place once its length (and so the Base64 text's) is known.
+    let fits = |e| match e {
+        Error::BufferTooSmall { .. } => too_small,
+        other => other,
+    };
+    let head_len = action
+        .write_head(creds, Cursor::new(&mut *out))
+        .map_err(fits)?
+        .len();
+    let plain_len = action
+        .write_json(Cursor::new(out.get_mut(head_len..).unwrap_or_default()))
+        .map_err(fits)?
+        .len();
     let cipher_len = cipher_len(plain_len);
     let data_len = encoding::base64_len(cipher_len);
-    let head_len = action.write_head(creds, Counter::default())?.0;
     let body_len = head_len + data_len + TAIL;
     let body = out.get_mut(..body_len).ok_or(too_small)?;
-
-    let (head, rest) = body.split_at_mut(head_len);
-    action.write_head(creds, Cursor::new(head))?;
-    let (data, tail) = rest.split_at_mut(data_len);
     let cipher_at = data_len - cipher_len;
+    let rest = body.get_mut(head_len..).ok_or(too_small)?;
+    // `cipher_at + plain_len < data_len <= rest.len()`: both ranges are in `rest`.
+    rest.copy_within(..plain_len, cipher_at);
+    let (data, tail) = rest.split_at_mut(data_len);
     let block = data.get_mut(cipher_at..).ok_or(too_small)?;
     let md5_hex = {
-        let plaintext = action.write_json(Cursor::new(&mut *block))?.finish();
+        let plaintext = block.get(..plain_len).unwrap_or_default();
         // From the typed fields: the JSON just written is not parsed back to be hashed.
         let md5 = action.md5_of_fields()?;
         trace::report(trace, || Step::Plaintext {
@@ -1657,7 +1669,7 @@ mod tests {
         // whole blocks would hide a miscount there).
         assert_eq!(REFUND_PLAIN_MAX, 837);
         assert_eq!(REFUND_STATUS_QUERY_PLAIN_MAX, 399);
-        let plain_len = |a: Action<'_>| a.write_json(Counter::default()).unwrap().0;
+        let plain_len = |a: Action<'_>| a.write_json(crate::io::Counter::default()).unwrap().0;
         assert_eq!(plain_len(Action::Refund(refund)), REFUND_PLAIN_MAX);
         assert_eq!(
             plain_len(Action::RefundStatusQuery(RefundStatusQuery {

@@ -149,32 +149,52 @@ impl<'a> Object<'a> {
         let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
             offset: e.valid_up_to(),
         })?;
-        let mut sc = Scanner::new(doc);
-        sc.skip_ws();
-        let value = sc.value(0)?;
-        sc.skip_ws();
-        if sc.pos != doc.len() {
-            return Err(Error::Json { offset: sc.pos });
-        }
-        if value.kind != Kind::Object {
-            return Err(Error::Json {
-                offset: value.start,
-            });
-        }
-        Self::open_into(doc, value.start, value.end, names, found)
+        Self::parse_doc(doc, names, found)
     }
 
     /// Like [`parse`](Self::parse), for text already known to be UTF-8.
     pub fn parse_str(doc: &'a str) -> Result<Self> {
+        Self::parse_doc(doc, &[], &mut [])
+    }
+
+    /// Validates `doc`, one object, and indexes its members in the same pass: each member's
+    /// value is validated as it is stepped over, the names are checked for duplicates and
+    /// `names` are found (one walk of the top level, not a validating walk and then another).
+    fn parse_doc(doc: &'a str, names: &[&str], found: &mut [Option<Value<'a>>]) -> Result<Self> {
         let mut sc = Scanner::new(doc);
         sc.skip_ws();
-        let value = sc.value(0)?;
+        let start = sc.pos;
+        if sc.peek() != Some(b'{') {
+            // Not an object: what is wrong with it is the scanner's to say.
+            let value = sc.value(0)?;
+            return Err(Error::Json {
+                offset: value.start,
+            });
+        }
+        let members = Members {
+            sc: Scanner {
+                doc,
+                pos: start + 1,
+            },
+            end: doc.len(),
+            first: true,
+            done: false,
+            at: 0,
+            validate: true,
+        };
+        let (len, close) = Self::index_members(doc, members, names, found)?;
+        // `index_members` stops at the closing brace without stepping over it.
+        sc.pos = close;
+        sc.expect(b'}')?;
         sc.skip_ws();
         if sc.pos != doc.len() {
             return Err(Error::Json { offset: sc.pos });
         }
-        value.as_object()?.ok_or(Error::Json {
-            offset: value.start,
+        Ok(Object {
+            doc,
+            start,
+            end: close + 1,
+            len,
         })
     }
 
@@ -198,10 +218,22 @@ impl<'a> Object<'a> {
             end,
             len: 0,
         };
+        obj.len = Self::index_members(doc, obj.members(), names, found)?.0;
+        Ok(obj)
+    }
+
+    /// Walks `members` to the end of their object: checks the names for duplicates and puts
+    /// the values of `names` into `found`. Returns the number of members and where the
+    /// closing brace is.
+    fn index_members(
+        doc: &'a str,
+        mut members: Members<'a>,
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<(usize, usize)> {
         // Where the names seen so far start, read back to compare: one word per member on
         // the stack of every decoder, rather than a copy of each name.
         let mut seen: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
-        let mut members = obj.members();
         while let Some(member) = members.next_at() {
             let (at, member) = member?;
             // The first byte of a name's text (its closing quote when empty): names whose
@@ -218,7 +250,7 @@ impl<'a> Object<'a> {
                 if first != b'\\' && earlier_first != Some(b'\\') && earlier_first != Some(first) {
                     continue;
                 }
-                if obj.name_at(earlier)?.cmp_unescaped(&member.name).is_eq() {
+                if name_at(doc, earlier)?.cmp_unescaped(&member.name).is_eq() {
                     return Err(Error::DuplicateMember);
                 }
             }
@@ -231,8 +263,7 @@ impl<'a> Object<'a> {
                 *slot = Some(member.value);
             }
         }
-        obj.len = seen.len();
-        Ok(obj)
+        Ok((seen.len(), members.sc.pos))
     }
 
     /// The exact text of the object as sent, braces included.
@@ -265,6 +296,7 @@ impl<'a> Object<'a> {
             first: true,
             done: false,
             at: 0,
+            validate: false,
         }
     }
 
@@ -274,14 +306,7 @@ impl<'a> Object<'a> {
         if at <= self.start || at >= self.end {
             return Err(Error::Json { offset: at });
         }
-        let mut sc = Scanner::new(self.doc);
-        sc.pos = at;
-        let escaped = sc.skip_string()?;
-        let raw = self
-            .doc
-            .get(at + 1..sc.pos - 1)
-            .ok_or(Error::Json { offset: at })?;
-        Ok(JsonStr::from_scanned(raw, escaped))
+        name_at(self.doc, at)
     }
 
     /// The member whose name's opening quote is at byte `at` of the document: an offset that
@@ -299,6 +324,7 @@ impl<'a> Object<'a> {
             first: true,
             done: false,
             at: 0,
+            validate: false,
         };
         one.step()?.ok_or(Error::Json { offset: at })
     }
@@ -458,6 +484,17 @@ impl<'a> Object<'a> {
     }
 }
 
+/// The name whose opening quote is at byte `at` of `doc` (a validated document).
+fn name_at(doc: &str, at: usize) -> Result<JsonStr<'_>> {
+    let mut sc = Scanner::new(doc);
+    sc.pos = at;
+    let escaped = sc.skip_string()?;
+    let raw = doc
+        .get(at + 1..sc.pos - 1)
+        .ok_or(Error::Json { offset: at })?;
+    Ok(JsonStr::from_scanned(raw, escaped))
+}
+
 /// The name of the lowest bit set in `bits` (bit `i` for `names[i]`, the first 64 only).
 fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
     match bits.trailing_zeros() {
@@ -475,6 +512,9 @@ pub struct Members<'a> {
     done: bool,
     /// Where the name of the member last read starts (its opening quote).
     at: usize,
+    /// Validate names and values while stepping (the first walk of a document), rather than
+    /// skip over text validated before.
+    validate: bool,
 }
 
 impl<'a> Members<'a> {
@@ -493,10 +533,14 @@ impl<'a> Members<'a> {
             return Ok(None);
         }
         self.first = false;
-        // The object was validated when it was opened: skip, don't re-validate.
         self.at = self.sc.pos;
         let name_start = self.at + 1;
-        let escaped = self.sc.skip_string()?;
+        // Once validated, text is skipped rather than validated again.
+        let escaped = if self.validate {
+            self.sc.string_escaped()?
+        } else {
+            self.sc.skip_string()?
+        };
         let raw = self
             .sc
             .doc
@@ -506,7 +550,11 @@ impl<'a> Members<'a> {
         self.sc.skip_ws();
         self.sc.expect(b':')?;
         self.sc.skip_ws();
-        let value = self.sc.skip_value()?;
+        let value = if self.validate {
+            self.sc.value(1)?
+        } else {
+            self.sc.skip_value()?
+        };
         if value.end > self.end {
             return Err(self.sc.err());
         }
@@ -721,6 +769,18 @@ impl<'a> Scanner<'a> {
     /// Scans a string; returns it as a (quoted) value.
     fn string(&mut self) -> Result<Value<'a>> {
         let start = self.pos;
+        self.string_escaped()?;
+        Ok(Value {
+            doc: self.doc,
+            start,
+            end: self.pos,
+            kind: Kind::String,
+        })
+    }
+
+    /// Scans a string; returns whether it holds an escape.
+    fn string_escaped(&mut self) -> Result<bool> {
+        let mut escaped = false;
         self.expect(b'"')?;
         loop {
             // Skip plain text a word at a time; only quotes, escapes and controls need a look.
@@ -732,7 +792,7 @@ impl<'a> Scanner<'a> {
             match self.bump() {
                 None => return Err(self.err()),
                 Some(b'"') => break,
-                Some(b'\\') => match self.bump() {
+                Some(b'\\') => match self.bump().inspect(|_| escaped = true) {
                     Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
                     Some(b'u') => {
                         let hi = self.hex4()?;
@@ -760,12 +820,7 @@ impl<'a> Scanner<'a> {
                 Some(_) => {}
             }
         }
-        Ok(Value {
-            doc: self.doc,
-            start,
-            end: self.pos,
-            kind: Kind::String,
-        })
+        Ok(escaped)
     }
 
     fn hex4(&mut self) -> Result<u32> {
