@@ -73,12 +73,7 @@ fn index_sorted(obj: &Object<'_>, at: &mut heapless::Vec<usize, MAX_MEMBERS>) ->
     while let Some(member) = members.next_at() {
         at.push(member?.0).map_err(|_| Error::TooManyMembers)?;
     }
-    // Every offset was just read from `obj`, so reading a name back cannot fail; if it did,
-    // the comparison would say "equal" and the same error come out when the member is read.
-    insertion_sort(at, |a, b| match (obj.name_at(*a), obj.name_at(*b)) {
-        (Ok(a), Ok(b)) => a.cmp_unescaped(&b),
-        _ => Ordering::Equal,
-    });
+    insertion_sort(at, |a, b| obj.cmp_names_at(*a, *b));
     Ok(())
 }
 
@@ -194,11 +189,23 @@ pub enum Scalar<'a> {
 /// # Ok::<(), refundwire::Error>(())
 /// ```
 pub fn sorted_pairs<S: Sink + ?Sized>(obj: &Object<'_>, exclude: &str, sink: &mut S) -> Result<()> {
+    sorted_pairs_checked(obj, exclude, sink, |_| Ok(()))
+}
+
+/// [`sorted_pairs`], calling `check` on each member the string holds before it is written
+/// (a gateway's own refusals, in the same walk).
+pub fn sorted_pairs_checked<S: Sink + ?Sized>(
+    obj: &Object<'_>,
+    exclude: &str,
+    sink: &mut S,
+    mut check: impl FnMut(&Member<'_>) -> Result<()>,
+) -> Result<()> {
     let mut first = true;
     for_each_sorted(obj, |m| {
         if m.value.is_null() || m.name.eq_str(exclude) {
             return Ok(());
         }
+        check(&m)?;
         if !first {
             sink.write(b"&")?;
         }

@@ -166,7 +166,7 @@ use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Kind, Member, Object, Value};
 use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
@@ -400,17 +400,39 @@ pub fn check_unambiguous(obj: &Object<'_>) -> Result<()> {
         if member.value.is_null() || member.name.eq_str("sign") {
             continue;
         }
-        let name = member.name;
-        if name.chars().next().is_none() || name.chars().any(|c| c == '&' || c == '=') {
-            return Err(Error::InvalidField("member name"));
-        }
-        if let Some(text) = member.value.as_str() {
-            if value_splits(text.chars()) {
-                return Err(Error::InvalidField(member_label(&name)));
-            }
+        check_member(&member)?;
+    }
+    Ok(())
+}
+
+/// [`check_unambiguous`] for one member that the string-to-sign holds.
+fn check_member(member: &Member<'_>) -> Result<()> {
+    let name = member.name;
+    if name.chars().next().is_none() || any_char(&name, |c| c == '&' || c == '=') {
+        return Err(Error::InvalidField("member name"));
+    }
+    if let Some(text) = member.value.as_str() {
+        let splits = if text.raw().contains('\\') {
+            value_splits(text.chars())
+        } else {
+            // No escape: the text is its own bytes, and `&` and `=` are ASCII.
+            value_splits(text.raw().bytes().map(char::from))
+        };
+        if splits {
+            return Err(Error::InvalidField(member_label(&name)));
         }
     }
     Ok(())
+}
+
+/// Whether a character of `text` (unescaped) passes `test`; text without escapes is read
+/// as it lies.
+fn any_char(text: &JsonStr<'_>, test: impl Fn(char) -> bool) -> bool {
+    if text.raw().contains('\\') {
+        text.chars().any(test)
+    } else {
+        text.raw().chars().any(test)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -695,38 +717,41 @@ pub fn encode_inquiry_refund_traced<'o, S: RsaSigner + ?Sized, T: Trace + ?Sized
 /// Refuses first what would make the string ambiguous ([`check_unambiguous`]): a member name
 /// that is empty or holds `&` or `=`, a value with an `=` after an `&`.
 pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s str> {
-    check_unambiguous(obj)?;
     let mut out = Cursor::new(scratch);
-    canonical::sorted_pairs(obj, "sign", &mut out)?;
+    // Each member is checked as the sorted walk reaches it, before it is written.
+    canonical::sorted_pairs_checked(obj, "sign", &mut out, check_member)?;
     // Names and values are unescaped JSON strings or JSON literals: UTF-8 by construction.
     core::str::from_utf8(out.finish()).map_err(|_| Error::Plaintext)
 }
 
-/// Verifies `obj`'s `sign` member over every other member; `field` names it in errors.
+/// Verifies `obj`'s `sign` member (`sign`, already looked up) over every other member;
+/// `field` names it in errors.
 /// A `scratch` too small is [`Error::BufferTooSmall`] with the length of `body`, which
 /// always suffices.
-fn verify<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
-    obj: &Object<'_>,
+fn verify<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    obj: &Object<'a>,
+    sign: Option<Value<'a>>,
     verifier: &V,
     field: &'static str,
     body: &[u8],
     scratch: &mut [u8],
     trace: &mut T,
 ) -> Result<()> {
-    verify_in(obj, verifier, field, scratch, trace).map_err(|e| match e {
+    verify_in(obj, sign, verifier, field, scratch, trace).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body.len() },
         other => other,
     })
 }
 
-fn verify_in<V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
-    obj: &Object<'_>,
+fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
+    obj: &Object<'a>,
+    sign: Option<Value<'a>>,
     verifier: &V,
     field: &'static str,
     scratch: &mut [u8],
     trace: &mut T,
 ) -> Result<()> {
-    let sign = match obj.get("sign") {
+    let sign = match sign {
         None => return Err(Error::SignatureMissing(field)),
         Some(v) if v.is_null() => return Err(Error::SignatureMissing(field)),
         Some(v) => v.as_str().ok_or(Error::InvalidField(field))?,
@@ -805,6 +830,57 @@ const NOT_IN_RESPONSE_DATA: [&str; 6] = [
     "transStatus",
     "transInfo",
 ];
+/// The members of a response's `data` that [`RefundResult`] reads, in its order.
+const RESULT_MEMBERS: [&str; 13] = [
+    "appId",
+    "tranAbbr",
+    "tranNo",
+    "tranStatus",
+    "tranInfo",
+    "refundOrderAmt",
+    "payMethod",
+    "currency",
+    "orderNo",
+    "newpayOrderNo",
+    "refundOrderNo",
+    "newpayRefundOrderNo",
+    "refundSuccess",
+];
+/// What a response's `data` is opened with: the signature, [`RESULT_MEMBERS`], then
+/// [`NOT_IN_RESPONSE_DATA`] (one walk finds them all).
+const DATA_LOOKUP: [&str; 20] = crate::json::join(
+    crate::json::join::<1, 13, 14>(["sign"], RESULT_MEMBERS),
+    NOT_IN_RESPONSE_DATA,
+);
+/// The members of a response envelope the decoder reads.
+const ENVELOPE_MEMBERS: [&str; 4] = ["success", "code", "message", "data"];
+/// What a response envelope is parsed with: [`ENVELOPE_MEMBERS`], then
+/// [`NOT_IN_RESPONSE_ENVELOPE`].
+const ENVELOPE_LOOKUP: [&str; 7] = crate::json::join(ENVELOPE_MEMBERS, NOT_IN_RESPONSE_ENVELOPE);
+
+/// The value looked up for `name`, one of `names` (the list `values` was picked with).
+fn picked<'a>(names: &[&str], values: &[Option<Value<'a>>], name: &str) -> Option<Value<'a>> {
+    let at = names.iter().position(|n| *n == name)?;
+    values.get(at).copied().flatten()
+}
+
+/// [`check_kind`] over members already looked up with `names`.
+fn check_kind_picked(
+    names: &[&str],
+    values: &[Option<Value<'_>>],
+    forbidden: &[&'static str],
+    required: &[&'static str],
+) -> Result<()> {
+    let present = |name: &str| picked(names, values, name).is_some_and(|v| !v.is_null());
+    if let Some(name) = forbidden.iter().find(|n| present(n)) {
+        return Err(Error::WrongMessage(name));
+    }
+    if let Some(name) = required.iter().find(|n| !present(n)) {
+        return Err(Error::WrongMessage(name));
+    }
+    Ok(())
+}
+
 /// Members of an inquiry-refund response's `data` that a refund response's lacks.
 const INQUIRY_ONLY: [&str; 2] = ["tranNo", "tranAbbr"];
 /// What an inquiry-refund response's `data` always carries (its table and its sample).
@@ -1165,8 +1241,10 @@ pub struct RefundResult<'a> {
 }
 
 impl<'a> RefundResult<'a> {
+    /// Reads the members `data` was opened with ([`RESULT_MEMBERS`], in that order).
     fn parse<T: Trace + ?Sized>(
         data: Object<'a>,
+        members: [Option<Value<'a>>; RESULT_MEMBERS.len()],
         operation: Operation,
         expected: &str,
         trace: &mut T,
@@ -1185,21 +1263,7 @@ impl<'a> RefundResult<'a> {
             refund_order_no,
             newpay_refund_order_no,
             refund_success,
-        ] = data.pick([
-            "appId",
-            "tranAbbr",
-            "tranNo",
-            "tranStatus",
-            "tranInfo",
-            "refundOrderAmt",
-            "payMethod",
-            "currency",
-            "orderNo",
-            "newpayOrderNo",
-            "refundOrderNo",
-            "newpayRefundOrderNo",
-            "refundSuccess",
-        ]);
+        ] = members;
         let refund_success = match refund_success.filter(|v| !v.is_null()) {
             None => None,
             Some(v) => Some(v.as_bool().ok_or(Error::InvalidField("refundSuccess"))?),
@@ -1262,6 +1326,16 @@ impl Verdict for RefundResult<'_> {
     }
 }
 
+/// The rest of [`DATA_LOOKUP`]'s values after `sign`: [`RESULT_MEMBERS`]' and
+/// [`NOT_IN_RESPONSE_DATA`]'s.
+#[allow(clippy::type_complexity)]
+fn split_result(
+    rest: [Option<Value<'_>>; 19],
+) -> ([Option<Value<'_>>; 13], [Option<Value<'_>>; 6]) {
+    let [a, b, c, d, e, f, g, h, i, j, k, l, m, not_in_data @ ..] = rest;
+    ([a, b, c, d, e, f, g, h, i, j, k, l, m], not_in_data)
+}
+
 fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
@@ -1271,18 +1345,20 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     operation: Operation,
     trace: &mut T,
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
-    let top = Object::parse(body)?;
-    check_kind(&top, &NOT_IN_RESPONSE_ENVELOPE, &[])?;
-    let success = top
-        .opt_bool("success")?
-        .ok_or(Error::MissingField("success"))?;
-    let code = plain(top.get("code"), "code")?.map(Code::from_wire);
+    // Every member read below, found in the walk that validates the body.
+    let (_, [success, code, message, data, not_in_response @ ..]) =
+        Object::parse_pick(body, ENVELOPE_LOOKUP)?;
+    if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_ENVELOPE, &not_in_response) {
+        return Err(Error::WrongMessage(name));
+    }
+    let success = Object::member_bool(success, "success")?.ok_or(Error::MissingField("success"))?;
+    let code = plain(code, "code")?.map(Code::from_wire);
     if !success {
         let code = code.ok_or(Error::MissingField("code"))?;
         if code == Code::Success {
             return Err(Error::InvalidField("code"));
         }
-        let message = top.opt_str("message")?;
+        let message = Object::member_str(message, "message")?;
         trace::report(trace, || Step::Unsigned { what: "code" });
         return Ok(Reply::Refused(Refusal {
             code,
@@ -1293,14 +1369,21 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     if code.is_some_and(|c| c != Code::Success) {
         return Err(Error::InvalidField("code"));
     }
-    let data = top.object("data")?;
-    verify(&data, verifier, "data.sign", body, scratch, trace)?;
-    check_kind(&data, &NOT_IN_RESPONSE_DATA, &[])?;
-    match operation {
-        Operation::Refund => check_kind(&data, &INQUIRY_ONLY, &[])?,
-        Operation::InquiryRefund => check_kind(&data, &[], &INQUIRY_REQUIRED)?,
+    // Opened, and every member read below found, in one walk.
+    let (data, found) = Object::member_object_pick(data, "data", DATA_LOOKUP)?;
+    let [sign, rest @ ..] = found;
+    let (members, not_in_data) = split_result(rest);
+    verify(&data, sign, verifier, "data.sign", body, scratch, trace)?;
+    if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_DATA, &not_in_data) {
+        return Err(Error::WrongMessage(name));
     }
-    let result = RefundResult::parse(data, operation, expected, trace)?;
+    match operation {
+        Operation::Refund => check_kind_picked(&RESULT_MEMBERS, &members, &INQUIRY_ONLY, &[])?,
+        Operation::InquiryRefund => {
+            check_kind_picked(&RESULT_MEMBERS, &members, &[], &INQUIRY_REQUIRED)?
+        }
+    }
+    let result = RefundResult::parse(data, members, operation, expected, trace)?;
     check_app_id(&result.app_id, creds, trace)?;
     Ok(Reply::Accepted(result))
 }
@@ -1605,8 +1688,8 @@ pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Si
     scratch: &mut [u8],
     trace: &mut T,
 ) -> Result<RefundCallback<'a>> {
-    let object = Object::parse(body)?;
-    verify(&object, verifier, "sign", body, scratch, trace)?;
+    let (object, [sign]) = Object::parse_pick(body, ["sign"])?;
+    verify(&object, sign, verifier, "sign", body, scratch, trace)?;
     check_kind(&object, &NOT_IN_CALLBACK, &CALLBACK_REQUIRED)?;
     let callback = RefundCallback::parse(object)?;
     check_app_id(&callback.app_id, creds, trace)?;

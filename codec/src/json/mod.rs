@@ -14,3 +14,25 @@ mod write;
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
 pub use string::{Chars, JsonStr, unescape_in_place};
 pub use write::{JsonWriter, write_escaped};
+
+/// `a` followed by `b`: one list of member names for a walk that looks up both (a constant
+/// expression; `C` must be `A + B`, checked when the constant is evaluated).
+#[allow(clippy::indexing_slicing)] // in bounds: `i < A`, `j < B` and `C == A + B`
+pub(crate) const fn join<const A: usize, const B: usize, const C: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; C] {
+    assert!(A + B == C, "join: C must be A + B");
+    let mut out = [""; C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < B {
+        out[A + j] = b[j];
+        j += 1;
+    }
+    out
+}

@@ -309,6 +309,36 @@ impl<'a> Object<'a> {
         name_at(self.doc, at)
     }
 
+    /// Orders the names whose opening quotes are at `a` and `b` (offsets
+    /// [`Members::next_at`] gave for this object) as [`JsonStr::cmp_unescaped`] does. Names
+    /// without escapes are compared where they lie, byte by byte, without reading them
+    /// back first. A name that cannot be read back orders as equal (its member's read-back
+    /// reports the error).
+    pub(crate) fn cmp_names_at(&self, a: usize, b: usize) -> core::cmp::Ordering {
+        use core::cmp::Ordering;
+        let doc = self.doc.as_bytes();
+        let (mut i, mut j) = (a + 1, b + 1);
+        loop {
+            let (Some(&x), Some(&y)) = (doc.get(i), doc.get(j)) else {
+                return Ordering::Equal;
+            };
+            match (x, y) {
+                (b'\\', _) | (_, b'\\') => break,
+                (b'"', b'"') => return Ordering::Equal,
+                (b'"', _) => return Ordering::Less,
+                (_, b'"') => return Ordering::Greater,
+                _ if x != y => return x.cmp(&y),
+                _ => {}
+            }
+            i += 1;
+            j += 1;
+        }
+        match (self.name_at(a), self.name_at(b)) {
+            (Ok(a), Ok(b)) => a.cmp_unescaped(&b),
+            _ => Ordering::Equal,
+        }
+    }
+
     /// The member whose name's opening quote is at byte `at` of the document: an offset that
     /// [`Members::next_at`] gave for this object. Reading one member back costs a scan of that
     /// member only, so an index of offsets can stand in for a copy of the members.
@@ -471,6 +501,41 @@ impl<'a> Object<'a> {
             .filter(|v| !v.is_null())
             .map(|v| v.as_number().ok_or(Error::InvalidField(name)))
             .transpose()
+    }
+
+    /// [`member_object`](Self::member_object) and [`pick`](Self::pick) in one walk of the
+    /// object's members.
+    pub fn member_object_pick<const N: usize>(
+        value: Option<Value<'a>>,
+        name: &'static str,
+        names: [&str; N],
+    ) -> Result<(Object<'a>, [Option<Value<'a>>; N])> {
+        match value.filter(|v| !v.is_null()) {
+            None => Err(Error::MissingField(name)),
+            Some(v) => v.as_object_pick(names)?.ok_or(Error::InvalidField(name)),
+        }
+    }
+
+    /// What [`opt_bool`](Self::opt_bool) says of a member already looked up.
+    pub fn member_bool(value: Option<Value<'a>>, name: &'static str) -> Result<Option<bool>> {
+        value
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_bool().ok_or(Error::InvalidField(name)))
+            .transpose()
+    }
+
+    /// The first of `names` whose value in `values` (looked up by [`pick`](Self::pick), in
+    /// the same order) is there and not `null`: what [`first_member_of`](Self::first_member_of)
+    /// says, without another walk.
+    pub fn first_present(
+        names: &[&'static str],
+        values: &[Option<Value<'a>>],
+    ) -> Option<&'static str> {
+        names
+            .iter()
+            .zip(values)
+            .find(|(_, v)| v.is_some_and(|v| !v.is_null()))
+            .map(|(name, _)| *name)
     }
 
     /// What [`object`](Self::object) says of a member already looked up (by
