@@ -595,6 +595,11 @@ fn write_signed<'o, T: Trace + ?Sized>(
 const REQUEST_HEADER_ONLY: [&str; 2] = ["requestTime", "reqTime"];
 /// The header member only a response carries.
 const RESPONSE_HEADER_ONLY: &str = "respTime";
+/// The header members [`ResponseHeader`] reads, in its order.
+const HEADER_MEMBERS: [&str; 3] = ["partnerNo", RESPONSE_HEADER_ONLY, "reqMsgId"];
+/// What a response's header is opened with: [`HEADER_MEMBERS`], then
+/// [`REQUEST_HEADER_ONLY`].
+const HEADER_LOOKUP: [&str; 5] = crate::json::join(HEADER_MEMBERS, REQUEST_HEADER_ONLY);
 /// Body members of the PayQuery reply table that the Refund reply table does not have.
 const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
     "orderNo",
@@ -606,14 +611,30 @@ const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
 ];
 /// Body members only refund messages carry.
 const REFUND_ONLY: [&str; 1] = ["refundNo"];
+/// The body members a refund reply is read by, then those that refuse an order query reply.
+const REFUND_REPLY_LOOKUP: [&str; 12] = crate::json::join(
+    ["code", "msg", "orderAmount", "status", "currency", "refundNo"],
+    ORDER_QUERY_REPLY_ONLY,
+);
+/// The body members an order query reply is read by, then the one that refuses a refund
+/// reply.
+const ORDER_QUERY_REPLY_LOOKUP: [&str; 10] = crate::json::join(
+    [
+        "code",
+        "msg",
+        "orderNo",
+        ORDER_QUERY_REPLY_REQUIRED,
+        "orderAmount",
+        "wallet",
+        "status",
+        "payTime",
+        "currency",
+    ],
+    REFUND_ONLY,
+);
 /// A member every accepted order query reply carries (`Y` on the PayQuery page) and no
 /// refund reply does.
 const ORDER_QUERY_REPLY_REQUIRED: &str = "partnerOrderNo";
-
-/// Whether `object` carries member `name` with a value other than `null`.
-fn carries(object: &Object<'_>, name: &str) -> bool {
-    object.get(name).is_some_and(|v| !v.is_null())
-}
 
 /// [`Error::WrongMessage`] naming the first of `names` that `object` carries.
 fn refuse_members(object: &Object<'_>, names: &[&'static str]) -> Result<()> {
@@ -656,6 +677,20 @@ fn verify<'a, T: Trace + ?Sized>(
     signed: &'static str,
     trace: &mut T,
 ) -> Result<Signed<'a>> {
+    Ok(verify_pick(key, message, signed, [], [], trace)?.0)
+}
+
+/// [`verify`], also finding the members `header_names` of the header and `body_names` of the
+/// body in the walks that open them.
+#[allow(clippy::type_complexity)]
+fn verify_pick<'a, T: Trace + ?Sized, const H: usize, const B: usize>(
+    key: &SecretKey,
+    message: &'a [u8],
+    signed: &'static str,
+    header_names: [&str; H],
+    body_names: [&str; B],
+    trace: &mut T,
+) -> Result<(Signed<'a>, [Option<Value<'a>>; H], [Option<Value<'a>>; B])> {
     let (_, [value, signature]) = Object::parse_pick(message, [signed, "signature"])?;
     let value = value.ok_or(Error::MissingField(signed))?;
     let hex = match signature {
@@ -693,11 +728,17 @@ fn verify<'a, T: Trace + ?Sized>(
     let (value, [header, body]) = value
         .as_object_pick(["header", "body"])?
         .ok_or(Error::InvalidField(signed))?;
-    Ok(Signed {
-        value,
-        header: Object::member_object(header, "header")?,
-        body: Object::member_object(body, "body")?,
-    })
+    let (header, in_header) = Object::member_object_pick(header, "header", header_names)?;
+    let (body, in_body) = Object::member_object_pick(body, "body", body_names)?;
+    Ok((
+        Signed {
+            value,
+            header,
+            body,
+        },
+        in_header,
+        in_body,
+    ))
 }
 
 /// Binds a signed `reqMsgId` (compared after unescaping) to the expected one with
@@ -758,18 +799,43 @@ pub fn verify_response_traced<'a, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<VerifiedResponse<'a>> {
-    let signed = verify(&creds.sign_key, message, "response", trace)?;
-    refuse_members(&signed.header, &REQUEST_HEADER_ONLY)?;
-    if !carries(&signed.header, RESPONSE_HEADER_ONLY) {
+    Ok(verify_response_pick(creds, message, expected, [], trace)?.0)
+}
+
+/// [`verify_response_traced`], also finding the body members `body_names` in the walk that
+/// opens the body (each member of the header and the body read in one walk of each).
+fn verify_response_pick<'a, T: Trace + ?Sized, const B: usize>(
+    creds: &Credentials<'_>,
+    message: &'a [u8],
+    expected: &str,
+    body_names: [&str; B],
+    trace: &mut T,
+) -> Result<(VerifiedResponse<'a>, [Option<Value<'a>>; B])> {
+    let (signed, in_header, in_body) = verify_pick(
+        &creds.sign_key,
+        message,
+        "response",
+        HEADER_LOOKUP,
+        body_names,
+        trace,
+    )?;
+    let [partner_no, resp_time, req_msg_id, request_only @ ..] = in_header;
+    if let Some(name) = Object::first_present(&REQUEST_HEADER_ONLY, &request_only) {
+        return Err(Error::WrongMessage(name));
+    }
+    if resp_time.is_none_or(|v| v.is_null()) {
         return Err(Error::WrongMessage(RESPONSE_HEADER_ONLY));
     }
-    let header = ResponseHeader::parse(signed.header)?;
+    let header = ResponseHeader::parse(signed.header, [partner_no, resp_time, req_msg_id])?;
     let bound = bind_req_msg_id(expected, header.req_msg_id, trace)?;
-    Ok(VerifiedResponse {
-        header,
-        body: signed.body,
-        trust: Trust::signed(bound),
-    })
+    Ok((
+        VerifiedResponse {
+            header,
+            body: signed.body,
+            trust: Trust::signed(bound),
+        },
+        in_body,
+    ))
 }
 
 /// A verified request (what ScanForPay, or a simulator of it, receives).
@@ -840,9 +906,9 @@ pub struct ResponseHeader<'a> {
 }
 
 impl<'a> ResponseHeader<'a> {
-    fn parse(header: Object<'a>) -> Result<Self> {
-        let [partner_no, resp_time, req_msg_id] =
-            header.pick(["partnerNo", "respTime", "reqMsgId"]);
+    /// Reads the members `header` was opened with ([`HEADER_MEMBERS`], in that order).
+    fn parse(header: Object<'a>, members: [Option<Value<'a>>; 3]) -> Result<Self> {
+        let [partner_no, resp_time, req_msg_id] = members;
         Ok(ResponseHeader {
             partner_no: Object::member_str(partner_no, "partnerNo")?,
             resp_time: Object::member_str(resp_time, "respTime")?,
@@ -990,18 +1056,14 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<Reply<'a, RefundResponse<'a>, ResultCode<'a>>> {
-    let reply = verify_response_traced(creds, message, expected, trace)?;
+    // Every member read below, found in the walk that opens the body.
+    let (reply, in_body) =
+        verify_response_pick(creds, message, expected, REFUND_REPLY_LOOKUP, trace)?;
     let body = reply.body;
-    refuse_members(&body, &ORDER_QUERY_REPLY_ONLY)?;
-    // Every member read below, found in one pass.
-    let [code, msg, order_amount, status, currency, refund_no] = body.pick([
-        "code",
-        "msg",
-        "orderAmount",
-        "status",
-        "currency",
-        "refundNo",
-    ]);
+    let [code, msg, order_amount, status, currency, refund_no, query_only @ ..] = in_body;
+    if let Some(name) = Object::first_present(&ORDER_QUERY_REPLY_ONLY, &query_only) {
+        return Err(Error::WrongMessage(name));
+    }
     if let Some(code) = refusal_code(code)? {
         return Ok(Reply::Refused(Refusal {
             code,
@@ -1040,10 +1102,10 @@ pub fn decode_order_query_traced<'a, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<Reply<'a, OrderQueryResponse<'a>, OrderQueryCode<'a>>> {
-    let reply = verify_response_traced(creds, message, expected, trace)?;
+    // Every member read below, found in the walk that opens the body.
+    let (reply, in_body) =
+        verify_response_pick(creds, message, expected, ORDER_QUERY_REPLY_LOOKUP, trace)?;
     let body = reply.body;
-    refuse_members(&body, &REFUND_ONLY)?;
-    // Every member read below, found in one pass.
     let [
         code,
         msg,
@@ -1054,17 +1116,11 @@ pub fn decode_order_query_traced<'a, T: Trace + ?Sized>(
         status,
         pay_time,
         currency,
-    ] = body.pick([
-        "code",
-        "msg",
-        "orderNo",
-        ORDER_QUERY_REPLY_REQUIRED,
-        "orderAmount",
-        "wallet",
-        "status",
-        "payTime",
-        "currency",
-    ]);
+        refund_only @ ..,
+    ] = in_body;
+    if let Some(name) = Object::first_present(&REFUND_ONLY, &refund_only) {
+        return Err(Error::WrongMessage(name));
+    }
     if let Some(code) = refusal_code(code)? {
         return Ok(Reply::Refused(Refusal {
             code: OrderQueryCode(code),
