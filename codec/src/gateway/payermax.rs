@@ -794,8 +794,7 @@ pub struct RefundDetails<'a> {
 }
 
 impl<'a> RefundDetails<'a> {
-    fn read(data: &Object<'a>) -> Result<Self> {
-        // One pass over `data` for every member this view reads.
+    fn read(data: &DataMembers<'a>) -> Result<Self> {
         let [
             out_refund_no,
             refund_trade_no,
@@ -806,17 +805,8 @@ impl<'a> RefundDetails<'a> {
             status,
             refund_finish_time,
             result_msg,
-        ] = data.pick([
-            "outRefundNo",
-            "refundTradeNo",
-            "outTradeNo",
-            "refundAmount",
-            "totalAmount",
-            "refundCurrency",
-            "status",
-            "refundFinishTime",
-            "resultMsg",
-        ]);
+            _,
+        ] = data.0;
         let currency = required_str(refund_currency, "refundCurrency")?;
         let currency = enum_text(currency, "refundCurrency")?;
         let currency = Currency::from_code(currency)?;
@@ -918,15 +908,6 @@ const NOTIFICATION_MEMBERS: [&str; 2] = ["notifyType", "notifyTime"];
 const QUERY_DATA_MEMBERS: [&str; 3] = ["refundAmount", "refundCurrency", "outTradeNo"];
 /// `data` members of a `refund` reply that a `refundQuery` reply never carries.
 const REFUND_DATA_MEMBERS: [&str; 1] = ["tradeOrderNo"];
-
-/// [`Error::WrongMessage`] naming the first of `members` that `object` carries (`null`
-/// included: a member that is there at all gives the kind away).
-fn refuse_members(object: &Object<'_>, members: &[&'static str]) -> Result<()> {
-    match object.first_member_of(members, false) {
-        Some(member) => Err(Error::WrongMessage(member)),
-        None => Ok(()),
-    }
-}
 
 /// [`crate::bind`] over a signed JSON string member (compared unescaped).
 fn bind(expected: &str, member: JsonStr<'_>) -> Result<bool> {
@@ -1127,7 +1108,7 @@ fn open<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
 fn split<'a, T: Trace + ?Sized>(
     opened: Opened<'a>,
     trace: &mut T,
-) -> Result<Reply<'a, Verified<'a>, Code<'a>>> {
+) -> Result<Reply<'a, (Verified<'a>, DataMembers<'a>), Code<'a>>> {
     let Opened { top, authenticated } = opened;
     let code = required_str(top.code, "code")?;
     let code = Code::from_wire(enum_text(code, "code")?);
@@ -1148,10 +1129,50 @@ fn split<'a, T: Trace + ?Sized>(
     if !authenticated {
         return Err(Error::SignatureMissing(SIGN_HEADER));
     }
-    Ok(Reply::Accepted(Verified {
-        msg,
-        data: Object::member_object(top.data, "data")?,
-    }))
+    // Opened, and every member any decoder reads found, in one walk.
+    let (data, found) = Object::member_object_pick(top.data, "data", DATA_LOOKUP)?;
+    Ok(Reply::Accepted((
+        Verified { msg, data },
+        DataMembers(found),
+    )))
+}
+
+/// The members of `data` the decoders read: [`RefundDetails`]' and then
+/// [`REFUND_DATA_MEMBERS`].
+const DATA_LOOKUP: [&str; 10] = crate::json::join(
+    [
+        "outRefundNo",
+        "refundTradeNo",
+        "outTradeNo",
+        "refundAmount",
+        "totalAmount",
+        "refundCurrency",
+        "status",
+        "refundFinishTime",
+        "resultMsg",
+    ],
+    REFUND_DATA_MEMBERS,
+);
+
+/// The values of [`DATA_LOOKUP`] in a verified `data`, found in the walk that opened it.
+#[derive(Debug, Clone, Copy)]
+struct DataMembers<'a>([Option<Value<'a>>; DATA_LOOKUP.len()]);
+
+impl<'a> DataMembers<'a> {
+    /// Member `name` (one of [`DATA_LOOKUP`]), `null` included.
+    fn get(&self, name: &str) -> Option<Value<'a>> {
+        let at = DATA_LOOKUP.iter().position(|n| *n == name)?;
+        self.0.get(at).copied().flatten()
+    }
+
+    /// [`Error::WrongMessage`] naming the first of `members` present (`null` included: a
+    /// member that is there at all gives the kind away).
+    fn refuse(&self, members: &[&'static str]) -> Result<()> {
+        match members.iter().find(|m| self.get(m).is_some()) {
+            Some(member) => Err(Error::WrongMessage(member)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Decodes a `refund` reply: verifies the `sign` header value (pass `None` when the header
@@ -1182,13 +1203,12 @@ pub fn decode_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     opened.top.not_a_notification()?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(verified) => {
-            refuse_members(&verified.data, &QUERY_DATA_MEMBERS)?;
-            let [out_refund_no, trade_order_no, refund_trade_no, status] =
-                verified
-                    .data
-                    .pick(["outRefundNo", "tradeOrderNo", "refundTradeNo", "status"]);
-            let out_refund_no = required_str(out_refund_no, "outRefundNo")?;
+        Reply::Accepted((verified, data)) => {
+            data.refuse(&QUERY_DATA_MEMBERS)?;
+            let out_refund_no = required_str(data.get("outRefundNo"), "outRefundNo")?;
+            let trade_order_no = data.get("tradeOrderNo");
+            let refund_trade_no = data.get("refundTradeNo");
+            let status = data.get("status");
             Reply::Accepted(RefundResponse {
                 trade_order_no: opt_str(trade_order_no, "tradeOrderNo")?,
                 refund_trade_no: opt_str(refund_trade_no, "refundTradeNo")?,
@@ -1225,9 +1245,9 @@ pub fn decode_refund_query_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized
     opened.top.not_a_notification()?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(verified) => {
-            refuse_members(&verified.data, &REFUND_DATA_MEMBERS)?;
-            let refund = RefundDetails::read(&verified.data)?;
+        Reply::Accepted((verified, data)) => {
+            data.refuse(&REFUND_DATA_MEMBERS)?;
+            let refund = RefundDetails::read(&data)?;
             Reply::Accepted(RefundQueryResponse {
                 trust: Trust::signed(bind_out_refund_no(expected, refund.out_refund_no, trace)?),
                 refund,
@@ -1301,8 +1321,8 @@ pub fn decode_refund_notification_traced<'a, V: RsaVerifier + ?Sized, T: Trace +
     let key_version = opt_str(opened.top.key_version, "keyVersion")?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(verified) => Reply::Accepted(RefundNotification {
-            refund: RefundDetails::read(&verified.data)?,
+        Reply::Accepted((verified, data)) => Reply::Accepted(RefundNotification {
+            refund: RefundDetails::read(&data)?,
             notify_time,
             notify_type,
             key_version,
@@ -1318,6 +1338,18 @@ mod tests {
 
     use super::*;
     use std::borrow::ToOwned;
+
+    /// Every `data` member a decoder asks for is one the walk that opens `data` looks for.
+    #[test]
+    fn data_lookup_holds_every_member_read() {
+        for name in QUERY_DATA_MEMBERS
+            .iter()
+            .chain(&REFUND_DATA_MEMBERS)
+            .chain(&["outRefundNo", "tradeOrderNo", "refundTradeNo", "status"])
+        {
+            assert!(DATA_LOOKUP.contains(name), "{name}");
+        }
+    }
 
     /// The trace reports the binding check as it came out.
     #[test]

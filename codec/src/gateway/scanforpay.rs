@@ -613,7 +613,14 @@ const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
 const REFUND_ONLY: [&str; 1] = ["refundNo"];
 /// The body members a refund reply is read by, then those that refuse an order query reply.
 const REFUND_REPLY_LOOKUP: [&str; 12] = crate::json::join(
-    ["code", "msg", "orderAmount", "status", "currency", "refundNo"],
+    [
+        "code",
+        "msg",
+        "orderAmount",
+        "status",
+        "currency",
+        "refundNo",
+    ],
     ORDER_QUERY_REPLY_ONLY,
 );
 /// The body members an order query reply is read by, then the one that refuses a refund
@@ -1060,7 +1067,15 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     let (reply, in_body) =
         verify_response_pick(creds, message, expected, REFUND_REPLY_LOOKUP, trace)?;
     let body = reply.body;
-    let [code, msg, order_amount, status, currency, refund_no, query_only @ ..] = in_body;
+    let [
+        code,
+        msg,
+        order_amount,
+        status,
+        currency,
+        refund_no,
+        query_only @ ..,
+    ] = in_body;
     if let Some(name) = Object::first_present(&ORDER_QUERY_REPLY_ONLY, &query_only) {
         return Err(Error::WrongMessage(name));
     }
