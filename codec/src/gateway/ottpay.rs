@@ -820,10 +820,8 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
 ) -> Result<RefundReply<'a>> {
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(verified) => {
-            // Every member read below, found in one pass.
-            let [ori_order_id, order_status, order_id, trade_time, refund_amt] =
-                verified.data.pick(DATA_MEMBERS);
+        Reply::Accepted((verified, members)) => {
+            let [ori_order_id, order_status, order_id, trade_time, refund_amt] = members;
             not_a_request(ori_order_id)?;
             if present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
@@ -874,9 +872,8 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
 ) -> Result<RefundStatusReply<'a>> {
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted(verified) => {
-            let [ori_order_id, order_status, order_id, _, refund_amt] =
-                verified.data.pick(DATA_MEMBERS);
+        Reply::Accepted((verified, members)) => {
+            let [ori_order_id, order_status, order_id, _, refund_amt] = members;
             not_a_request(ori_order_id)?;
             if !present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
@@ -982,7 +979,7 @@ fn open<'a, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     body: &'a mut [u8],
     trace: &mut T,
-) -> Result<Reply<'a, Verified<'a>, RspCode<'a>>> {
+) -> Result<Reply<'a, (Verified<'a>, DataMembers<'a>), RspCode<'a>>> {
     let env = {
         let [action, rsp_code, rsp_msg, data, md5] =
             Object::parse_pick(body, ["action", "rsp_code", "rsp_msg", "data", "md5"])?.1;
@@ -1064,7 +1061,7 @@ fn open<'a, T: Trace + ?Sized>(
     // Nothing decrypted is reported before the digest matched: the plaintext of a forged
     // `data` (or the digest over it) is no one's business.
     let opened = decrypt_and_verify(&key, ciphertext, &md5_expected);
-    let (plaintext, data, md5_form) = opened.inspect_err(|_| {
+    let (plaintext, (data, members), md5_form) = opened.inspect_err(|_| {
         trace::report(trace, || Step::Mismatch {
             what: "md5",
             computed: None,
@@ -1085,14 +1082,20 @@ fn open<'a, T: Trace + ?Sized>(
         value: &md5_expected,
     });
     trace::report(trace, || Step::Verified { what: "md5" });
-    Ok(Reply::Accepted(Verified {
-        rsp_code: code,
-        rsp_msg: message,
-        md5: md5_text,
-        data,
-        md5_form,
-    }))
+    Ok(Reply::Accepted((
+        Verified {
+            rsp_code: code,
+            rsp_msg: message,
+            md5: md5_text,
+            data,
+            md5_form,
+        },
+        members,
+    )))
 }
+
+/// The values of [`DATA_MEMBERS`] in a decrypted `data`, found in the walk that opened it.
+type DataMembers<'a> = [Option<Value<'a>>; DATA_MEMBERS.len()];
 
 /// Decrypts `ciphertext` in place, opens the plaintext and verifies its digest.
 /// The ciphertext of `data`'s value (its JSON string contents), decoded in place: unescaped,
@@ -1102,18 +1105,20 @@ fn ciphertext_in_place(data: &mut [u8]) -> Result<&mut [u8]> {
     encoding::base64_decode_lenient_in_place(data.get_mut(..text_len).unwrap_or_default(), "data")
 }
 
+#[allow(clippy::type_complexity)]
 fn decrypt_and_verify<'a>(
     key: &[u8; 16],
     ciphertext: &'a mut [u8],
     md5_expected: &[u8; 16],
-) -> Result<(&'a [u8], Object<'a>, Md5Form)> {
+) -> Result<(&'a [u8], (Object<'a>, DataMembers<'a>), Md5Form)> {
     let plaintext: &'a [u8] = crypto::aes128_ecb_decrypt_in_place(key, ciphertext)?;
-    let data = Object::parse(plaintext).map_err(|e| match e {
+    // The members the decoders read, found in the walk that validates the plaintext.
+    let (data, members) = Object::parse_pick(plaintext, DATA_MEMBERS).map_err(|e| match e {
         Error::Json { .. } => Error::Plaintext,
         other => other,
     })?;
     let md5_form = verify_md5(&data, md5_expected)?;
-    Ok((plaintext, data, md5_form))
+    Ok((plaintext, (data, members), md5_form))
 }
 
 /// Checks the digest over the plain number text, then (only if numbers took part) over the
