@@ -527,8 +527,7 @@ pub fn encode_traced<'b, T: Trace + ?Sized>(
     let body = out.get_mut(..body_len).ok_or(too_small)?;
     let cipher_at = data_len - cipher_len;
     let rest = body.get_mut(head_len..).ok_or(too_small)?;
-    // `cipher_at + plain_len < data_len <= rest.len()`: both ranges are in `rest`.
-    rest.copy_within(..plain_len, cipher_at);
+    move_forward(rest, plain_len, cipher_at)?;
     let (data, tail) = rest.split_at_mut(data_len);
     let block = data.get_mut(cipher_at..).ok_or(too_small)?;
     let md5_hex = {
@@ -572,6 +571,28 @@ pub fn encode_traced<'b, T: Trace + ?Sized>(
     tail.write(&md5_hex)?;
     tail.write(br#""}"#)?;
     Ok(body)
+}
+
+/// Moves `buf[..len]` to `buf[by..by + len]`, last chunk first, through a small buffer: what
+/// `copy_within` does, without the kilobyte and a half of `memmove` it links on a Cortex-M.
+fn move_forward(buf: &mut [u8], len: usize, by: usize) -> Result<()> {
+    let broken = Error::BufferTooSmall {
+        needed: by.saturating_add(len),
+    };
+    let mut end = len;
+    while end > 0 {
+        let start = end.saturating_sub(16);
+        let mut chunk = [0u8; 16];
+        let chunk = chunk.get_mut(..end - start).ok_or(broken)?;
+        // Read before written: every byte written lies at or after `start + by`, and every
+        // byte still to read before `start`.
+        chunk.copy_from_slice(buf.get(start..end).ok_or(broken)?);
+        buf.get_mut(start + by..end + by)
+            .ok_or(broken)?
+            .copy_from_slice(chunk);
+        end = start;
+    }
+    Ok(())
 }
 
 /// Replaces the bytes `buf[from..]` by their Base64 text, which fills `buf` exactly.

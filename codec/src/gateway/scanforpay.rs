@@ -684,20 +684,19 @@ fn verify<'a, T: Trace + ?Sized>(
     signed: &'static str,
     trace: &mut T,
 ) -> Result<Signed<'a>> {
-    Ok(verify_pick(key, message, signed, [], [], trace)?.0)
+    verify_into(key, message, signed, [&[], &[]], [&mut [], &mut []], trace)
 }
 
-/// [`verify`], also finding the members `header_names` of the header and `body_names` of the
-/// body in the walks that open them.
-#[allow(clippy::type_complexity)]
-fn verify_pick<'a, T: Trace + ?Sized, const H: usize, const B: usize>(
+/// [`verify`], also finding the members `names[0]` of the header and `names[1]` of the body
+/// (into `found[0]` and `found[1]`) in the walks that open them.
+fn verify_into<'a, T: Trace + ?Sized>(
     key: &SecretKey,
     message: &'a [u8],
     signed: &'static str,
-    header_names: [&str; H],
-    body_names: [&str; B],
+    names: [&[&str]; 2],
+    found: [&mut [Option<Value<'a>>]; 2],
     trace: &mut T,
-) -> Result<(Signed<'a>, [Option<Value<'a>>; H], [Option<Value<'a>>; B])> {
+) -> Result<Signed<'a>> {
     let (_, [value, signature]) = Object::parse_pick(message, [signed, "signature"])?;
     let value = value.ok_or(Error::MissingField(signed))?;
     let hex = match signature {
@@ -735,17 +734,13 @@ fn verify_pick<'a, T: Trace + ?Sized, const H: usize, const B: usize>(
     let (value, [header, body]) = value
         .as_object_pick(["header", "body"])?
         .ok_or(Error::InvalidField(signed))?;
-    let (header, in_header) = Object::member_object_pick(header, "header", header_names)?;
-    let (body, in_body) = Object::member_object_pick(body, "body", body_names)?;
-    Ok((
-        Signed {
-            value,
-            header,
-            body,
-        },
-        in_header,
-        in_body,
-    ))
+    let [header_names, body_names] = names;
+    let [in_header, in_body] = found;
+    Ok(Signed {
+        value,
+        header: Object::member_object_into(header, "header", header_names, in_header)?,
+        body: Object::member_object_into(body, "body", body_names, in_body)?,
+    })
 }
 
 /// Binds a signed `reqMsgId` (compared after unescaping) to the expected one with
@@ -806,24 +801,27 @@ pub fn verify_response_traced<'a, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<VerifiedResponse<'a>> {
-    Ok(verify_response_pick(creds, message, expected, [], trace)?.0)
+    verify_response_into(creds, message, expected, &[], &mut [], trace)
 }
 
-/// [`verify_response_traced`], also finding the body members `body_names` in the walk that
-/// opens the body (each member of the header and the body read in one walk of each).
-fn verify_response_pick<'a, T: Trace + ?Sized, const B: usize>(
+/// [`verify_response_traced`], also finding the body members `body_names` (into `in_body`)
+/// in the walk that opens the body: each member of the header and the body is read in one
+/// walk of each.
+fn verify_response_into<'a, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     message: &'a [u8],
     expected: &str,
-    body_names: [&str; B],
+    body_names: &[&str],
+    in_body: &mut [Option<Value<'a>>],
     trace: &mut T,
-) -> Result<(VerifiedResponse<'a>, [Option<Value<'a>>; B])> {
-    let (signed, in_header, in_body) = verify_pick(
+) -> Result<VerifiedResponse<'a>> {
+    let mut in_header = [None; HEADER_LOOKUP.len()];
+    let signed = verify_into(
         &creds.sign_key,
         message,
         "response",
-        HEADER_LOOKUP,
-        body_names,
+        [&HEADER_LOOKUP, body_names],
+        [&mut in_header, in_body],
         trace,
     )?;
     let [partner_no, resp_time, req_msg_id, request_only @ ..] = in_header;
@@ -835,14 +833,11 @@ fn verify_response_pick<'a, T: Trace + ?Sized, const B: usize>(
     }
     let header = ResponseHeader::parse(signed.header, [partner_no, resp_time, req_msg_id])?;
     let bound = bind_req_msg_id(expected, header.req_msg_id, trace)?;
-    Ok((
-        VerifiedResponse {
-            header,
-            body: signed.body,
-            trust: Trust::signed(bound),
-        },
-        in_body,
-    ))
+    Ok(VerifiedResponse {
+        header,
+        body: signed.body,
+        trust: Trust::signed(bound),
+    })
 }
 
 /// A verified request (what ScanForPay, or a simulator of it, receives).
@@ -1064,8 +1059,15 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     trace: &mut T,
 ) -> Result<Reply<'a, RefundResponse<'a>, ResultCode<'a>>> {
     // Every member read below, found in the walk that opens the body.
-    let (reply, in_body) =
-        verify_response_pick(creds, message, expected, REFUND_REPLY_LOOKUP, trace)?;
+    let mut in_body = [None; REFUND_REPLY_LOOKUP.len()];
+    let reply = verify_response_into(
+        creds,
+        message,
+        expected,
+        &REFUND_REPLY_LOOKUP,
+        &mut in_body,
+        trace,
+    )?;
     let body = reply.body;
     let [
         code,
@@ -1118,8 +1120,15 @@ pub fn decode_order_query_traced<'a, T: Trace + ?Sized>(
     trace: &mut T,
 ) -> Result<Reply<'a, OrderQueryResponse<'a>, OrderQueryCode<'a>>> {
     // Every member read below, found in the walk that opens the body.
-    let (reply, in_body) =
-        verify_response_pick(creds, message, expected, ORDER_QUERY_REPLY_LOOKUP, trace)?;
+    let mut in_body = [None; ORDER_QUERY_REPLY_LOOKUP.len()];
+    let reply = verify_response_into(
+        creds,
+        message,
+        expected,
+        &ORDER_QUERY_REPLY_LOOKUP,
+        &mut in_body,
+        trace,
+    )?;
     let body = reply.body;
     let [
         code,

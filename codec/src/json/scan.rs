@@ -510,9 +510,25 @@ impl<'a> Object<'a> {
         name: &'static str,
         names: [&str; N],
     ) -> Result<(Object<'a>, [Option<Value<'a>>; N])> {
+        let mut found = [None; N];
+        let obj = Self::member_object_into(value, name, &names, &mut found)?;
+        Ok((obj, found))
+    }
+
+    /// The body of [`member_object_pick`](Self::member_object_pick), into slices (one copy
+    /// in flash for every count of names, and no arrays moved through the callers' frames).
+    pub(crate) fn member_object_into(
+        value: Option<Value<'a>>,
+        name: &'static str,
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Object<'a>> {
         match value.filter(|v| !v.is_null()) {
+            Some(v) if v.kind == Kind::Object => {
+                Object::open_into(v.doc, v.start, v.end, names, found)
+            }
+            Some(_) => Err(Error::InvalidField(name)),
             None => Err(Error::MissingField(name)),
-            Some(v) => v.as_object_pick(names)?.ok_or(Error::InvalidField(name)),
         }
     }
 
