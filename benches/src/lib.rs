@@ -177,6 +177,37 @@ pub mod std_way {
     }
 }
 
+/// Nanoseconds per call of `f`, timed over `calls` calls in a row.
+fn batch_ns(f: &mut dyn FnMut() -> u64, calls: u32) -> f64 {
+    let start = std::time::Instant::now();
+    for _ in 0..calls {
+        std::hint::black_box(f());
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(calls)
+}
+
+/// Medians of `path`'s codec, floor and naive ns per call, measured interleaved: a batch of
+/// each in turn (about 200 µs, or one call when a call takes longer), `rounds` times.
+///
+/// Criterion measures one implementation for seconds, then the next: on a shared machine the
+/// load changes in between, and a ratio of two medians moves by tens of percent from one run
+/// to the next. Interleaved, the three see the same moments, so their ratios hold still.
+pub fn interleaved_ns(path: &mut Path, rounds: usize) -> (f64, f64, f64) {
+    let once = batch_ns(&mut path.codec, 1).max(1.0);
+    let calls = (200_000.0 / once).clamp(1.0, 100_000.0) as u32;
+    let mut times = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..rounds.max(1) {
+        times[0].push(batch_ns(&mut path.codec, calls));
+        times[1].push(batch_ns(&mut path.floor, calls));
+        times[2].push(batch_ns(&mut path.naive, calls));
+    }
+    let [codec, floor, naive] = times.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    });
+    (codec, floor, naive)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
