@@ -1175,6 +1175,33 @@ fn text<'a>(bytes: &'a [u8], range: &Range<usize>) -> Result<JsonStr<'a>> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn moves_bytes_forward_over_themselves() {
+        for (len, by) in [(0, 3), (1, 0), (5, 1), (16, 1), (17, 16), (40, 7), (33, 40)] {
+            let mut buf = [0u8; 80];
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = i as u8;
+            }
+            move_forward(&mut buf, len, by).unwrap();
+            let moved = &buf[by..by + len];
+            assert!(
+                moved.iter().enumerate().all(|(i, b)| *b == i as u8),
+                "len {len} by {by}"
+            );
+            // Bytes past the moved run are untouched.
+            assert!(
+                buf[by + len..]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| *b == (by + len + i) as u8)
+            );
+        }
+        assert_eq!(
+            move_forward(&mut [0u8; 10], 8, 3).unwrap_err(),
+            Error::BufferTooSmall { needed: 11 }
+        );
+    }
+
     /// The trace reports the binding check as it came out.
     #[test]
     fn the_trace_reports_whether_the_answer_is_bound() {

@@ -36,3 +36,14 @@ pub(crate) const fn join<const A: usize, const B: usize, const C: usize>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn joins_two_lists_in_order() {
+        const JOINED: [&str; 5] = super::join(["a", "b"], ["c", "d", "e"]);
+        assert_eq!(JOINED, ["a", "b", "c", "d", "e"]);
+        const LEFT_ONLY: [&str; 1] = super::join(["a"], []);
+        assert_eq!(LEFT_ONLY, ["a"]);
+    }
+}

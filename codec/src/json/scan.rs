@@ -1086,6 +1086,102 @@ mod tests {
     }
 
     #[test]
+    fn reads_looked_up_members_without_another_walk() {
+        let doc = br#"{"a":1,"b":null,"c\u0064":"x","e":{"k":2,"j":[3]},"f":"s"}"#;
+        let (obj, [cd, e, b, z]) = Object::parse_pick(doc, ["cd", "e", "b", "z"]).unwrap();
+        assert_eq!(obj.len(), 5);
+        assert_eq!(cd.unwrap().raw(), r#""x""#);
+        assert!(b.unwrap().is_null() && z.is_none());
+        // The first present of a list, `null` not counting.
+        let values = [z, b, cd, e];
+        assert_eq!(
+            Object::first_present(&["z", "b", "cd", "e"], &values),
+            Some("cd")
+        );
+        assert_eq!(Object::first_present(&["z", "b"], &values), None);
+        assert_eq!(Object::member_bool(b, "b"), Ok(None));
+        assert_eq!(
+            Object::member_bool(cd, "cd"),
+            Err(Error::InvalidField("cd"))
+        );
+        let t = Object::parse(br#"{"t":true}"#).unwrap().get("t");
+        assert_eq!(Object::member_bool(t, "t"), Ok(Some(true)));
+        // A member object opened and read in one walk; what is not an object is refused.
+        let (inner, [k, j]) = Object::member_object_pick(e, "e", ["k", "j"]).unwrap();
+        assert_eq!(
+            (inner.len(), k.unwrap().raw(), j.unwrap().raw()),
+            (2, "2", "[3]")
+        );
+        assert_eq!(
+            Object::member_object_pick(cd, "cd", ["k"]).unwrap_err(),
+            Error::InvalidField("cd")
+        );
+        assert_eq!(
+            Object::member_object_pick(b, "b", ["k"]).unwrap_err(),
+            Error::MissingField("b")
+        );
+        assert_eq!(
+            Object::member_object_pick(z, "z", ["k"]).unwrap_err(),
+            Error::MissingField("z")
+        );
+        let dup = br#"{"e":{"k":1,"\u006b":2}}"#;
+        let e = Object::parse(dup).unwrap().get("e");
+        assert_eq!(
+            Object::member_object_pick(e, "e", ["k"]).unwrap_err(),
+            Error::DuplicateMember
+        );
+    }
+
+    #[test]
+    fn the_validating_walk_refuses_what_the_scanner_refuses() {
+        // Malformed text anywhere, inside a looked-up member's value or not, is refused by
+        // the walk that finds the members, with the offset of the fault.
+        for (bad, offset) in [
+            (&br#"{"a":[1,],"b":2}"#[..], 8),
+            (br#"{"a":1,"b":{"c":tru}}"#, 16),
+            (br#"{"a":"\q"}"#, 7),
+            (br#" {"a":1} x"#, 9),
+            (br#"{"a":1"#, 6),
+        ] {
+            assert_eq!(
+                Object::parse_pick(bad, ["a", "b"]).unwrap_err(),
+                Error::Json { offset },
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
+        }
+        assert_eq!(
+            Object::parse(b"[1]").unwrap_err(),
+            Error::Json { offset: 0 }
+        );
+        assert_eq!(Object::parse(b" 1").unwrap_err(), Error::Json { offset: 1 });
+    }
+
+    #[test]
+    fn orders_names_where_they_lie_as_unescaped_text() {
+        use core::cmp::Ordering::{Equal, Greater, Less};
+        let doc = br#"{"ab":1,"a":2,"\u0061c":3,"b":4,"a\u0062x":5,"":6}"#;
+        let obj = Object::parse(doc).unwrap();
+        let mut members = obj.members();
+        let mut offsets = heapless::Vec::<usize, 8>::new();
+        while let Some(m) = members.next_at() {
+            offsets.push(m.unwrap().0).unwrap();
+        }
+        let [ab, a, ac, b, abx, empty] = offsets.as_slice() else {
+            panic!("six members")
+        };
+        let cmp = |x: &usize, y: &usize| obj.cmp_names_at(*x, *y);
+        assert_eq!(cmp(ab, a), Greater); // a prefix sorts first
+        assert_eq!(cmp(a, ab), Less);
+        assert_eq!(cmp(ab, ac), Less); // "\u0061c" is "ac"
+        assert_eq!(cmp(ac, b), Less);
+        assert_eq!(cmp(abx, ab), Greater); // "a\u0062x" is "abx"
+        assert_eq!(cmp(ab, abx), Less);
+        assert_eq!(cmp(empty, a), Less);
+        assert_eq!(cmp(ab, ab), Equal);
+    }
+
+    #[test]
     fn rejects_duplicates_even_when_escaped() {
         assert_eq!(
             Object::parse(br#"{"refund_amt":"1","refund\u005famt":"2"}"#).unwrap_err(),
