@@ -39,7 +39,7 @@
 //! let gateway = registry::build("ottpay", &credentials)?;
 //! let refund = RefundRequest::new("ORDER-1", "RF-1", Money::new(1050, Currency::from_code("CAD")?));
 //! let policy = Policy { max_attempts: 3, initial_backoff: std::time::Duration::from_millis(1), ..Policy::default() };
-//! let flow = RefundFlow::refund(gateway.as_ref(), refund, Context::system(), policy)?;
+//! let mut flow = RefundFlow::refund(gateway.as_ref(), refund, Context::system(), policy)?;
 //! // Nothing reached OTTPay: definitely not refunded, and safe to try again later.
 //! assert!(matches!(flow.run(&Down), FlowOutcome::Rejected { .. }));
 //! # Ok::<(), refundwire_std::Error>(())
@@ -638,7 +638,7 @@ impl<'g> RefundFlow<'g> {
     }
 
     /// Drives the flow over a blocking transport, sleeping between attempts.
-    pub fn run(mut self, transport: &(impl Transport + ?Sized)) -> FlowOutcome {
+    pub fn run(&mut self, transport: &(impl Transport + ?Sized)) -> FlowOutcome {
         let mut action = self.start(Instant::now());
         loop {
             let event = match action {
@@ -658,7 +658,7 @@ impl<'g> RefundFlow<'g> {
 
     /// Drives the flow over an async transport; `sleep_until` is the runtime's timer (with
     /// tokio: `|at| tokio::time::sleep_until(at.into())`).
-    pub async fn run_async<T, S, F>(mut self, transport: &T, mut sleep_until: S) -> FlowOutcome
+    pub async fn run_async<T, S, F>(&mut self, transport: &T, mut sleep_until: S) -> FlowOutcome
     where
         T: AsyncTransport + ?Sized,
         S: FnMut(Instant) -> F,

@@ -50,7 +50,7 @@ fn with_fault(g: &'static str, fault: Option<AnswerFault>) -> (FlowOutcome, usiz
         settle_pending: true,
         ..Policy::default()
     };
-    let flow = RefundFlow::refund(gw.as_ref(), r.clone(), Context::system(), policy).unwrap();
+    let mut flow = RefundFlow::refund(gw.as_ref(), r.clone(), Context::system(), policy).unwrap();
     let outcome = flow.run(&transport);
     (outcome, sim.refunds(id, &r.payment_id).len())
 }

@@ -98,7 +98,7 @@ fn run(
 ) -> (FlowOutcome, Scripted) {
     let gateway = gateway(gateway_name);
     let transport = Scripted::new(gateway_name, steps);
-    let flow = RefundFlow::refund(
+    let mut flow = RefundFlow::refund(
         gateway.as_ref(),
         refund(gateway_name),
         Context::system(),
@@ -371,7 +371,7 @@ fn a_status_flow_asks_until_the_answer_is_definite() {
             payment_id: r.payment_id,
         };
         let transport = Scripted::new(g, &[Step::LostAnswer, Step::Answer(Kind::QuerySucceeded)]);
-        let flow = RefundFlow::status(gateway.as_ref(), query, Context::system(), policy());
+        let mut flow = RefundFlow::status(gateway.as_ref(), query, Context::system(), policy());
         let outcome = match d {
             Driver::Blocking => flow.run(&transport),
             Driver::Async => tokio::runtime::Builder::new_current_thread()

@@ -29,11 +29,11 @@ mod flow_support;
 use cli_support::{TempFile, json_out, run, vectors, vectors_dir};
 use refundwire::money::{Currency, Money};
 use refundwire_std::flow::{
-    Accepted, Action, Event, Evidence, FlowOutcome, Observed, Policy, RefundFlow, UnknownReason,
+    Accepted, Evidence, FlowOutcome, Observed, Policy, RefundFlow, UnknownReason,
 };
 use refundwire_std::registry::{self, Credentials};
 use refundwire_std::sandbox::{Server, Simulator};
-use refundwire_std::transport::{Timeouts, Transport, UreqTransport};
+use refundwire_std::transport::{Timeouts, UreqTransport};
 use refundwire_std::{Answer, Context, Gateway, Operation, RefundRequest, RefundStatus};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -234,8 +234,7 @@ impl Sandbox {
             .run(&transport())
     }
 
-    /// The same, driven step by step here exactly as `RefundFlow::run` drives it, so that
-    /// every exchange can be read afterwards.
+    /// The same, with every exchange kept to be read afterwards.
     fn drive(
         &self,
         gateway: &str,
@@ -243,23 +242,8 @@ impl Sandbox {
         policy: Policy,
     ) -> (FlowOutcome, Vec<Evidence>) {
         let gw = self.gateway(gateway);
-        let transport = transport();
         let mut flow = RefundFlow::refund(gw.as_ref(), refund, Context::system(), policy).unwrap();
-        let mut action = flow.start(Instant::now());
-        let outcome = loop {
-            let event = match action {
-                Action::Send(p) | Action::Query(p) => match transport.send(p.request) {
-                    Ok(answer) => Event::Answer(answer),
-                    Err(error) => Event::TransportError(error),
-                },
-                Action::WaitUntil(at) => {
-                    std::thread::sleep(at.saturating_duration_since(Instant::now()));
-                    Event::Timer
-                }
-                Action::Done(outcome) => break outcome,
-            };
-            action = flow.handle(Instant::now(), event);
-        };
+        let outcome = flow.run(&transport());
         (outcome, flow.evidence().to_vec())
     }
 }

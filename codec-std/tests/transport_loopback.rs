@@ -103,7 +103,8 @@ async fn the_async_flow_over_reqwest_finds_a_lost_answer_by_query() {
             initial_backoff: Duration::from_millis(5),
             ..Policy::default()
         };
-        let flow = RefundFlow::refund(gw.as_ref(), refund(g), Context::system(), policy).unwrap();
+        let mut flow =
+            RefundFlow::refund(gw.as_ref(), refund(g), Context::system(), policy).unwrap();
         let transport = ReqwestTransport::new(timeouts()).unwrap();
         let outcome = flow
             .run_async(&transport, |at| tokio::time::sleep_until(at.into()))

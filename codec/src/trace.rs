@@ -344,6 +344,19 @@ pub(crate) fn members<T: Trace + ?Sized>(
     }
 }
 
+/// For tests: a trace that keeps whether each [`Step::Binding`] bound, in order.
+#[cfg(test)]
+pub(crate) struct Bindings(pub heapless::Vec<bool, 4>);
+
+#[cfg(test)]
+impl Trace for Bindings {
+    fn step(&mut self, step: Step<'_>) {
+        if let Step::Binding { bound, .. } = step {
+            let _ = self.0.push(bound);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -830,27 +830,29 @@ const NOT_IN_RESPONSE_DATA: [&str; 6] = [
     "transStatus",
     "transInfo",
 ];
-/// The members of a response's `data` that [`RefundResult`] reads, in its order.
-const RESULT_MEMBERS: [&str; 13] = [
-    "appId",
-    "tranAbbr",
-    "tranNo",
-    "tranStatus",
-    "tranInfo",
-    "refundOrderAmt",
-    "payMethod",
-    "currency",
-    "orderNo",
-    "newpayOrderNo",
-    "refundOrderNo",
-    "newpayRefundOrderNo",
-    "refundSuccess",
-];
-/// What a response's `data` is opened with: the signature, [`RESULT_MEMBERS`], then
-/// [`NOT_IN_RESPONSE_DATA`] (one walk finds them all).
+/// The members of a response's `data` that [`RefundResult`] reads, in its order: first
+/// those that tell an inquiry reply from a refund reply ([`INQUIRY_ONLY`]).
+const RESULT_MEMBERS: [&str; 13] = crate::json::join(
+    INQUIRY_ONLY,
+    [
+        "appId",
+        "tranStatus",
+        "tranInfo",
+        "refundOrderAmt",
+        "payMethod",
+        "currency",
+        "orderNo",
+        "newpayOrderNo",
+        "refundOrderNo",
+        "newpayRefundOrderNo",
+        "refundSuccess",
+    ],
+);
+/// What a response's `data` is opened with: the signature, [`NOT_IN_RESPONSE_DATA`], then
+/// [`RESULT_MEMBERS`] (one walk finds them all).
 const DATA_LOOKUP: [&str; 20] = crate::json::join(
-    crate::json::join::<1, 13, 14>(["sign"], RESULT_MEMBERS),
-    NOT_IN_RESPONSE_DATA,
+    crate::json::join::<1, 6, 7>(["sign"], NOT_IN_RESPONSE_DATA),
+    RESULT_MEMBERS,
 );
 /// The members of a response envelope the decoder reads.
 const ENVELOPE_MEMBERS: [&str; 4] = ["success", "code", "message", "data"];
@@ -858,32 +860,10 @@ const ENVELOPE_MEMBERS: [&str; 4] = ["success", "code", "message", "data"];
 /// [`NOT_IN_RESPONSE_ENVELOPE`].
 const ENVELOPE_LOOKUP: [&str; 7] = crate::json::join(ENVELOPE_MEMBERS, NOT_IN_RESPONSE_ENVELOPE);
 
-/// The value looked up for `name`, one of `names` (the list `values` was picked with).
-fn picked<'a>(names: &[&str], values: &[Option<Value<'a>>], name: &str) -> Option<Value<'a>> {
-    let at = names.iter().position(|n| *n == name)?;
-    values.get(at).copied().flatten()
-}
-
-/// [`check_kind`] over members already looked up with `names`.
-fn check_kind_picked(
-    names: &[&str],
-    values: &[Option<Value<'_>>],
-    forbidden: &[&'static str],
-    required: &[&'static str],
-) -> Result<()> {
-    let present = |name: &str| picked(names, values, name).is_some_and(|v| !v.is_null());
-    if let Some(name) = forbidden.iter().find(|n| present(n)) {
-        return Err(Error::WrongMessage(name));
-    }
-    if let Some(name) = required.iter().find(|n| !present(n)) {
-        return Err(Error::WrongMessage(name));
-    }
-    Ok(())
-}
-
 /// Members of an inquiry-refund response's `data` that a refund response's lacks.
 const INQUIRY_ONLY: [&str; 2] = ["tranNo", "tranAbbr"];
-/// What an inquiry-refund response's `data` always carries (its table and its sample).
+/// What an inquiry-refund response's `data` always carries (its table and its sample): the
+/// first of [`INQUIRY_ONLY`].
 const INQUIRY_REQUIRED: [&str; 1] = ["tranNo"];
 /// Members of a request or a response's `data` that a refund callback never carries.
 const NOT_IN_CALLBACK: [&str; 7] = [
@@ -1250,9 +1230,9 @@ impl<'a> RefundResult<'a> {
         trace: &mut T,
     ) -> Result<Self> {
         let [
-            app_id,
-            tran_abbr,
             tran_no,
+            tran_abbr,
+            app_id,
             tran_status,
             tran_info,
             refund_order_amt,
@@ -1326,16 +1306,6 @@ impl Verdict for RefundResult<'_> {
     }
 }
 
-/// The rest of [`DATA_LOOKUP`]'s values after `sign`: [`RESULT_MEMBERS`]' and
-/// [`NOT_IN_RESPONSE_DATA`]'s.
-#[allow(clippy::type_complexity)]
-fn split_result(
-    rest: [Option<Value<'_>>; 19],
-) -> ([Option<Value<'_>>; 13], [Option<Value<'_>>; 6]) {
-    let [a, b, c, d, e, f, g, h, i, j, k, l, m, not_in_data @ ..] = rest;
-    ([a, b, c, d, e, f, g, h, i, j, k, l, m], not_in_data)
-}
-
 fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     verifier: &V,
@@ -1372,15 +1342,23 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     // Opened, and every member read below found, in one walk.
     let (data, found) = Object::member_object_pick(data, "data", DATA_LOOKUP)?;
     let [sign, rest @ ..] = found;
-    let (members, not_in_data) = split_result(rest);
     verify(&data, sign, verifier, "data.sign", body, scratch, trace)?;
-    if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_DATA, &not_in_data) {
+    // `rest` starts with NOT_IN_RESPONSE_DATA's values (the lists are read in step: `zip`
+    // stops at the shorter), and RESULT_MEMBERS' with INQUIRY_ONLY's.
+    if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_DATA, &rest) {
         return Err(Error::WrongMessage(name));
     }
+    let [_, _, _, _, _, _, members @ ..] = rest;
     match operation {
-        Operation::Refund => check_kind_picked(&RESULT_MEMBERS, &members, &INQUIRY_ONLY, &[])?,
+        Operation::Refund => {
+            if let Some(name) = Object::first_present(&INQUIRY_ONLY, &members) {
+                return Err(Error::WrongMessage(name));
+            }
+        }
         Operation::InquiryRefund => {
-            check_kind_picked(&RESULT_MEMBERS, &members, &[], &INQUIRY_REQUIRED)?
+            if Object::first_present(&INQUIRY_REQUIRED, &members).is_none() {
+                return Err(Error::WrongMessage(INQUIRY_REQUIRED[0]));
+            }
         }
     }
     let result = RefundResult::parse(data, members, operation, expected, trace)?;
@@ -2302,17 +2280,19 @@ mod tests {
 
     // -- Responses --------------------------------------------------------------------------
 
+    /// The decoder reads the required inquiry member from the start of the optional ones.
+    #[test]
+    fn inquiry_lookup_lists_line_up() {
+        assert!(INQUIRY_ONLY.starts_with(&INQUIRY_REQUIRED));
+        assert!(RESULT_MEMBERS.starts_with(&INQUIRY_ONLY));
+        assert!(DATA_LOOKUP[1..].starts_with(&NOT_IN_RESPONSE_DATA));
+        assert!(DATA_LOOKUP.ends_with(&RESULT_MEMBERS));
+    }
+
     /// The trace reports the binding check as it came out.
     #[test]
     fn the_trace_reports_whether_the_answer_is_bound() {
-        struct Bindings(heapless::Vec<bool, 4>);
-        impl Trace for Bindings {
-            fn step(&mut self, step: Step<'_>) {
-                if let Step::Binding { bound, .. } = step {
-                    let _ = self.0.push(bound);
-                }
-            }
-        }
+        use crate::trace::Bindings;
         let body = response(INQUIRY_DATA);
         let good = Expect {
             message: b"appId=app&refundOrderAmt=10&refundOrderNo=R&tranNo=T1&tranStatus=1",

@@ -1205,14 +1205,7 @@ mod tests {
     /// The trace reports the binding check as it came out.
     #[test]
     fn the_trace_reports_whether_the_answer_is_bound() {
-        struct Bindings(heapless::Vec<bool, 4>);
-        impl Trace for Bindings {
-            fn step(&mut self, step: Step<'_>) {
-                if let Step::Binding { bound, .. } = step {
-                    let _ = self.0.push(bound);
-                }
-            }
-        }
+        use crate::trace::Bindings;
         for (expected, bound) in [(RF, true), ("", false)] {
             let mut body = Body::of(&[STATUS_SUCCESS]);
             let mut seen = Bindings(heapless::Vec::new());

@@ -1168,10 +1168,9 @@ impl<'a> DataMembers<'a> {
     /// [`Error::WrongMessage`] naming the first of `members` present (`null` included: a
     /// member that is there at all gives the kind away).
     fn refuse(&self, members: &[&'static str]) -> Result<()> {
-        match members.iter().find(|m| self.get(m).is_some()) {
-            Some(member) => Err(Error::WrongMessage(member)),
-            None => Ok(()),
-        }
+        members
+            .iter()
+            .try_for_each(|member| refuse_found(&[(member, self.get(member))]))
     }
 }
 
@@ -1354,14 +1353,7 @@ mod tests {
     /// The trace reports the binding check as it came out.
     #[test]
     fn the_trace_reports_whether_the_answer_is_bound() {
-        struct Bindings(heapless::Vec<bool, 4>);
-        impl Trace for Bindings {
-            fn step(&mut self, step: Step<'_>) {
-                if let Step::Binding { bound, .. } = step {
-                    let _ = self.0.push(bound);
-                }
-            }
-        }
+        use crate::trace::Bindings;
         let body = reply(QUERY_DATA);
         for (expected, bound) in [("R2", true), ("", false)] {
             let mut seen = Bindings(heapless::Vec::new());

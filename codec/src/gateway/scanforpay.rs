@@ -1417,14 +1417,7 @@ mod tests {
     /// The trace reports the binding check as it came out.
     #[test]
     fn the_trace_reports_whether_the_answer_is_bound() {
-        struct Bindings(heapless::Vec<bool, 4>);
-        impl Trace for Bindings {
-            fn step(&mut self, step: Step<'_>) {
-                if let Step::Binding { bound, .. } = step {
-                    let _ = self.0.push(bound);
-                }
-            }
-        }
+        use crate::trace::Bindings;
         let mut buf = [0u8; 512];
         let msg = sign_as(
             "response",

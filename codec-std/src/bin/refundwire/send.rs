@@ -90,7 +90,7 @@ pub fn send(args: &SendArgs, input: &[u8], status_only: bool) -> Result<String, 
     let gateway = registry::build(&args.gateway, &credentials).map_err(CliError::setup)?;
     let fields = Fields::parse(input).map_err(|e| CliError::new("fields", e))?;
     let ctx = Context::system();
-    let flow = if status_only {
+    let mut flow = if status_only {
         RefundFlow::status_fields(gateway.as_ref(), fields, ctx, policy)
     } else {
         RefundFlow::refund_fields(gateway.as_ref(), &fields, ctx, policy)
