@@ -133,7 +133,7 @@ use crate::crypto::{SecretKey, ct_eq};
 use crate::encoding::{hex_array, hex_decode};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sha256Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Object, Open, Value};
 use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
@@ -697,7 +697,41 @@ fn verify_into<'a, T: Trace + ?Sized>(
     found: [&mut [Option<Value<'a>>]; 2],
     trace: &mut T,
 ) -> Result<Signed<'a>> {
-    let (_, [value, signature]) = Object::parse_pick(message, [signed, "signature"])?;
+    let [header_names, body_names] = names;
+    let [in_header, in_body] = found;
+    // One walk validates the message and opens the signed value, its header and its body,
+    // finding every member read below (the objects are trusted only once verified).
+    let top_names = [signed, "signature"];
+    let opens = [
+        Open {
+            parent: 0,
+            member: 0,
+            names: &top_names,
+        },
+        Open {
+            parent: 0,
+            member: 0,
+            names: &["header", "body"],
+        },
+        Open {
+            parent: 1,
+            member: 0,
+            names: header_names,
+        },
+        Open {
+            parent: 1,
+            member: 1,
+            names: body_names,
+        },
+    ];
+    let (mut top, mut parts, mut opened) = ([None; 2], [None; 2], [None; 4]);
+    Object::parse_opening(
+        message,
+        &opens,
+        &mut [&mut top, &mut parts, in_header, in_body],
+        &mut opened,
+    )?;
+    let [value, signature] = top;
     let value = value.ok_or(Error::MissingField(signed))?;
     let hex = match signature {
         None => return Err(Error::SignatureMissing("signature")),
@@ -729,17 +763,13 @@ fn verify_into<'a, T: Trace + ?Sized>(
         value: &expected,
     });
     trace::report(trace, || Step::Verified { what: "signature" });
-    // Verified: now parse.
-    // Opened and both members found in one pass (each `object` call would walk again).
-    let (value, [header, body]) = value
-        .as_object_pick(["header", "body"])?
-        .ok_or(Error::InvalidField(signed))?;
-    let [header_names, body_names] = names;
-    let [in_header, in_body] = found;
+    // Verified: now read what the walk opened.
+    let [_, value_object, header_object, body_object] = opened;
+    let [header, body] = parts;
     Ok(Signed {
-        value,
-        header: Object::member_object_into(header, "header", header_names, in_header)?,
-        body: Object::member_object_into(body, "body", body_names, in_body)?,
+        value: value_object.ok_or(Error::InvalidField(signed))?,
+        header: Object::member_opened(header, header_object, "header")?,
+        body: Object::member_opened(body, body_object, "body")?,
     })
 }
 

@@ -11,6 +11,7 @@ mod string;
 pub(crate) mod words;
 mod write;
 
+pub(crate) use scan::Open;
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
 pub use string::{Chars, JsonStr, unescape_in_place};
 pub use write::{JsonWriter, write_escaped};

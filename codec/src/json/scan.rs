@@ -152,6 +152,23 @@ impl<'a> Object<'a> {
         Self::parse_doc(doc, names, found)
     }
 
+    /// Validates `input`, one object, and opens in the same walk the member objects that
+    /// `opens` describe (`opens[0]` is the document's own object): each one's names are
+    /// checked for duplicates, its `names` found into `found[i]`, and the object itself (when
+    /// the member is one) put into `opened[i]`. The bytes are walked once, however deep the
+    /// opened objects lie; a member that is not an object is left to its reader.
+    pub(crate) fn parse_opening(
+        input: &'a [u8],
+        opens: &[Open<'_>],
+        found: &mut [&mut [Option<Value<'a>>]],
+        opened: &mut [Option<Object<'a>>],
+    ) -> Result<Self> {
+        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
+            offset: e.valid_up_to(),
+        })?;
+        Self::parse_doc_opening(doc, opens, found, opened)
+    }
+
     /// Like [`parse`](Self::parse), for text already known to be UTF-8.
     pub fn parse_str(doc: &'a str) -> Result<Self> {
         Self::parse_doc(doc, &[], &mut [])
@@ -161,6 +178,21 @@ impl<'a> Object<'a> {
     /// value is validated as it is stepped over, the names are checked for duplicates and
     /// `names` are found (one walk of the top level, not a validating walk and then another).
     fn parse_doc(doc: &'a str, names: &[&str], found: &mut [Option<Value<'a>>]) -> Result<Self> {
+        let opens = [Open {
+            parent: 0,
+            member: 0,
+            names,
+        }];
+        Self::parse_doc_opening(doc, &opens, &mut [found], &mut [])
+    }
+
+    /// The body of [`parse_doc`](Self::parse_doc) and [`parse_opening`](Self::parse_opening).
+    fn parse_doc_opening(
+        doc: &'a str,
+        opens: &[Open<'_>],
+        found: &mut [&mut [Option<Value<'a>>]],
+        opened: &mut [Option<Object<'a>>],
+    ) -> Result<Self> {
         let mut sc = Scanner::new(doc);
         sc.skip_ws();
         let start = sc.pos;
@@ -181,21 +213,26 @@ impl<'a> Object<'a> {
             done: false,
             at: 0,
             validate: true,
+            depth: 1,
         };
-        let (len, close) = Self::index_members(doc, members, names, found)?;
-        // `index_members` stops at the closing brace without stepping over it.
+        let (len, close) = Self::index_opening(doc, members, 0, opens, found, opened)?;
+        // `index_opening` stops at the closing brace without stepping over it.
         sc.pos = close;
         sc.expect(b'}')?;
         sc.skip_ws();
         if sc.pos != doc.len() {
             return Err(Error::Json { offset: sc.pos });
         }
-        Ok(Object {
+        let object = Object {
             doc,
             start,
             end: close + 1,
             len,
-        })
+        };
+        if let Some(out) = opened.first_mut() {
+            *out = Some(object);
+        }
+        Ok(object)
     }
 
     /// Opens a validated object span and checks its member names for duplicates.
@@ -227,40 +264,92 @@ impl<'a> Object<'a> {
     /// closing brace is.
     fn index_members(
         doc: &'a str,
-        mut members: Members<'a>,
+        members: Members<'a>,
         names: &[&str],
         found: &mut [Option<Value<'a>>],
     ) -> Result<(usize, usize)> {
-        // Where the names seen so far start, read back to compare: one word per member on
-        // the stack of every decoder, rather than a copy of each name.
+        let opens = [Open {
+            parent: 0,
+            member: 0,
+            names,
+        }];
+        Self::index_opening(doc, members, 0, &opens, &mut [found], &mut [])
+    }
+
+    /// [`index_members`](Self::index_members) for the object of `opens[level]`, whose found
+    /// values go to `found[level]`. A member that holds the object of a later `Open` (one
+    /// whose parent is `level`) and starts with `{` is indexed in this same walk, by this
+    /// function one level down, and its object goes to `opened`.
+    fn index_opening(
+        doc: &'a str,
+        mut members: Members<'a>,
+        level: usize,
+        opens: &[Open<'_>],
+        found: &mut [&mut [Option<Value<'a>>]],
+        opened: &mut [Option<Object<'a>>],
+    ) -> Result<(usize, usize)> {
+        let names = opens.get(level).map_or(&[][..], |o| o.names);
+        // Where the names seen so far start (their opening quotes), compared where they lie:
+        // one word per member on the stack of every decoder, rather than a copy of each name.
         let mut seen: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
-        while let Some(member) = members.next_at() {
-            let (at, member) = member?;
-            // The first byte of a name's text (its closing quote when empty): names whose
-            // first bytes differ, neither an escape, cannot be equal, and need no read-back.
-            let first = member
-                .name
-                .raw()
-                .as_bytes()
-                .first()
-                .copied()
-                .unwrap_or(b'"');
+        while let Some(name) = members.step_name()? {
             for &earlier in &seen {
-                let earlier_first = doc.as_bytes().get(earlier + 1).copied();
-                if first != b'\\' && earlier_first != Some(b'\\') && earlier_first != Some(first) {
-                    continue;
-                }
-                if name_at(doc, earlier)?.cmp_unescaped(&member.name).is_eq() {
+                if name_eq_at(doc, earlier, &name)? {
                     return Err(Error::DuplicateMember);
                 }
             }
-            seen.push(at).map_err(|_| Error::TooManyMembers)?;
-            if let Some(slot) = names
-                .iter()
-                .position(|n| member.name.eq_str(n))
-                .and_then(|i| found.get_mut(i))
-            {
-                *slot = Some(member.value);
+            seen.push(members.at).map_err(|_| Error::TooManyMembers)?;
+            let slot = names.iter().position(|n| name.eq_str(n));
+            let child = slot.and_then(|i| {
+                opens
+                    .iter()
+                    .enumerate()
+                    .skip(level + 1)
+                    .find(|(_, o)| o.parent == level && o.member == i)
+                    .map(|(c, _)| c)
+            });
+            let value = match child {
+                // Only a validating walk has children (`parse_opening`'s), and each level
+                // of them is a later entry of `opens`: the recursion ends.
+                Some(child) if members.sc.peek() == Some(b'{') => {
+                    let start = members.sc.pos;
+                    let inner = Members {
+                        sc: Scanner {
+                            doc,
+                            pos: start + 1,
+                        },
+                        end: members.end,
+                        first: true,
+                        done: false,
+                        at: 0,
+                        validate: true,
+                        depth: members.depth + 1,
+                    };
+                    let (len, close) =
+                        Self::index_opening(doc, inner, child, opens, found, opened)?;
+                    // The inner walk stops at its closing brace without stepping over it.
+                    members.sc.pos = close;
+                    members.sc.expect(b'}')?;
+                    let object = Object {
+                        doc,
+                        start,
+                        end: members.sc.pos,
+                        len,
+                    };
+                    if let Some(out) = opened.get_mut(child) {
+                        *out = Some(object);
+                    }
+                    Value {
+                        doc,
+                        start,
+                        end: object.end,
+                        kind: Kind::Object,
+                    }
+                }
+                _ => members.step_value()?,
+            };
+            if let Some(out) = slot.and_then(|i| found.get_mut(level)?.get_mut(i)) {
+                *out = Some(value);
             }
         }
         Ok((seen.len(), members.sc.pos))
@@ -297,6 +386,7 @@ impl<'a> Object<'a> {
             done: false,
             at: 0,
             validate: false,
+            depth: 1,
         }
     }
 
@@ -355,6 +445,7 @@ impl<'a> Object<'a> {
             done: false,
             at: 0,
             validate: false,
+            depth: 1,
         };
         one.step()?.ok_or(Error::Json { offset: at })
     }
@@ -532,6 +623,19 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// What [`member_object`](Self::member_object) says of a member whose object
+    /// [`parse_opening`](Self::parse_opening) opened (`opened`) or left alone (not an object).
+    pub(crate) fn member_opened(
+        value: Option<Value<'a>>,
+        opened: Option<Object<'a>>,
+        name: &'static str,
+    ) -> Result<Object<'a>> {
+        match value.filter(|v| !v.is_null()) {
+            None => Err(Error::MissingField(name)),
+            Some(_) => opened.ok_or(Error::InvalidField(name)),
+        }
+    }
+
     /// What [`opt_bool`](Self::opt_bool) says of a member already looked up.
     pub fn member_bool(value: Option<Value<'a>>, name: &'static str) -> Result<Option<bool>> {
         value
@@ -576,12 +680,58 @@ fn name_at(doc: &str, at: usize) -> Result<JsonStr<'_>> {
     Ok(JsonStr::from_scanned(raw, escaped))
 }
 
+/// Whether the name whose opening quote is at byte `at` of `doc` (a validated document)
+/// equals `name` once unescaped. Compared where it lies, byte by byte: only a name with an
+/// escape is read back.
+fn name_eq_at(doc: &str, at: usize, name: &JsonStr<'_>) -> Result<bool> {
+    if !name.has_escapes() {
+        let bytes = doc.as_bytes();
+        let text = name.raw().as_bytes();
+        let from = at + 1;
+        // Most names already differ in their first bytes (an empty name's is its quote).
+        let first = bytes.get(from).copied();
+        if first != Some(b'\\') && first != Some(text.first().copied().unwrap_or(b'"')) {
+            return Ok(false);
+        }
+        // Equal up to where they first differ; neither has an escape before it (`name` has
+        // none, and the earlier name matched it), so they differ unless the earlier one has
+        // an escape just there.
+        let same = bytes
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .zip(text)
+            .take_while(|(a, b)| a == b)
+            .count();
+        match bytes.get(from + same) {
+            Some(b'"') if same == text.len() => return Ok(true),
+            Some(b'\\') => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(name_at(doc, at)?.cmp_unescaped(name).is_eq())
+}
+
 /// The name of the lowest bit set in `bits` (bit `i` for `names[i]`, the first 64 only).
 fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
     match bits.trailing_zeros() {
         64 => None,
         i => names.get(i as usize).copied(),
     }
+}
+
+/// An object that a validating walk opens where it lies (see [`Object::parse_opening`]).
+///
+/// The first `Open` of a list is the document's own object; every later one names its
+/// parent (an earlier entry) and which of the parent's `names` holds it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Open<'n> {
+    /// The entry whose object holds this one.
+    pub(crate) parent: usize,
+    /// Which of the parent's `names` holds this object.
+    pub(crate) member: usize,
+    /// The members to find in this object.
+    pub(crate) names: &'n [&'n str],
 }
 
 /// Iterator over an object's members, in document order.
@@ -596,10 +746,23 @@ pub struct Members<'a> {
     /// Validate names and values while stepping (the first walk of a document), rather than
     /// skip over text validated before.
     validate: bool,
+    /// How deep the values stepped over lie (1: members of the document's object).
+    depth: usize,
 }
 
 impl<'a> Members<'a> {
     fn step(&mut self) -> Result<Option<Member<'a>>> {
+        let Some(name) = self.step_name()? else {
+            return Ok(None);
+        };
+        let value = self.step_value()?;
+        Ok(Some(Member { name, value }))
+    }
+
+    /// Steps over the next member's name and its colon, leaving the value to read: `None` at
+    /// the closing brace (not stepped over).
+    #[inline(always)]
+    fn step_name(&mut self) -> Result<Option<JsonStr<'a>>> {
         self.sc.skip_ws();
         if !self.first {
             match self.sc.peek() {
@@ -627,19 +790,30 @@ impl<'a> Members<'a> {
             .doc
             .get(name_start..self.sc.pos - 1)
             .ok_or_else(|| self.sc.err())?;
-        let name = JsonStr::from_scanned(raw, escaped);
         self.sc.skip_ws();
         self.sc.expect(b':')?;
         self.sc.skip_ws();
-        let value = if self.validate {
-            self.sc.value(1)?
+        Ok(Some(JsonStr::from_scanned(raw, escaped)))
+    }
+
+    /// Steps over the value of the member whose name [`step_name`](Self::step_name) read.
+    #[inline(always)]
+    fn step_value(&mut self) -> Result<Value<'a>> {
+        let start = self.sc.pos;
+        let kind = if self.validate {
+            self.sc.value_kind(self.depth)?
         } else {
-            self.sc.skip_value()?
+            self.sc.skip_value_kind()?
         };
-        if value.end > self.end {
+        if self.sc.pos > self.end {
             return Err(self.sc.err());
         }
-        Ok(Some(Member { name, value }))
+        Ok(Value {
+            doc: self.sc.doc,
+            start,
+            end: self.sc.pos,
+            kind,
+        })
     }
 }
 
@@ -718,10 +892,23 @@ impl<'a> Scanner<'a> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Value<'a>> {
+        let start = self.pos;
+        let kind = self.value_kind(depth)?;
+        Ok(Value {
+            doc: self.doc,
+            start,
+            end: self.pos,
+            kind,
+        })
+    }
+
+    /// Validates the value at the cursor and steps over it: its kind. (Returned alone, not
+    /// as a whole `Value`: a `Result` that large goes through memory, and reading it back
+    /// stalled the walks that call this once per member.)
+    fn value_kind(&mut self, depth: usize) -> Result<Kind> {
         if depth > MAX_DEPTH {
             return Err(Error::JsonTooDeep);
         }
-        let start = self.pos;
         let kind = match self.peek() {
             Some(b'{') => {
                 self.container(depth, b'}', true)?;
@@ -753,30 +940,20 @@ impl<'a> Scanner<'a> {
             }
             _ => return Err(self.err()),
         };
-        Ok(Value {
-            doc: self.doc,
-            start,
-            end: self.pos,
-            kind,
-        })
+        Ok(kind)
     }
 
     /// Steps over a value of an already validated document without checking it again
-    /// (brackets are matched and strings skipped; malformed input still cannot panic).
-    fn skip_value(&mut self) -> Result<Value<'a>> {
-        let start = self.pos;
+    /// (brackets are matched and strings skipped; malformed input still cannot panic): its
+    /// kind.
+    fn skip_value_kind(&mut self) -> Result<Kind> {
         let bytes = self.doc.as_bytes();
         let kind = match self.peek() {
             Some(b'{') => Kind::Object,
             Some(b'[') => Kind::Array,
             Some(b'"') => {
                 self.skip_string()?;
-                return Ok(Value {
-                    doc: self.doc,
-                    start,
-                    end: self.pos,
-                    kind: Kind::String,
-                });
+                return Ok(Kind::String);
             }
             Some(b't' | b'f') => Kind::Bool,
             Some(b'n') => Kind::Null,
@@ -792,12 +969,7 @@ impl<'a> Scanner<'a> {
                 .position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
                 .unwrap_or(rest.len());
         }
-        Ok(Value {
-            doc: self.doc,
-            start,
-            end: self.pos,
-            kind,
-        })
+        Ok(kind)
     }
 
     /// Steps over a string of an already validated document.
@@ -834,7 +1006,7 @@ impl<'a> Scanner<'a> {
                 self.expect(b':')?;
                 self.skip_ws();
             }
-            self.value(depth + 1)?;
+            self.value_kind(depth + 1)?;
             self.skip_ws();
             match self.bump() {
                 Some(b',') => self.skip_ws(),
@@ -1288,5 +1460,177 @@ mod tests {
         doc[n] = b'}';
         n += 1;
         assert_eq!(Object::parse(&doc[..n]).unwrap_err(), Error::JsonTooDeep);
+    }
+
+    /// `{"r":{"h":…,"b":…},"s":…}` opened three levels deep in one walk, as ScanForPay's
+    /// decoders open `response`, its header and its body.
+    /// What `open_three_levels` found (`r`, `s`, `h`, `b`, `x`, `y`, `z`) and opened.
+    type Opened<'a> = ([Option<Value<'a>>; 7], [Option<Object<'a>>; 4]);
+
+    fn open_three_levels(doc: &[u8]) -> Result<Opened<'_>> {
+        let opens = [
+            Open {
+                parent: 0,
+                member: 0,
+                names: &["r", "s"],
+            },
+            Open {
+                parent: 0,
+                member: 0,
+                names: &["h", "b"],
+            },
+            Open {
+                parent: 1,
+                member: 0,
+                names: &["x", "y"],
+            },
+            Open {
+                parent: 1,
+                member: 1,
+                names: &["z"],
+            },
+        ];
+        let (mut top, mut parts, mut header, mut body) = ([None; 2], [None; 2], [None; 2], [None]);
+        let mut opened = [None; 4];
+        Object::parse_opening(
+            doc,
+            &opens,
+            &mut [&mut top, &mut parts, &mut header, &mut body],
+            &mut opened,
+        )?;
+        let [r, s] = top;
+        let [h, b] = parts;
+        let [x, y] = header;
+        let [z] = body;
+        Ok(([r, s, h, b, x, y, z], opened))
+    }
+
+    fn raw_of(v: Option<Value<'_>>) -> Option<&str> {
+        v.map(|v| v.raw())
+    }
+
+    #[test]
+    fn opens_member_objects_in_the_walk_that_validates_them() {
+        let doc =
+            br#" {"a":[1,{"x":0}],"r":{"b":{"z":true,"x":9},"h":{"y":2,"x":"1"}},"s":"sig"} "#;
+        let (found, opened) = open_three_levels(doc).unwrap();
+        let raw: [Option<&str>; 7] = found.map(raw_of);
+        assert_eq!(
+            raw,
+            [
+                Some(r#"{"b":{"z":true,"x":9},"h":{"y":2,"x":"1"}}"#),
+                Some(r#""sig""#),
+                Some(r#"{"y":2,"x":"1"}"#),
+                Some(r#"{"z":true,"x":9}"#),
+                Some(r#""1""#),
+                Some("2"),
+                Some("true"),
+            ]
+        );
+        let [top, r, h, b] = opened.map(|o| o.map(|o| (o.raw(), o.len())));
+        assert_eq!(
+            top,
+            Some((
+                r#"{"a":[1,{"x":0}],"r":{"b":{"z":true,"x":9},"h":{"y":2,"x":"1"}},"s":"sig"}"#,
+                3
+            ))
+        );
+        assert_eq!(
+            r,
+            Some((r#"{"b":{"z":true,"x":9},"h":{"y":2,"x":"1"}}"#, 2))
+        );
+        assert_eq!(h, Some((r#"{"y":2,"x":"1"}"#, 2)));
+        assert_eq!(b, Some((r#"{"z":true,"x":9}"#, 2)));
+        // An opened object reads back like one opened afterwards.
+        let header = opened[2].unwrap();
+        assert_eq!(header.get("x").map(|v| v.raw()), Some(r#""1""#));
+    }
+
+    #[test]
+    fn leaves_members_that_are_not_objects_to_their_readers() {
+        let (found, opened) = open_three_levels(br#"{"r":{"h":"text","b":null},"s":1}"#).unwrap();
+        assert_eq!(raw_of(found[2]), Some(r#""text""#));
+        assert!(opened[1].is_some());
+        assert!(opened[2].is_none() && opened[3].is_none());
+        assert_eq!(
+            Object::member_opened(found[2], opened[2], "h").unwrap_err(),
+            Error::InvalidField("h")
+        );
+        assert_eq!(
+            Object::member_opened(found[3], opened[3], "b").unwrap_err(),
+            Error::MissingField("b")
+        );
+        assert_eq!(
+            Object::member_opened(None, None, "c").unwrap_err(),
+            Error::MissingField("c")
+        );
+        assert_eq!(
+            Object::member_opened(found[0], opened[1], "r")
+                .unwrap()
+                .raw(),
+            r#"{"h":"text","b":null}"#
+        );
+        // Without an `r` nothing below it is opened, and the rest is still found.
+        let (found, opened) = open_three_levels(br#"{"s":"x","h":{"x":1}}"#).unwrap();
+        assert_eq!(
+            found.map(raw_of),
+            [None, Some(r#""x""#), None, None, None, None, None]
+        );
+        assert!(opened[0].is_some() && opened[1..].iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn the_opening_walk_refuses_what_the_scanner_refuses() {
+        for doc in [
+            &br#"{"r":{"h":{"x":1,"x":2}}}"#[..],
+            br#"{"r":{"b":{"z":1,"\u007a":2}}}"#,
+            br#"{"r":{"h":{},"h":{}}}"#,
+            br#"{"r":{},"r":{}}"#,
+        ] {
+            assert_eq!(
+                open_three_levels(doc).unwrap_err(),
+                Error::DuplicateMember,
+                "{doc:?}"
+            );
+        }
+        // Malformed text is refused at the offset a plain parse gives.
+        for doc in [
+            &br#"{"r":{"h":{"x":01}}}"#[..],
+            br#"{"r":{"h":{"x":1,}}}"#,
+            br#"{"r":{"b":{"z":tru}}}"#,
+            br#"{"r":{"b":{"z":"\q"}}}"#,
+            br#"{"r":{"h":{"x":1}}"#,
+            br#"{"r":{"h":{"x":1}}}}"#,
+        ] {
+            let plain = Object::parse(doc).unwrap_err();
+            assert!(matches!(plain, Error::Json { .. }), "{doc:?}");
+            assert_eq!(open_three_levels(doc).unwrap_err(), plain, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn compares_names_where_they_lie() {
+        // Prefixes of each other are different names, in either order.
+        for doc in [
+            &br#"{"a":1,"ab":2,"":3}"#[..],
+            br#"{"ab":1,"a":2}"#,
+            br#"{"a\u0062c":1,"ab":2}"#,
+            br#"{"ab":1,"a\u0062c":2}"#,
+            br#"{"b":1,"\u0061":2}"#,
+        ] {
+            assert!(Object::parse(doc).is_ok(), "{doc:?}");
+        }
+        // The same name, escaped in one place, in either order.
+        for doc in [
+            &br#"{"a\u0062":1,"ab":2}"#[..],
+            br#"{"ab":1,"a\u0062":2}"#,
+            br#"{"":1,"":2}"#,
+        ] {
+            assert_eq!(
+                Object::parse(doc).unwrap_err(),
+                Error::DuplicateMember,
+                "{doc:?}"
+            );
+        }
     }
 }

@@ -89,11 +89,16 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Compares the unescaped text with `s`.
+    #[inline]
     pub fn eq_str(&self, s: &str) -> bool {
         if self.escaped {
             self.chars().eq(s.chars())
         } else {
-            self.raw == s
+            // Looking a name up compares it with many others: most differ in length or first
+            // byte, which needs no call to compare the rest.
+            self.raw.len() == s.len()
+                && self.raw.as_bytes().first() == s.as_bytes().first()
+                && self.raw == s
         }
     }
 
