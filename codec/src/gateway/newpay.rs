@@ -166,7 +166,7 @@ use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Member, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Kind, Member, Object, Open, Value};
 use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
@@ -408,15 +408,21 @@ pub fn check_unambiguous(obj: &Object<'_>) -> Result<()> {
 /// [`check_unambiguous`] for one member that the string-to-sign holds.
 fn check_member(member: &Member<'_>) -> Result<()> {
     let name = member.name;
-    if name.chars().next().is_none() || any_char(&name, |c| c == '&' || c == '=') {
+    // Text without escapes is its own bytes, and `&` and `=` are ASCII: it is read as bytes
+    // where it lies (an escape is only possible where the scanner saw a backslash).
+    let bad_name = if name.has_escapes() {
+        name.chars().next().is_none() || name.chars().any(|c| c == '&' || c == '=')
+    } else {
+        name.raw().is_empty() || name.raw().bytes().any(|b| b == b'&' || b == b'=')
+    };
+    if bad_name {
         return Err(Error::InvalidField("member name"));
     }
     if let Some(text) = member.value.as_str() {
-        let splits = if text.raw().contains('\\') {
+        let splits = if text.has_escapes() {
             value_splits(text.chars())
         } else {
-            // No escape: the text is its own bytes, and `&` and `=` are ASCII.
-            value_splits(text.raw().bytes().map(char::from))
+            bytes_split(text.raw().as_bytes())
         };
         if splits {
             return Err(Error::InvalidField(member_label(&name)));
@@ -425,14 +431,12 @@ fn check_member(member: &Member<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Whether a character of `text` (unescaped) passes `test`; text without escapes is read
-/// as it lies.
-fn any_char(text: &JsonStr<'_>, test: impl Fn(char) -> bool) -> bool {
-    if text.raw().contains('\\') {
-        text.chars().any(test)
-    } else {
-        text.raw().chars().any(test)
-    }
+/// [`value_splits`] over text without escapes: an `=` after the first `&`.
+fn bytes_split(text: &[u8]) -> bool {
+    text.iter()
+        .position(|&b| b == b'&')
+        .and_then(|amp| text.get(amp..))
+        .is_some_and(|rest| rest.contains(&b'='))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1315,9 +1319,27 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     operation: Operation,
     trace: &mut T,
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
-    // Every member read below, found in the walk that validates the body.
-    let (_, [success, code, message, data, not_in_response @ ..]) =
-        Object::parse_pick(body, ENVELOPE_LOOKUP)?;
+    // Every member read below, `data`'s too, found in the walk that validates the body
+    // (which opens `data` when it is an object).
+    let opens = [
+        Open {
+            parent: 0,
+            member: 0,
+            names: &ENVELOPE_LOOKUP,
+        },
+        Open {
+            parent: 0,
+            member: const { crate::json::index_of(&ENVELOPE_LOOKUP, "data") },
+            names: &DATA_LOOKUP,
+        },
+    ];
+    let (mut envelope, mut found, mut opened) = (
+        [None; ENVELOPE_LOOKUP.len()],
+        [None; DATA_LOOKUP.len()],
+        [None; 2],
+    );
+    Object::parse_opening(body, &opens, &mut [&mut envelope, &mut found], &mut opened)?;
+    let [success, code, message, data, not_in_response @ ..] = envelope;
     if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_ENVELOPE, &not_in_response) {
         return Err(Error::WrongMessage(name));
     }
@@ -1339,8 +1361,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     if code.is_some_and(|c| c != Code::Success) {
         return Err(Error::InvalidField("code"));
     }
-    // Opened, and every member read below found, in one walk.
-    let (data, found) = Object::member_object_pick(data, "data", DATA_LOOKUP)?;
+    let data = Object::member_opened(data, opened[1], "data")?;
     let [sign, rest @ ..] = found;
     verify(&data, sign, verifier, "data.sign", body, scratch, trace)?;
     // `rest` starts with NOT_IN_RESPONSE_DATA's values (the lists are read in step: `zip`
@@ -2273,6 +2294,17 @@ mod tests {
         assert!(!value_splits("a=b&c".chars()));
         assert!(!value_splits("".chars()));
         assert!(!value_splits("&&&".chars()));
+        for (text, splits) in [
+            ("&=", true),
+            ("a&b=c", true),
+            ("a=b&c", false),
+            ("", false),
+            ("&&&", false),
+            ("=&=", true),
+            ("a=b", false),
+        ] {
+            assert_eq!(bytes_split(text.as_bytes()), splits, "{text}");
+        }
         assert_eq!(member_label(&JsonStr::new("tranNo")), "tranNo");
         assert_eq!(member_label(&JsonStr::new("tran\\u004eo")), "tranNo");
         assert_eq!(member_label(&JsonStr::new("other")), "unknown member");

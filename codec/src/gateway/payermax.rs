@@ -124,7 +124,7 @@
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Object, Open, Value};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
 use crate::time::Timestamp;
 use crate::trace::{self, NoTrace, Step, Trace};
@@ -978,6 +978,13 @@ fn amount(
     Money::parse_decimal(text, currency).map(Some)
 }
 
+/// The top-level members a body is parsed with: [`REQUEST_MEMBERS`] and
+/// [`NOTIFICATION_MEMBERS`] (which tell the kinds apart), then those the decoders read.
+const TOP_LOOKUP: [&str; 10] = crate::json::join(
+    crate::json::join::<2, 2, 4>(REQUEST_MEMBERS, NOTIFICATION_MEMBERS),
+    ["code", "msg", "data", "appId", "merchantNo", "keyVersion"],
+);
+
 /// A body whose `sign` (if any) verified and which is not a request.
 struct Opened<'a> {
     top: Top<'a>,
@@ -997,29 +1004,36 @@ struct Top<'a> {
     app_id: Option<Value<'a>>,
     merchant_no: Option<Value<'a>>,
     key_version: Option<Value<'a>>,
+    /// `data`, opened in the same walk when it is an object.
+    data_object: Option<Object<'a>>,
+    /// The values of [`DATA_LOOKUP`] in `data`, found in that walk.
+    data_members: DataMembers<'a>,
 }
 
 impl<'a> Top<'a> {
     /// Opens `body` and finds its members in one pass; refuses a request reflected back
     /// ([`REQUEST_MEMBERS`], present even as `null`).
     fn open(body: &'a [u8]) -> Result<Self> {
-        let [request_time, version] = REQUEST_MEMBERS;
-        let [notify_type, notify_time] = NOTIFICATION_MEMBERS;
-        let (_, found) = Object::parse_pick(
-            body,
-            [
-                request_time,
-                version,
-                notify_type,
-                notify_time,
-                "code",
-                "msg",
-                "data",
-                "appId",
-                "merchantNo",
-                "keyVersion",
-            ],
-        )?;
+        // `data` is opened, and every member any decoder reads in it found, in the walk that
+        // validates the body.
+        let opens = [
+            Open {
+                parent: 0,
+                member: 0,
+                names: &TOP_LOOKUP,
+            },
+            Open {
+                parent: 0,
+                member: const { crate::json::index_of(&TOP_LOOKUP, "data") },
+                names: &DATA_LOOKUP,
+            },
+        ];
+        let (mut found, mut in_data, mut opened) = (
+            [None; TOP_LOOKUP.len()],
+            [None; DATA_LOOKUP.len()],
+            [None; 2],
+        );
+        Object::parse_opening(body, &opens, &mut [&mut found, &mut in_data], &mut opened)?;
         let [
             request_time,
             version,
@@ -1045,6 +1059,8 @@ impl<'a> Top<'a> {
             app_id,
             merchant_no,
             key_version,
+            data_object: opened[1],
+            data_members: DataMembers(in_data),
         })
     }
 
@@ -1129,12 +1145,8 @@ fn split<'a, T: Trace + ?Sized>(
     if !authenticated {
         return Err(Error::SignatureMissing(SIGN_HEADER));
     }
-    // Opened, and every member any decoder reads found, in one walk.
-    let (data, found) = Object::member_object_pick(top.data, "data", DATA_LOOKUP)?;
-    Ok(Reply::Accepted((
-        Verified { msg, data },
-        DataMembers(found),
-    )))
+    let data = Object::member_opened(top.data, top.data_object, "data")?;
+    Ok(Reply::Accepted((Verified { msg, data }, top.data_members)))
 }
 
 /// The members of `data` the decoders read: [`RefundDetails`]' and then

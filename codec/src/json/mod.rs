@@ -38,8 +38,39 @@ pub(crate) const fn join<const A: usize, const B: usize, const C: usize>(
     out
 }
 
+/// Where `name` is in `names` (the first place): a constant expression, so that a decoder
+/// names the member an [`Open`] opens rather than counting. Evaluating it fails when
+/// `name` is not there.
+#[allow(clippy::indexing_slicing)] // in bounds: `i < names.len()`, `k < a.len() == b.len()`
+pub(crate) const fn index_of(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        let mut k = 0;
+        while a.len() == b.len() && k < a.len() && a[k] == b[k] {
+            k += 1;
+        }
+        if a.len() == b.len() && k == a.len() {
+            break;
+        }
+        i += 1;
+    }
+    assert!(i < names.len(), "index_of: the name is not in the list");
+    i
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn finds_a_name_in_a_list() {
+        const NAMES: [&str; 4] = ["data", "dat", "datum", "data"];
+        const DATA: usize = super::index_of(&NAMES, "data");
+        assert_eq!(DATA, 0);
+        assert_eq!(super::index_of(&NAMES, "dat"), 1);
+        assert_eq!(super::index_of(&NAMES, "datum"), 2);
+        assert_eq!(super::index_of(&["a", "b", ""], ""), 2);
+    }
+
     #[test]
     fn joins_two_lists_in_order() {
         const JOINED: [&str; 5] = super::join(["a", "b"], ["c", "d", "e"]);

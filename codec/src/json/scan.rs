@@ -34,6 +34,8 @@ pub struct Value<'a> {
     start: usize,
     end: usize,
     kind: Kind,
+    /// A string holding an escape (as the scan that stepped over it saw).
+    escaped: bool,
 }
 
 impl<'a> Value<'a> {
@@ -58,7 +60,8 @@ impl<'a> Value<'a> {
             return None;
         }
         let raw = self.raw();
-        raw.get(1..raw.len().saturating_sub(1)).map(JsonStr::new)
+        raw.get(1..raw.len().saturating_sub(1))
+            .map(|text| JsonStr::from_scanned(text, self.escaped))
     }
 
     /// The number text, when this is a number.
@@ -207,6 +210,7 @@ impl<'a> Object<'a> {
             sc: Scanner {
                 doc,
                 pos: start + 1,
+                escaped: false,
             },
             end: doc.len(),
             first: true,
@@ -317,6 +321,7 @@ impl<'a> Object<'a> {
                         sc: Scanner {
                             doc,
                             pos: start + 1,
+                            escaped: false,
                         },
                         end: members.end,
                         first: true,
@@ -344,6 +349,7 @@ impl<'a> Object<'a> {
                         start,
                         end: object.end,
                         kind: Kind::Object,
+                        escaped: false,
                     }
                 }
                 _ => members.step_value()?,
@@ -813,6 +819,7 @@ impl<'a> Members<'a> {
             start,
             end: self.sc.pos,
             kind,
+            escaped: kind == Kind::String && self.sc.escaped,
         })
     }
 }
@@ -845,11 +852,17 @@ impl<'a> Iterator for Members<'a> {
 struct Scanner<'a> {
     doc: &'a str,
     pos: usize,
+    /// Whether the string scanned last held an escape (a string value's, once stepped over).
+    escaped: bool,
 }
 
 impl<'a> Scanner<'a> {
     fn new(doc: &'a str) -> Self {
-        Scanner { doc, pos: 0 }
+        Scanner {
+            doc,
+            pos: 0,
+            escaped: false,
+        }
     }
 
     fn err(&self) -> Error {
@@ -899,6 +912,7 @@ impl<'a> Scanner<'a> {
             start,
             end: self.pos,
             kind,
+            escaped: kind == Kind::String && self.escaped,
         })
     }
 
@@ -985,6 +999,7 @@ impl<'a> Scanner<'a> {
             .ok_or_else(|| self.err())?;
             self.pos = i + 1;
             if bytes.get(i) == Some(&b'"') {
+                self.escaped = escaped;
                 return Ok(escaped);
             }
             escaped = true;
@@ -1022,12 +1037,13 @@ impl<'a> Scanner<'a> {
     /// Scans a string; returns it as a (quoted) value.
     fn string(&mut self) -> Result<Value<'a>> {
         let start = self.pos;
-        self.string_escaped()?;
+        let escaped = self.string_escaped()?;
         Ok(Value {
             doc: self.doc,
             start,
             end: self.pos,
             kind: Kind::String,
+            escaped,
         })
     }
 
@@ -1073,6 +1089,7 @@ impl<'a> Scanner<'a> {
                 Some(_) => {}
             }
         }
+        self.escaped = escaped;
         Ok(escaped)
     }
 
