@@ -604,12 +604,12 @@ fn base64_in_place(buf: &mut [u8], from: usize) -> Result<()> {
     let broken = Error::Base64("data");
     let end = buf.len();
     let (mut read, mut write) = (from, 0);
-    // Chunks of 16 groups, each copied out before its text is written: the text grows by 4
-    // for every 3 bytes read and starts `from` (at least one per group) bytes behind them,
-    // so it never reaches a byte not yet read.
+    // Chunks of 32 groups (a refund's ciphertext in one), each copied out before its text is
+    // written: the text grows by 4 for every 3 bytes read and starts `from` (at least one
+    // per group) bytes behind them, so it never reaches a byte not yet read.
     while read < end {
-        let n = (end - read).min(48);
-        let mut chunk = [0u8; 48];
+        let n = (end - read).min(96);
+        let mut chunk = [0u8; 96];
         let input = chunk.get_mut(..n).ok_or(broken)?;
         input.copy_from_slice(buf.get(read..read + n).ok_or(broken)?);
         let text_len = encoding::base64_len(n);
