@@ -1320,7 +1320,8 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     trace: &mut T,
 ) -> Result<Reply<'a, RefundResult<'a>, Code<'a>>> {
     // Every member read below, `data`'s too, found in the walk that validates the body
-    // (which opens `data` when it is an object).
+    // (which opens `data` when it is an object: duplicate names in it are refused even in a
+    // refusal, which does not read it).
     let opens = [
         Open {
             parent: 0,
@@ -2581,6 +2582,11 @@ mod tests {
             ),
             (
                 br#"{"success":true,"data":{"a":1,"a":2}}"#,
+                Error::DuplicateMember,
+            ),
+            // Ambiguous JSON is refused wherever it lies, even in a refusal's unread `data`.
+            (
+                br#"{"success":false,"code":"E1","data":{"a":1,"a":2}}"#,
                 Error::DuplicateMember,
             ),
         ] {

@@ -1015,7 +1015,8 @@ impl<'a> Top<'a> {
     /// ([`REQUEST_MEMBERS`], present even as `null`).
     fn open(body: &'a [u8]) -> Result<Self> {
         // `data` is opened, and every member any decoder reads in it found, in the walk that
-        // validates the body.
+        // validates the body: duplicate names in it are refused even in a refusal, which does
+        // not read it (ambiguous JSON is refused wherever it lies).
         let opens = [
             Open {
                 parent: 0,
@@ -1973,6 +1974,12 @@ mod tests {
             assert_eq!(q.trust(), Trust::signed(false));
             assert_eq!(q.status(), RefundStatus::Unknown);
         }
+        // Ambiguous JSON is refused wherever it lies, even in a refusal's unread `data`.
+        let ambiguous = br#"{"code":"REFUND_FAILED","msg":"no","data":{"a":1,"a":2}}"#;
+        assert_eq!(
+            decode_refund(&Fake, GOOD, ambiguous, "R1").map(|_| ()),
+            Err(Error::DuplicateMember)
+        );
         let other = br#"{"code":"NEW_CODE"}"#;
         let r = decode_refund_query(&Fake, GOOD, other, "R")
             .unwrap()

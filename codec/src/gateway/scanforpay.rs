@@ -700,7 +700,8 @@ fn verify_into<'a, T: Trace + ?Sized>(
     let [header_names, body_names] = names;
     let [in_header, in_body] = found;
     // One walk validates the message and opens the signed value, its header and its body,
-    // finding every member read below (the objects are trusted only once verified).
+    // finding every member read below. The objects are trusted only once verified; a
+    // duplicate name in them is refused in this walk, before the signature is checked.
     let top_names = [signed, "signature"];
     let opens = [
         Open {
