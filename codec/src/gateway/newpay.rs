@@ -411,7 +411,8 @@ fn check_member(member: &Member<'_>) -> Result<()> {
     // Text without escapes is its own bytes, and `&` and `=` are ASCII: it is read as bytes
     // where it lies (an escape is only possible where the scanner saw a backslash).
     let bad_name = if name.has_escapes() {
-        name.chars().next().is_none() || name.chars().any(|c| c == '&' || c == '=')
+        // Never empty: an escape stands for a character.
+        name.chars().any(|c| c == '&' || c == '=')
     } else {
         name.raw().is_empty() || name.raw().bytes().any(|b| b == b'&' || b == b'=')
     };
@@ -2305,6 +2306,25 @@ mod tests {
             ("a=b", false),
         ] {
             assert_eq!(bytes_split(text.as_bytes()), splits, "{text}");
+        }
+        // Names are read unescaped, whether or not they hold an escape.
+        for (doc, checked) in [
+            (&br#"{"\u0061pp":"x","b\u00e9":"y"}"#[..], Ok(())),
+            (br#"{"app":"x","b":"y"}"#, Ok(())),
+            (
+                br#"{"a\u003db":"x"}"#,
+                Err(Error::InvalidField("member name")),
+            ),
+            (
+                br#"{"a\u0026b":"x"}"#,
+                Err(Error::InvalidField("member name")),
+            ),
+            (br#"{"a=b":"x"}"#, Err(Error::InvalidField("member name"))),
+            (br#"{"a&b":"x"}"#, Err(Error::InvalidField("member name"))),
+            (br#"{"":"x"}"#, Err(Error::InvalidField("member name"))),
+        ] {
+            let obj = Object::parse(doc).unwrap();
+            assert_eq!(check_unambiguous(&obj), checked, "{doc:?}");
         }
         assert_eq!(member_label(&JsonStr::new("tranNo")), "tranNo");
         assert_eq!(member_label(&JsonStr::new("tran\\u004eo")), "tranNo");
