@@ -166,7 +166,7 @@ use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Member, Object, Open, Value};
+use crate::json::{JsonStr, JsonWriter, Kind, Member, Object, Value};
 use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
@@ -1323,24 +1323,15 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     // Every member read below, `data`'s too, found in the walk that validates the body
     // (which opens `data` when it is an object: duplicate names in it are refused even in a
     // refusal, which does not read it).
-    let opens = [
-        Open {
-            parent: 0,
-            member: 0,
-            names: &ENVELOPE_LOOKUP,
-        },
-        Open {
-            parent: 0,
-            member: const { crate::json::index_of(&ENVELOPE_LOOKUP, "data") },
-            names: &DATA_LOOKUP,
-        },
-    ];
-    let (mut envelope, mut found, mut opened) = (
-        [None; ENVELOPE_LOOKUP.len()],
-        [None; DATA_LOOKUP.len()],
-        [None; 2],
-    );
-    Object::parse_opening(body, &opens, &mut [&mut envelope, &mut found], &mut opened)?;
+    let (mut envelope, mut found) = ([None; ENVELOPE_LOOKUP.len()], [None; DATA_LOOKUP.len()]);
+    let (_, data_object) = Object::parse_opening_member(
+        body,
+        &ENVELOPE_LOOKUP,
+        &mut envelope,
+        const { crate::json::index_of(&ENVELOPE_LOOKUP, "data") },
+        &DATA_LOOKUP,
+        &mut found,
+    )?;
     let [success, code, message, data, not_in_response @ ..] = envelope;
     if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_ENVELOPE, &not_in_response) {
         return Err(Error::WrongMessage(name));
@@ -1363,7 +1354,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     if code.is_some_and(|c| c != Code::Success) {
         return Err(Error::InvalidField("code"));
     }
-    let data = Object::member_opened(data, opened[1], "data")?;
+    let data = Object::member_opened(data, data_object, "data")?;
     let [sign, rest @ ..] = found;
     verify(&data, sign, verifier, "data.sign", body, scratch, trace)?;
     // `rest` starts with NOT_IN_RESPONSE_DATA's values (the lists are read in step: `zip`

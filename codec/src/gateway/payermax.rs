@@ -124,7 +124,7 @@
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, Open, Value};
+use crate::json::{JsonStr, JsonWriter, Object, Value};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
 use crate::time::Timestamp;
 use crate::trace::{self, NoTrace, Step, Trace};
@@ -1017,24 +1017,15 @@ impl<'a> Top<'a> {
         // `data` is opened, and every member any decoder reads in it found, in the walk that
         // validates the body: duplicate names in it are refused even in a refusal, which does
         // not read it (ambiguous JSON is refused wherever it lies).
-        let opens = [
-            Open {
-                parent: 0,
-                member: 0,
-                names: &TOP_LOOKUP,
-            },
-            Open {
-                parent: 0,
-                member: const { crate::json::index_of(&TOP_LOOKUP, "data") },
-                names: &DATA_LOOKUP,
-            },
-        ];
-        let (mut found, mut in_data, mut opened) = (
-            [None; TOP_LOOKUP.len()],
-            [None; DATA_LOOKUP.len()],
-            [None; 2],
-        );
-        Object::parse_opening(body, &opens, &mut [&mut found, &mut in_data], &mut opened)?;
+        let (mut found, mut in_data) = ([None; TOP_LOOKUP.len()], [None; DATA_LOOKUP.len()]);
+        let (_, data_object) = Object::parse_opening_member(
+            body,
+            &TOP_LOOKUP,
+            &mut found,
+            const { crate::json::index_of(&TOP_LOOKUP, "data") },
+            &DATA_LOOKUP,
+            &mut in_data,
+        )?;
         let [
             request_time,
             version,
@@ -1060,7 +1051,7 @@ impl<'a> Top<'a> {
             app_id,
             merchant_no,
             key_version,
-            data_object: opened[1],
+            data_object,
             data_members: DataMembers(in_data),
         })
     }

@@ -704,26 +704,10 @@ fn verify_into<'a, T: Trace + ?Sized>(
     // duplicate name in them is refused in this walk, before the signature is checked.
     let top_names = [signed, "signature"];
     let opens = [
-        Open {
-            parent: 0,
-            member: 0,
-            names: &top_names,
-        },
-        Open {
-            parent: 0,
-            member: 0,
-            names: &["header", "body"],
-        },
-        Open {
-            parent: 1,
-            member: 0,
-            names: header_names,
-        },
-        Open {
-            parent: 1,
-            member: 1,
-            names: body_names,
-        },
+        Open::document(&top_names),
+        Open::member(0, 0, &["header", "body"]),
+        Open::member(1, 0, header_names),
+        Open::member(1, 1, body_names),
     ];
     let (mut top, mut parts, mut opened) = ([None; 2], [None; 2], [None; 4]);
     Object::parse_opening(

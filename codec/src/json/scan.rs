@@ -174,6 +174,24 @@ impl<'a> Object<'a> {
         Self::parse_doc_opening(doc, opens, found, opened)
     }
 
+    /// [`parse_opening`](Self::parse_opening) of a document and one member object: `names`
+    /// found into `found`, and the object at `names[member]` opened with `member_names` found
+    /// into `member_found`. Returns the document and that object (`None` when the member is
+    /// absent or not an object).
+    pub(crate) fn parse_opening_member(
+        input: &'a [u8],
+        names: &[&str],
+        found: &mut [Option<Value<'a>>],
+        member: usize,
+        member_names: &[&str],
+        member_found: &mut [Option<Value<'a>>],
+    ) -> Result<(Self, Option<Object<'a>>)> {
+        let opens = [Open::document(names), Open::member(0, member, member_names)];
+        let mut opened = [None; 2];
+        let doc = Self::parse_opening(input, &opens, &mut [found, member_found], &mut opened)?;
+        Ok((doc, opened[1]))
+    }
+
     /// Like [`parse`](Self::parse), for text already known to be UTF-8.
     pub fn parse_str(doc: &'a str) -> Result<Self> {
         Self::parse_doc(doc, &[], &mut [])
@@ -183,12 +201,7 @@ impl<'a> Object<'a> {
     /// value is validated as it is stepped over, the names are checked for duplicates and
     /// `names` are found (one walk of the top level, not a validating walk and then another).
     fn parse_doc(doc: &'a str, names: &[&str], found: &mut [Option<Value<'a>>]) -> Result<Self> {
-        let opens = [Open {
-            parent: 0,
-            member: 0,
-            names,
-        }];
-        Self::parse_doc_opening(doc, &opens, &mut [found], &mut [])
+        Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [])
     }
 
     /// The body of [`parse_doc`](Self::parse_doc) and [`parse_opening`](Self::parse_opening).
@@ -208,19 +221,7 @@ impl<'a> Object<'a> {
                 offset: value.start,
             });
         }
-        let members = Members {
-            sc: Scanner {
-                doc,
-                pos: start + 1,
-                escaped: false,
-            },
-            end: doc.len(),
-            first: true,
-            done: false,
-            at: 0,
-            validate: true,
-            depth: 1,
-        };
+        let members = Members::from(doc, start + 1, doc.len(), true, 1);
         let (len, close) = Self::index_opening(doc, members, 0, opens, found, opened)?;
         // `index_opening` stops at the closing brace without stepping over it.
         sc.pos = close;
@@ -274,12 +275,14 @@ impl<'a> Object<'a> {
         names: &[&str],
         found: &mut [Option<Value<'a>>],
     ) -> Result<(usize, usize)> {
-        let opens = [Open {
-            parent: 0,
-            member: 0,
-            names,
-        }];
-        Self::index_opening(doc, members, 0, &opens, &mut [found], &mut [])
+        Self::index_opening(
+            doc,
+            members,
+            0,
+            &[Open::document(names)],
+            &mut [found],
+            &mut [],
+        )
     }
 
     /// [`index_members`](Self::index_members) for the object of `opens[level]`, whose found
@@ -323,19 +326,7 @@ impl<'a> Object<'a> {
                 // of them is a later entry of `opens`: the recursion ends.
                 Some(child) if members.sc.peek() == Some(b'{') => {
                     let start = members.sc.pos;
-                    let inner = Members {
-                        sc: Scanner {
-                            doc,
-                            pos: start + 1,
-                            escaped: false,
-                        },
-                        end: members.end,
-                        first: true,
-                        done: false,
-                        at: 0,
-                        validate: true,
-                        depth: members.depth + 1,
-                    };
+                    let inner = Members::from(doc, start + 1, members.end, true, members.depth + 1);
                     let (len, close) =
                         Self::index_opening(doc, inner, child, opens, found, opened)?;
                     // The inner walk stops at its closing brace without stepping over it.
@@ -389,17 +380,7 @@ impl<'a> Object<'a> {
 
     /// The members in document order.
     pub fn members(&self) -> Members<'a> {
-        let mut sc = Scanner::new(self.doc);
-        sc.pos = self.start.saturating_add(1);
-        Members {
-            sc,
-            end: self.end,
-            first: true,
-            done: false,
-            at: 0,
-            validate: false,
-            depth: 1,
-        }
+        Members::from(self.doc, self.start.saturating_add(1), self.end, false, 1)
     }
 
     /// The name of the member at `at` (see [`member_at`](Self::member_at)), without stepping
@@ -448,18 +429,9 @@ impl<'a> Object<'a> {
         if at <= self.start || at >= self.end {
             return Err(Error::Json { offset: at });
         }
-        let mut sc = Scanner::new(self.doc);
-        sc.pos = at;
-        let mut one = Members {
-            sc,
-            end: self.end,
-            first: true,
-            done: false,
-            at: 0,
-            validate: false,
-            depth: 1,
-        };
-        one.step()?.ok_or(Error::Json { offset: at })
+        Members::from(self.doc, at, self.end, false, 1)
+            .step()?
+            .ok_or(Error::Json { offset: at })
     }
 
     /// The value of member `name`, if present (`null` included).
@@ -739,11 +711,32 @@ fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Open<'n> {
     /// The entry whose object holds this one.
-    pub(crate) parent: usize,
+    parent: usize,
     /// Which of the parent's `names` holds this object.
-    pub(crate) member: usize,
+    member: usize,
     /// The members to find in this object.
-    pub(crate) names: &'n [&'n str],
+    names: &'n [&'n str],
+}
+
+impl<'n> Open<'n> {
+    /// The document's own object, with the members to find in it.
+    pub(crate) const fn document(names: &'n [&'n str]) -> Self {
+        Open {
+            parent: 0,
+            member: 0,
+            names,
+        }
+    }
+
+    /// The object at the parent's `names[member]` (`parent` an earlier entry), with the
+    /// members to find in it.
+    pub(crate) const fn member(parent: usize, member: usize, names: &'n [&'n str]) -> Self {
+        Open {
+            parent,
+            member,
+            names,
+        }
+    }
 }
 
 /// Iterator over an object's members, in document order.
@@ -763,6 +756,24 @@ pub struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
+    /// The members of `doc` from byte `pos` (just inside an object's brace, or a member's
+    /// name) up to `end`, validated as stepped over or skipped; their values lie at `depth`.
+    fn from(doc: &'a str, pos: usize, end: usize, validate: bool, depth: usize) -> Self {
+        Members {
+            sc: Scanner {
+                doc,
+                pos,
+                escaped: false,
+            },
+            end,
+            first: true,
+            done: false,
+            at: 0,
+            validate,
+            depth,
+        }
+    }
+
     fn step(&mut self) -> Result<Option<Member<'a>>> {
         let Some(name) = self.step_name()? else {
             return Ok(None);
@@ -820,13 +831,7 @@ impl<'a> Members<'a> {
         if self.sc.pos > self.end {
             return Err(self.sc.err());
         }
-        Ok(Value {
-            doc: self.sc.doc,
-            start,
-            end: self.sc.pos,
-            kind,
-            escaped: kind == Kind::String && self.sc.escaped,
-        })
+        Ok(self.sc.stepped(start, kind))
     }
 }
 
@@ -913,13 +918,19 @@ impl<'a> Scanner<'a> {
     fn value(&mut self, depth: usize) -> Result<Value<'a>> {
         let start = self.pos;
         let kind = self.value_kind(depth)?;
-        Ok(Value {
+        Ok(self.stepped(start, kind))
+    }
+
+    /// The value of kind `kind` from `start` to the cursor, just stepped over (a string's
+    /// escape flag is the one its scan left).
+    fn stepped(&self, start: usize, kind: Kind) -> Value<'a> {
+        Value {
             doc: self.doc,
             start,
             end: self.pos,
             kind,
             escaped: kind == Kind::String && self.escaped,
-        })
+        }
     }
 
     /// Validates the value at the cursor and steps over it: its kind. (Returned alone, not
@@ -939,7 +950,7 @@ impl<'a> Scanner<'a> {
                 Kind::Array
             }
             Some(b'"') => {
-                self.string()?;
+                self.string_escaped()?;
                 Kind::String
             }
             Some(b't') => {
@@ -1022,7 +1033,7 @@ impl<'a> Scanner<'a> {
         }
         loop {
             if is_object {
-                self.string()?;
+                self.string_escaped()?;
                 self.skip_ws();
                 self.expect(b':')?;
                 self.skip_ws();
@@ -1040,19 +1051,6 @@ impl<'a> Scanner<'a> {
                 None => return Err(self.err()),
             }
         }
-    }
-
-    /// Scans a string; returns it as a (quoted) value.
-    fn string(&mut self) -> Result<Value<'a>> {
-        let start = self.pos;
-        let escaped = self.string_escaped()?;
-        Ok(Value {
-            doc: self.doc,
-            start,
-            end: self.pos,
-            kind: Kind::String,
-            escaped,
-        })
     }
 
     /// Scans a string; returns whether it holds an escape.
@@ -1494,26 +1492,10 @@ mod tests {
 
     fn open_three_levels(doc: &[u8]) -> Result<Opened<'_>> {
         let opens = [
-            Open {
-                parent: 0,
-                member: 0,
-                names: &["r", "s"],
-            },
-            Open {
-                parent: 0,
-                member: 0,
-                names: &["h", "b"],
-            },
-            Open {
-                parent: 1,
-                member: 0,
-                names: &["x", "y"],
-            },
-            Open {
-                parent: 1,
-                member: 1,
-                names: &["z"],
-            },
+            Open::document(&["r", "s"]),
+            Open::member(0, 0, &["h", "b"]),
+            Open::member(1, 0, &["x", "y"]),
+            Open::member(1, 1, &["z"]),
         ];
         let (mut top, mut parts, mut header, mut body) = ([None; 2], [None; 2], [None; 2], [None]);
         let mut opened = [None; 4];
