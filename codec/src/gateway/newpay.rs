@@ -805,23 +805,6 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     Ok(())
 }
 
-/// [`Error::WrongMessage`] naming the first member of `forbidden` that `obj` carries, or the
-/// first of `required` it lacks. Only a member other than `null` counts (a `null` is not
-/// signed, so only a non-`null` member can tell what a message is).
-fn check_kind(
-    obj: &Object<'_>,
-    forbidden: &[&'static str],
-    required: &[&'static str],
-) -> Result<()> {
-    if let Some(name) = obj.first_member_of(forbidden, true) {
-        return Err(Error::WrongMessage(name));
-    }
-    if let Some(name) = obj.first_missing_of(required, true) {
-        return Err(Error::WrongMessage(name));
-    }
-    Ok(())
-}
-
 /// Members of a request or a callback that a response envelope never carries (a request and
 /// a callback are signed at the top level).
 const NOT_IN_RESPONSE_ENVELOPE: [&str; 3] = ["sign", "merchantId", "transStatus"];
@@ -882,6 +865,29 @@ const NOT_IN_CALLBACK: [&str; 7] = [
 ];
 /// What says a message is a refund callback.
 const CALLBACK_REQUIRED: [&str; 1] = ["transStatus"];
+/// The members of a callback that [`RefundCallback`] reads, in its order: first
+/// [`CALLBACK_REQUIRED`].
+const CALLBACK_MEMBERS: [&str; 11] = crate::json::join(
+    CALLBACK_REQUIRED,
+    [
+        "appId",
+        "payMethod",
+        "refundOrderAmt",
+        "currency",
+        "newpayOrderNo",
+        "newpayRefundOrderNo",
+        "orderNo",
+        "refundOrderNo",
+        "transInfo",
+        "timestamp",
+    ],
+);
+/// What a callback is parsed with: the signature, [`NOT_IN_CALLBACK`], then
+/// [`CALLBACK_MEMBERS`] (one walk finds them all).
+const CALLBACK_LOOKUP: [&str; 19] = crate::json::join(
+    crate::json::join::<1, 7, 8>(["sign"], NOT_IN_CALLBACK),
+    CALLBACK_MEMBERS,
+);
 
 /// `crate::bind` over a signed string member, compared unescaped.
 fn bind_member(expected: &str, member: &JsonStr<'_>) -> Result<bool> {
@@ -1578,8 +1584,13 @@ fn trans_info_outcome(info: &JsonStr<'_>) -> Option<bool> {
 }
 
 impl<'a> RefundCallback<'a> {
-    fn parse(object: Object<'a>) -> Result<Self> {
+    /// Reads the members the callback was parsed with ([`CALLBACK_MEMBERS`], in that order).
+    fn parse(
+        object: Object<'a>,
+        members: [Option<Value<'a>>; CALLBACK_MEMBERS.len()],
+    ) -> Result<Self> {
         let [
+            trans_status,
             app_id,
             pay_method,
             refund_order_amt,
@@ -1588,22 +1599,9 @@ impl<'a> RefundCallback<'a> {
             newpay_refund_order_no,
             order_no,
             refund_order_no,
-            trans_status,
             trans_info,
             timestamp,
-        ] = object.pick([
-            "appId",
-            "payMethod",
-            "refundOrderAmt",
-            "currency",
-            "newpayOrderNo",
-            "newpayRefundOrderNo",
-            "orderNo",
-            "refundOrderNo",
-            "transStatus",
-            "transInfo",
-            "timestamp",
-        ]);
+        ] = members;
         Ok(RefundCallback {
             app_id: required(app_id, "appId")?,
             pay_method: plain(pay_method, "payMethod")?.map(PayMethod::from_wire),
@@ -1680,10 +1678,19 @@ pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Si
     scratch: &mut [u8],
     trace: &mut T,
 ) -> Result<RefundCallback<'a>> {
-    let (object, [sign]) = Object::parse_pick(body, ["sign"])?;
+    // Every member read below found in the walk that validates the body.
+    let (object, [sign, rest @ ..]) = Object::parse_pick(body, CALLBACK_LOOKUP)?;
     verify(&object, sign, verifier, "sign", body, scratch, trace)?;
-    check_kind(&object, &NOT_IN_CALLBACK, &CALLBACK_REQUIRED)?;
-    let callback = RefundCallback::parse(object)?;
+    // `rest` starts with NOT_IN_CALLBACK's values (`first_present` reads the lists in step),
+    // and CALLBACK_MEMBERS' with CALLBACK_REQUIRED's.
+    if let Some(name) = Object::first_present(&NOT_IN_CALLBACK, &rest) {
+        return Err(Error::WrongMessage(name));
+    }
+    let [_, _, _, _, _, _, _, members @ ..] = rest;
+    if Object::first_present(&CALLBACK_REQUIRED, &members).is_none() {
+        return Err(Error::WrongMessage(CALLBACK_REQUIRED[0]));
+    }
+    let callback = RefundCallback::parse(object, members)?;
     check_app_id(&callback.app_id, creds, trace)?;
     Ok(callback)
 }

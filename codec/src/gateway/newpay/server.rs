@@ -15,7 +15,7 @@
 
 use super::{
     CALL_BACK_URL_MAX, Code, Credentials, ID_MAX, PayMethod, REFUND_DESC_MAX, SIGN_MAX, TranStatus,
-    amount, amount_units, check_free_text, check_kind, check_len, member_label, plain, required,
+    amount, amount_units, check_free_text, check_len, member_label, plain, required,
     signed_string_of, text, value_splits, write_signed_members,
 };
 use crate::canonical;
@@ -79,6 +79,16 @@ pub struct ReceivedInquiry<'a> {
     pub object: Object<'a>,
 }
 
+/// [`Error::WrongMessage`] naming the first member of `forbidden` that `object` carries. Only
+/// a member other than `null` counts (a `null` is not signed, so only a non-`null` member can
+/// tell what a message is).
+fn refuse_members(object: &Object<'_>, forbidden: &[&'static str]) -> Result<()> {
+    match object.first_member_of(forbidden, true) {
+        Some(name) => Err(Error::WrongMessage(name)),
+        None => Ok(()),
+    }
+}
+
 /// Verifies a request's top-level `sign` with the merchant's key, checks its `appId` and
 /// `merchantId` (the credentials' own, [`Error::InvalidField`] otherwise), and refuses a
 /// response or callback ([`Error::WrongMessage`]).
@@ -90,7 +100,7 @@ fn open<'a, V: RsaVerifier + ?Sized>(
 ) -> Result<(Object<'a>, &'a str)> {
     let object = Object::parse(body)?;
     verify_request_sign(&object, merchant_key, body, scratch)?;
-    check_kind(&object, &NOT_IN_REQUEST, &[])?;
+    refuse_members(&object, &NOT_IN_REQUEST)?;
     let [app_id, merchant_id, timestamp] = object.pick(["appId", "merchantId", "timestamp"]);
     if !required(app_id, "appId")?.eq_str(creds.app_id()) {
         return Err(Error::InvalidField("appId"));
@@ -220,7 +230,7 @@ pub fn decode_inquiry_request<'a, V: RsaVerifier + ?Sized>(
     scratch: &mut [u8],
 ) -> Result<ReceivedInquiry<'a>> {
     let (object, timestamp) = open(creds, merchant_key, body, scratch)?;
-    check_kind(&object, &["orderNo", "refundOrderAmt"], &[])?;
+    refuse_members(&object, &["orderNo", "refundOrderAmt"])?;
     let refund_order_no = id(
         required(object.get("refundOrderNo"), "refundOrderNo")?,
         "refundOrderNo",
