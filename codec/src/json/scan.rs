@@ -302,17 +302,35 @@ impl<'a> Object<'a> {
             "one `found` slice for every `Open`"
         );
         let names = opens.get(level).map_or(&[][..], |o| o.names);
-        // Where the names seen so far start (their opening quotes), compared where they lie:
-        // one word per member on the stack of every decoder, rather than a copy of each name.
-        let mut seen: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
+        // Duplicate names, found two ways. A name looked up is a duplicate when its slot was
+        // already taken (bit `i` of `taken` for `names[i]`): one test, where comparing it with
+        // every earlier name took a call each. Any other name can only equal another name not
+        // looked up: those are kept where they start (their opening quotes) and compared
+        // where they lie, one word each on the stack rather than a copy of each name.
+        let mut taken = 0u64;
+        let mut unlisted: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
+        let mut len = 0usize;
         while let Some(name) = members.step_name()? {
-            for &earlier in &seen {
-                if name_eq_at(doc, earlier, &name)? {
-                    return Err(Error::DuplicateMember);
+            let slot = names.iter().position(|n| name.eq_str(n));
+            // Past the 64th entry of `names` a name is kept as if it were not looked up.
+            match slot.and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?)) {
+                Some(bit) if taken & bit != 0 => return Err(Error::DuplicateMember),
+                Some(bit) => taken |= bit,
+                None => {
+                    for &earlier in &unlisted {
+                        if name_eq_at(doc, earlier, &name)? {
+                            return Err(Error::DuplicateMember);
+                        }
+                    }
+                    unlisted
+                        .push(members.at)
+                        .map_err(|_| Error::TooManyMembers)?;
                 }
             }
-            seen.push(members.at).map_err(|_| Error::TooManyMembers)?;
-            let slot = names.iter().position(|n| name.eq_str(n));
+            len += 1;
+            if len > MAX_MEMBERS {
+                return Err(Error::TooManyMembers);
+            }
             let child = slot.and_then(|i| {
                 opens
                     .iter()
@@ -355,7 +373,7 @@ impl<'a> Object<'a> {
                 *out = Some(value);
             }
         }
-        Ok((seen.len(), members.sc.pos))
+        Ok((len, members.sc.pos))
     }
 
     /// The exact text of the object as sent, braces included.
@@ -760,11 +778,7 @@ impl<'a> Members<'a> {
     /// name) up to `end`, validated as stepped over or skipped; their values lie at `depth`.
     fn from(doc: &'a str, pos: usize, end: usize, validate: bool, depth: usize) -> Self {
         Members {
-            sc: Scanner {
-                doc,
-                pos,
-                escaped: false,
-            },
+            sc: Scanner { doc, pos },
             end,
             first: true,
             done: false,
@@ -823,7 +837,7 @@ impl<'a> Members<'a> {
     #[inline(always)]
     fn step_value(&mut self) -> Result<Value<'a>> {
         let start = self.sc.pos;
-        let kind = if self.validate {
+        let scanned = if self.validate {
             self.sc.value_kind(self.depth)?
         } else {
             self.sc.skip_value_kind()?
@@ -831,7 +845,7 @@ impl<'a> Members<'a> {
         if self.sc.pos > self.end {
             return Err(self.sc.err());
         }
-        Ok(self.sc.stepped(start, kind))
+        Ok(self.sc.stepped(start, scanned))
     }
 }
 
@@ -863,17 +877,29 @@ impl<'a> Iterator for Members<'a> {
 struct Scanner<'a> {
     doc: &'a str,
     pos: usize,
-    /// Whether the string scanned last held an escape (a string value's, once stepped over).
+}
+
+/// What stepping over a value found: its kind and, for a string, whether it holds an escape.
+/// Returned as two bytes: the flag once went through a field of the scanner, and the walk's
+/// wider load of that field right after the scan's byte store stalled on store forwarding.
+#[derive(Debug, Clone, Copy)]
+struct Scanned {
+    kind: Kind,
     escaped: bool,
+}
+
+impl Scanned {
+    const fn of(kind: Kind) -> Self {
+        Scanned {
+            kind,
+            escaped: false,
+        }
+    }
 }
 
 impl<'a> Scanner<'a> {
     fn new(doc: &'a str) -> Self {
-        Scanner {
-            doc,
-            pos: 0,
-            escaped: false,
-        }
+        Scanner { doc, pos: 0 }
     }
 
     fn err(&self) -> Error {
@@ -917,26 +943,25 @@ impl<'a> Scanner<'a> {
 
     fn value(&mut self, depth: usize) -> Result<Value<'a>> {
         let start = self.pos;
-        let kind = self.value_kind(depth)?;
-        Ok(self.stepped(start, kind))
+        let scanned = self.value_kind(depth)?;
+        Ok(self.stepped(start, scanned))
     }
 
-    /// The value of kind `kind` from `start` to the cursor, just stepped over (a string's
-    /// escape flag is the one its scan left).
-    fn stepped(&self, start: usize, kind: Kind) -> Value<'a> {
+    /// The value `scanned` from `start` to the cursor, just stepped over.
+    fn stepped(&self, start: usize, scanned: Scanned) -> Value<'a> {
         Value {
             doc: self.doc,
             start,
             end: self.pos,
-            kind,
-            escaped: kind == Kind::String && self.escaped,
+            kind: scanned.kind,
+            escaped: scanned.escaped,
         }
     }
 
-    /// Validates the value at the cursor and steps over it: its kind. (Returned alone, not
+    /// Validates the value at the cursor and steps over it: what it was. (Returned alone, not
     /// as a whole `Value`: a `Result` that large goes through memory, and reading it back
     /// stalled the walks that call this once per member.)
-    fn value_kind(&mut self, depth: usize) -> Result<Kind> {
+    fn value_kind(&mut self, depth: usize) -> Result<Scanned> {
         if depth > MAX_DEPTH {
             return Err(Error::JsonTooDeep);
         }
@@ -950,8 +975,10 @@ impl<'a> Scanner<'a> {
                 Kind::Array
             }
             Some(b'"') => {
-                self.string_escaped()?;
-                Kind::String
+                return Ok(Scanned {
+                    kind: Kind::String,
+                    escaped: self.string_escaped()?,
+                });
             }
             Some(b't') => {
                 self.literal("true")?;
@@ -971,20 +998,22 @@ impl<'a> Scanner<'a> {
             }
             _ => return Err(self.err()),
         };
-        Ok(kind)
+        Ok(Scanned::of(kind))
     }
 
     /// Steps over a value of an already validated document without checking it again
     /// (brackets are matched and strings skipped; malformed input still cannot panic): its
-    /// kind.
-    fn skip_value_kind(&mut self) -> Result<Kind> {
+    /// what it was.
+    fn skip_value_kind(&mut self) -> Result<Scanned> {
         let bytes = self.doc.as_bytes();
         let kind = match self.peek() {
             Some(b'{') => Kind::Object,
             Some(b'[') => Kind::Array,
             Some(b'"') => {
-                self.skip_string()?;
-                return Ok(Kind::String);
+                return Ok(Scanned {
+                    kind: Kind::String,
+                    escaped: self.skip_string()?,
+                });
             }
             Some(b't' | b'f') => Kind::Bool,
             Some(b'n') => Kind::Null,
@@ -1000,7 +1029,7 @@ impl<'a> Scanner<'a> {
                 .position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
                 .unwrap_or(rest.len());
         }
-        Ok(kind)
+        Ok(Scanned::of(kind))
     }
 
     /// Steps over a string of an already validated document.
@@ -1016,7 +1045,6 @@ impl<'a> Scanner<'a> {
             .ok_or_else(|| self.err())?;
             self.pos = i + 1;
             if bytes.get(i) == Some(&b'"') {
-                self.escaped = escaped;
                 return Ok(escaped);
             }
             escaped = true;
@@ -1054,7 +1082,30 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans a string; returns whether it holds an escape.
+    ///
+    /// Most strings are plain text up to their closing quote: that is looked for here, where
+    /// it inlines into the walks (a call per string cost more than its scan of a short
+    /// name). Anything else — an escape, a control, the text's end — is read again from the
+    /// opening quote by [`string_slow`](Self::string_slow).
+    #[inline(always)]
     fn string_escaped(&mut self) -> Result<bool> {
+        let bytes = self.doc.as_bytes();
+        if bytes.get(self.pos) == Some(&b'"') {
+            let end = find(bytes, self.pos + 1, string_special, |b| {
+                b == b'"' || b == b'\\' || b < 0x20
+            });
+            if let Some(end) = end.filter(|&i| bytes.get(i) == Some(&b'"')) {
+                self.pos = end + 1;
+                return Ok(false);
+            }
+        }
+        self.string_slow()
+    }
+
+    /// [`string_escaped`](Self::string_escaped) of a string that holds an escape or a
+    /// control, or is not one: validated byte by byte from the cursor.
+    #[inline(never)]
+    fn string_slow(&mut self) -> Result<bool> {
         let mut escaped = false;
         self.expect(b'"')?;
         loop {
@@ -1095,7 +1146,6 @@ impl<'a> Scanner<'a> {
                 Some(_) => {}
             }
         }
-        self.escaped = escaped;
         Ok(escaped)
     }
 
