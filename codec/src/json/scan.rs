@@ -1454,6 +1454,48 @@ mod tests {
     }
 
     #[test]
+    fn refuses_duplicates_of_names_looked_up_and_not() {
+        let pick = |doc: &[u8]| Object::parse_pick(doc, ["a", "bc"]).map(|(o, _)| o.len());
+        // A name looked up, twice: plain, escaped in either place, far apart.
+        for doc in [
+            &br#"{"a":1,"a":2}"#[..],
+            br#"{"\u0061":1,"a":2}"#,
+            br#"{"a":1,"x":2,"y":3,"\u0061":4}"#,
+            br#"{"bc":1,"a":2,"b\u0063":3}"#,
+        ] {
+            assert_eq!(pick(doc).unwrap_err(), Error::DuplicateMember, "{doc:?}");
+        }
+        // A name not looked up, twice, among names that are.
+        for doc in [
+            &br#"{"x":1,"a":2,"x":3}"#[..],
+            br#"{"a":1,"\u0078":2,"bc":3,"x":4}"#,
+        ] {
+            assert_eq!(pick(doc).unwrap_err(), Error::DuplicateMember, "{doc:?}");
+        }
+        // Names that only look alike are not duplicates: prefixes, and a name not looked up
+        // beside one that is.
+        assert_eq!(pick(br#"{"a":1,"ab":2,"b":3,"bc":4,"bcd":5,"":6}"#), Ok(6));
+        // Past the 64th name looked up, a name is compared like one not looked up.
+        let mut names = [""; 70];
+        let labels: [[u8; 3]; 70] =
+            core::array::from_fn(|i| [b'n', b'0' + (i / 10) as u8, b'0' + (i % 10) as u8]);
+        for (name, label) in names.iter_mut().zip(&labels) {
+            *name = core::str::from_utf8(label).unwrap();
+        }
+        let mut found = [None; 70];
+        let doc = br#"{"n66":1,"n01":2,"n66":3}"#;
+        assert_eq!(
+            Object::parse_into(doc, &names, &mut found).unwrap_err(),
+            Error::DuplicateMember
+        );
+        let doc = br#"{"n66":1,"n01":2,"n67":3}"#;
+        let obj = Object::parse_into(doc, &names, &mut found).unwrap();
+        assert_eq!(obj.len(), 3);
+        assert_eq!(found[66].map(|v| v.raw()), Some("1"));
+        assert_eq!(found[67].map(|v| v.raw()), Some("3"));
+    }
+
+    #[test]
     fn counts_members_up_to_the_index_capacity() {
         let mut doc = [0u8; 8 * (MAX_MEMBERS + 1) + 2];
         let object = |doc: &mut [u8], members: usize| -> usize {
