@@ -166,7 +166,7 @@ use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Member, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Member, Object, Value};
 use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
@@ -847,6 +847,9 @@ const ENVELOPE_MEMBERS: [&str; 4] = ["success", "code", "message", "data"];
 /// What a response envelope is parsed with: [`ENVELOPE_MEMBERS`], then
 /// [`NOT_IN_RESPONSE_ENVELOPE`].
 const ENVELOPE_LOOKUP: [&str; 7] = crate::json::join(ENVELOPE_MEMBERS, NOT_IN_RESPONSE_ENVELOPE);
+/// [`ENVELOPE_LOOKUP`] and [`DATA_LOOKUP`], hashed at compile time.
+const ENVELOPE_TABLE: Lookup<'static> = Lookup::hashed(&ENVELOPE_LOOKUP);
+const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_LOOKUP);
 
 /// Members of an inquiry-refund response's `data` that a refund response's lacks.
 const INQUIRY_ONLY: [&str; 2] = ["tranNo", "tranAbbr"];
@@ -888,6 +891,8 @@ const CALLBACK_LOOKUP: [&str; 19] = crate::json::join(
     crate::json::join::<1, 7, 8>(["sign"], NOT_IN_CALLBACK),
     CALLBACK_MEMBERS,
 );
+/// [`CALLBACK_LOOKUP`], hashed at compile time.
+const CALLBACK_TABLE: Lookup<'static> = Lookup::hashed(&CALLBACK_LOOKUP);
 
 /// `crate::bind` over a signed string member, compared unescaped.
 fn bind_member(expected: &str, member: &JsonStr<'_>) -> Result<bool> {
@@ -1332,10 +1337,10 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     let (mut envelope, mut found) = ([None; ENVELOPE_LOOKUP.len()], [None; DATA_LOOKUP.len()]);
     let (_, data_object) = Object::parse_opening_member(
         body,
-        &ENVELOPE_LOOKUP,
+        &ENVELOPE_TABLE,
         &mut envelope,
         const { crate::json::index_of(&ENVELOPE_LOOKUP, "data") },
-        &DATA_LOOKUP,
+        &DATA_TABLE,
         &mut found,
     )?;
     let [success, code, message, data, not_in_response @ ..] = envelope;
@@ -1679,7 +1684,9 @@ pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Si
     trace: &mut T,
 ) -> Result<RefundCallback<'a>> {
     // Every member read below found in the walk that validates the body.
-    let (object, [sign, rest @ ..]) = Object::parse_pick(body, CALLBACK_LOOKUP)?;
+    let mut found = [None; CALLBACK_LOOKUP.len()];
+    let object = Object::parse_lookup(body, &CALLBACK_TABLE, &mut found)?;
+    let [sign, rest @ ..] = found;
     verify(&object, sign, verifier, "sign", body, scratch, trace)?;
     // `rest` starts with NOT_IN_CALLBACK's values (`first_present` reads the lists in step),
     // and CALLBACK_MEMBERS' with CALLBACK_REQUIRED's.

@@ -113,7 +113,7 @@ use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Md5Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Object, Value, unescape_in_place};
+use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Object, Value, unescape_in_place};
 use crate::trace::{self, Algorithm, NoTrace, Secret, SignedBytesOf, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 use core::ops::Range;
@@ -931,6 +931,13 @@ const DATA_MEMBERS: [&str; 5] = [
     "trade_time",
     "refund_amt",
 ];
+/// [`DATA_MEMBERS`], hashed at compile time.
+const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_MEMBERS);
+/// The envelope members the decoders read: `action` (only a request has it), `rsp_code`,
+/// `rsp_msg`, `data`, `md5`.
+const ENVELOPE_MEMBERS: [&str; 5] = ["action", "rsp_code", "rsp_msg", "data", "md5"];
+/// [`ENVELOPE_MEMBERS`], hashed at compile time.
+const ENVELOPE_TABLE: Lookup<'static> = Lookup::hashed(&ENVELOPE_MEMBERS);
 
 /// Whether a member looked up is there and not `null`.
 fn present(member: Option<Value<'_>>) -> bool {
@@ -1002,8 +1009,9 @@ fn open<'a, T: Trace + ?Sized>(
     trace: &mut T,
 ) -> Result<Reply<'a, (Verified<'a>, DataMembers<'a>), RspCode<'a>>> {
     let env = {
-        let [action, rsp_code, rsp_msg, data, md5] =
-            Object::parse_pick(body, ["action", "rsp_code", "rsp_msg", "data", "md5"])?.1;
+        let mut found = [None; ENVELOPE_MEMBERS.len()];
+        Object::parse_lookup(body, &ENVELOPE_TABLE, &mut found)?;
+        let [action, rsp_code, rsp_msg, data, md5] = found;
         if action.is_some_and(|v| !v.is_null()) {
             return Err(Error::WrongMessage("action"));
         }
@@ -1134,7 +1142,8 @@ fn decrypt_and_verify<'a>(
 ) -> Result<(&'a [u8], (Object<'a>, DataMembers<'a>), Md5Form)> {
     let plaintext: &'a [u8] = crypto::aes128_ecb_decrypt_in_place(key, ciphertext)?;
     // The members the decoders read, found in the walk that validates the plaintext.
-    let (data, members) = Object::parse_pick(plaintext, DATA_MEMBERS).map_err(|e| match e {
+    let mut members = [None; DATA_MEMBERS.len()];
+    let data = Object::parse_lookup(plaintext, &DATA_TABLE, &mut members).map_err(|e| match e {
         Error::Json { .. } => Error::Plaintext,
         other => other,
     })?;

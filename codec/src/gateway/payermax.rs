@@ -124,7 +124,7 @@
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Lookup, Object, Value};
 use crate::money::{Currency, DECIMAL_TEXT_MAX, Money};
 use crate::time::Timestamp;
 use crate::trace::{self, NoTrace, Step, Trace};
@@ -984,6 +984,8 @@ const TOP_LOOKUP: [&str; 10] = crate::json::join(
     crate::json::join::<2, 2, 4>(REQUEST_MEMBERS, NOTIFICATION_MEMBERS),
     ["code", "msg", "data", "appId", "merchantNo", "keyVersion"],
 );
+/// [`TOP_LOOKUP`], hashed at compile time.
+const TOP_TABLE: Lookup<'static> = Lookup::hashed(&TOP_LOOKUP);
 
 /// A body whose `sign` (if any) verified and which is not a request.
 struct Opened<'a> {
@@ -1020,10 +1022,10 @@ impl<'a> Top<'a> {
         let (mut found, mut in_data) = ([None; TOP_LOOKUP.len()], [None; DATA_LOOKUP.len()]);
         let (_, data_object) = Object::parse_opening_member(
             body,
-            &TOP_LOOKUP,
+            &TOP_TABLE,
             &mut found,
             const { crate::json::index_of(&TOP_LOOKUP, "data") },
-            &DATA_LOOKUP,
+            &DATA_TABLE,
             &mut in_data,
         )?;
         let [
@@ -1157,6 +1159,8 @@ const DATA_LOOKUP: [&str; 10] = crate::json::join(
     ],
     REFUND_DATA_MEMBERS,
 );
+/// [`DATA_LOOKUP`], hashed at compile time.
+const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_LOOKUP);
 
 /// The values of [`DATA_LOOKUP`] in a verified `data`, found in the walk that opened it.
 #[derive(Debug, Clone, Copy)]

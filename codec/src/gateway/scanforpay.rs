@@ -133,7 +133,7 @@ use crate::crypto::{SecretKey, ct_eq};
 use crate::encoding::{hex_array, hex_decode};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sha256Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Object, Open, Value};
+use crate::json::{JsonStr, JsonWriter, Lookup, Object, Open, Value};
 use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
 use crate::time::Timestamp;
@@ -600,6 +600,12 @@ const HEADER_MEMBERS: [&str; 3] = ["partnerNo", RESPONSE_HEADER_ONLY, "reqMsgId"
 /// What a response's header is opened with: [`HEADER_MEMBERS`], then
 /// [`REQUEST_HEADER_ONLY`].
 const HEADER_LOOKUP: [&str; 5] = crate::json::join(HEADER_MEMBERS, REQUEST_HEADER_ONLY);
+/// The lists the decoders open a message's parts with, hashed at compile time.
+const HEADER_TABLE: Lookup<'static> = Lookup::hashed(&HEADER_LOOKUP);
+const REFUND_REPLY_TABLE: Lookup<'static> = Lookup::hashed(&REFUND_REPLY_LOOKUP);
+const ORDER_QUERY_REPLY_TABLE: Lookup<'static> = Lookup::hashed(&ORDER_QUERY_REPLY_LOOKUP);
+/// The two parts of a signed value, looked up in the walk that opens it.
+const PARTS_TABLE: Lookup<'static> = Lookup::hashed(&["header", "body"]);
 /// Body members of the PayQuery reply table that the Refund reply table does not have.
 const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
     "orderNo",
@@ -684,7 +690,15 @@ fn verify<'a, T: Trace + ?Sized>(
     signed: &'static str,
     trace: &mut T,
 ) -> Result<Signed<'a>> {
-    verify_into(key, message, signed, [&[], &[]], [&mut [], &mut []], trace)
+    let none = Lookup::linear(&[]);
+    verify_into(
+        key,
+        message,
+        signed,
+        [&none, &none],
+        [&mut [], &mut []],
+        trace,
+    )
 }
 
 /// [`verify`], also finding the members `names[0]` of the header and `names[1]` of the body
@@ -693,7 +707,7 @@ fn verify_into<'a, T: Trace + ?Sized>(
     key: &SecretKey,
     message: &'a [u8],
     signed: &'static str,
-    names: [&[&str]; 2],
+    names: [&Lookup<'_>; 2],
     found: [&mut [Option<Value<'a>>]; 2],
     trace: &mut T,
 ) -> Result<Signed<'a>> {
@@ -703,9 +717,10 @@ fn verify_into<'a, T: Trace + ?Sized>(
     // finding every member read below. The objects are trusted only once verified; a
     // duplicate name in them is refused in this walk, before the signature is checked.
     let top_names = [signed, "signature"];
+    let top_names = Lookup::linear(&top_names);
     let opens = [
         Open::document(&top_names),
-        Open::member(0, 0, &["header", "body"]),
+        Open::member(0, 0, &PARTS_TABLE),
         Open::member(1, 0, header_names),
         Open::member(1, 1, body_names),
     ];
@@ -816,7 +831,14 @@ pub fn verify_response_traced<'a, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<VerifiedResponse<'a>> {
-    verify_response_into(creds, message, expected, &[], &mut [], trace)
+    verify_response_into(
+        creds,
+        message,
+        expected,
+        &Lookup::linear(&[]),
+        &mut [],
+        trace,
+    )
 }
 
 /// [`verify_response_traced`], also finding the body members `body_names` (into `in_body`)
@@ -826,7 +848,7 @@ fn verify_response_into<'a, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     message: &'a [u8],
     expected: &str,
-    body_names: &[&str],
+    body_names: &Lookup<'_>,
     in_body: &mut [Option<Value<'a>>],
     trace: &mut T,
 ) -> Result<VerifiedResponse<'a>> {
@@ -835,7 +857,7 @@ fn verify_response_into<'a, T: Trace + ?Sized>(
         &creds.sign_key,
         message,
         "response",
-        [&HEADER_LOOKUP, body_names],
+        [&HEADER_TABLE, body_names],
         [&mut in_header, in_body],
         trace,
     )?;
@@ -1079,7 +1101,7 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
         creds,
         message,
         expected,
-        &REFUND_REPLY_LOOKUP,
+        &REFUND_REPLY_TABLE,
         &mut in_body,
         trace,
     )?;
@@ -1140,7 +1162,7 @@ pub fn decode_order_query_traced<'a, T: Trace + ?Sized>(
         creds,
         message,
         expected,
-        &ORDER_QUERY_REPLY_LOOKUP,
+        &ORDER_QUERY_REPLY_TABLE,
         &mut in_body,
         trace,
     )?;

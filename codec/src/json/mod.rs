@@ -6,11 +6,13 @@
 //! checked for duplicate member names (compared after unescaping) when they are opened: a
 //! signed message with two `refund_amt` members must never verify one and report the other.
 
+mod lookup;
 mod scan;
 mod string;
 pub(crate) mod words;
 mod write;
 
+pub(crate) use lookup::Lookup;
 pub(crate) use scan::Open;
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
 pub use string::{Chars, JsonStr, unescape_in_place};

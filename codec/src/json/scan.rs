@@ -1,7 +1,7 @@
 //! The validating scanner.
 
-use super::JsonStr;
 use super::words::{find, quote_or_backslash, skip_container, string_special};
+use super::{JsonStr, Lookup};
 use crate::error::{Error, Result};
 
 /// Deepest nesting of arrays and objects the scanner accepts.
@@ -180,10 +180,10 @@ impl<'a> Object<'a> {
     /// absent or not an object).
     pub(crate) fn parse_opening_member(
         input: &'a [u8],
-        names: &[&str],
+        names: &Lookup<'_>,
         found: &mut [Option<Value<'a>>],
         member: usize,
-        member_names: &[&str],
+        member_names: &Lookup<'_>,
         member_found: &mut [Option<Value<'a>>],
     ) -> Result<(Self, Option<Object<'a>>)> {
         let opens = [Open::document(names), Open::member(0, member, member_names)];
@@ -201,7 +201,29 @@ impl<'a> Object<'a> {
     /// value is validated as it is stepped over, the names are checked for duplicates and
     /// `names` are found (one walk of the top level, not a validating walk and then another).
     fn parse_doc(doc: &'a str, names: &[&str], found: &mut [Option<Value<'a>>]) -> Result<Self> {
+        Self::parse_looking_up(doc, &Lookup::linear(names), found)
+    }
+
+    /// [`parse_doc`](Self::parse_doc) with a [`Lookup`] (a decoder's constant list, hashed).
+    fn parse_looking_up(
+        doc: &'a str,
+        names: &Lookup<'_>,
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Self> {
         Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [])
+    }
+
+    /// Parses `input`, one object, finding the members of `names` into `found[i]` in the walk
+    /// that validates it ([`parse_pick`](Self::parse_pick) for a decoder's constant list).
+    pub(crate) fn parse_lookup(
+        input: &'a [u8],
+        names: &Lookup<'_>,
+        found: &mut [Option<Value<'a>>],
+    ) -> Result<Self> {
+        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
+            offset: e.valid_up_to(),
+        })?;
+        Self::parse_looking_up(doc, names, found)
     }
 
     /// The body of [`parse_doc`](Self::parse_doc) and [`parse_opening`](Self::parse_opening).
@@ -279,7 +301,7 @@ impl<'a> Object<'a> {
             doc,
             members,
             0,
-            &[Open::document(names)],
+            &[Open::document(&Lookup::linear(names))],
             &mut [found],
             &mut [],
         )
@@ -301,7 +323,8 @@ impl<'a> Object<'a> {
             found.len() >= opens.len(),
             "one `found` slice for every `Open`"
         );
-        let names = opens.get(level).map_or(&[][..], |o| o.names);
+        const NONE: Lookup<'static> = Lookup::linear(&[]);
+        let names = opens.get(level).map_or(&NONE, |o| o.names);
         // Duplicate names, found two ways. A name looked up is a duplicate when its slot was
         // already taken (bit `i` of `taken` for `names[i]`): one test, where comparing it with
         // every earlier name took a call each. Any other name can only equal another name not
@@ -311,7 +334,7 @@ impl<'a> Object<'a> {
         let mut unlisted: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
         let mut len = 0usize;
         while let Some(name) = members.step_name()? {
-            let slot = names.iter().position(|n| name.eq_str(n));
+            let slot = names.position(&name);
             // Past the 64th entry of `names` a name is kept as if it were not looked up.
             match slot.and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?)) {
                 Some(bit) if taken & bit != 0 => return Err(Error::DuplicateMember),
@@ -733,12 +756,12 @@ pub(crate) struct Open<'n> {
     /// Which of the parent's `names` holds this object.
     member: usize,
     /// The members to find in this object.
-    names: &'n [&'n str],
+    names: &'n Lookup<'n>,
 }
 
 impl<'n> Open<'n> {
     /// The document's own object, with the members to find in it.
-    pub(crate) const fn document(names: &'n [&'n str]) -> Self {
+    pub(crate) const fn document(names: &'n Lookup<'n>) -> Self {
         Open {
             parent: 0,
             member: 0,
@@ -748,7 +771,7 @@ impl<'n> Open<'n> {
 
     /// The object at the parent's `names[member]` (`parent` an earlier entry), with the
     /// members to find in it.
-    pub(crate) const fn member(parent: usize, member: usize, names: &'n [&'n str]) -> Self {
+    pub(crate) const fn member(parent: usize, member: usize, names: &'n Lookup<'n>) -> Self {
         Open {
             parent,
             member,
@@ -1583,11 +1606,17 @@ mod tests {
     type Opened<'a> = ([Option<Value<'a>>; 7], [Option<Object<'a>>; 4]);
 
     fn open_three_levels(doc: &[u8]) -> Result<Opened<'_>> {
+        // Hashed lists, as the decoders' (the differential test below holds them to a
+        // parse-then-open that looks names up in turn).
+        const TOP: Lookup<'static> = Lookup::hashed(&["r", "s"]);
+        const PARTS: Lookup<'static> = Lookup::hashed(&["h", "b"]);
+        const HEADER: Lookup<'static> = Lookup::hashed(&["x", "y"]);
+        const BODY: Lookup<'static> = Lookup::hashed(&["z"]);
         let opens = [
-            Open::document(&["r", "s"]),
-            Open::member(0, 0, &["h", "b"]),
-            Open::member(1, 0, &["x", "y"]),
-            Open::member(1, 1, &["z"]),
+            Open::document(&TOP),
+            Open::member(0, 0, &PARTS),
+            Open::member(1, 0, &HEADER),
+            Open::member(1, 1, &BODY),
         ];
         let (mut top, mut parts, mut header, mut body) = ([None; 2], [None; 2], [None; 2], [None]);
         let mut opened = [None; 4];

@@ -1,0 +1,194 @@
+//! Finding a member's name among the names a decoder reads.
+//!
+//! A decoder's walk looks every member's name up in a list of up to about twenty names. In
+//! turn, that is a length and first-byte test per entry, a mispredicted branch on most, for
+//! every member. A [`Lookup`] built at compile time hashes a plain name's length, first and
+//! last two bytes to the one entry it can be, then compares that entry in full.
+
+use super::JsonStr;
+
+/// Slots of the table: a power of two, at least as many as the names hashed.
+const SLOTS: usize = 64;
+/// The most names a table holds; longer lists are looked up in turn.
+const MAX_HASHED: usize = 40;
+/// Multipliers tried at compile time before a list is looked up in turn.
+const TRIES: u32 = 4096;
+
+/// Member names to look up, and (when built by [`Lookup::new`]) a table that finds a plain
+/// name's place among them in a few instructions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lookup<'n> {
+    names: &'n [&'n str],
+    /// For a non-empty name of the list: `slots[slot(key(name), multiplier)]` is its index
+    /// plus one; `0` for no name.
+    slots: [u8; SLOTS],
+    /// `0`: no table; look every name up in turn.
+    multiplier: u32,
+}
+
+/// What a non-empty name is hashed by: its length (low 8 bits), first and last two bytes
+/// (names of one family differ at the end more than in the middle: `notifyType` and
+/// `notifyTime` are alike up to their last three bytes).
+#[allow(clippy::indexing_slicing)] // in bounds: `name` is not empty
+const fn key(name: &[u8]) -> u32 {
+    let len = name.len();
+    u32::from_le_bytes([
+        len as u8,
+        name[0],
+        name[len.saturating_sub(2)],
+        name[len - 1],
+    ])
+}
+
+/// The slot of `key` (multiplicative hashing: the product's top six bits).
+const fn slot(key: u32, multiplier: u32) -> usize {
+    (key.wrapping_mul(multiplier) >> (32 - SLOTS.trailing_zeros())) as usize
+}
+
+impl<'n> Lookup<'n> {
+    /// `names` with a table, for a constant list (the search for a multiplier that gives
+    /// every name its own slot runs at compile time). Two names of the same length, first
+    /// and last two bytes, an empty name, or more than 40 names: looked up in turn instead,
+    /// which finds the same.
+    pub(crate) const fn new(names: &'n [&'n str]) -> Self {
+        let mut attempt = 0;
+        while attempt < TRIES {
+            // Odd multipliers, spread from the golden ratio's.
+            let multiplier = 0x9E37_79B1u32.wrapping_add(attempt.wrapping_mul(0x0101_0102));
+            if let Some(slots) = Self::table(names, multiplier) {
+                return Lookup {
+                    names,
+                    slots,
+                    multiplier,
+                };
+            }
+            attempt += 1;
+        }
+        Self::linear(names)
+    }
+
+    /// [`new`](Self::new) for a decoder's list, which must get its table: the build fails
+    /// when it would fall back to lookups in turn.
+    pub(crate) const fn hashed(names: &'n [&'n str]) -> Self {
+        let lookup = Self::new(names);
+        assert!(
+            lookup.multiplier != 0,
+            "a decoder's list of names has no table (two names alike?)"
+        );
+        lookup
+    }
+
+    /// `names` without a table: each name is compared with them in turn.
+    pub(crate) const fn linear(names: &'n [&'n str]) -> Self {
+        Lookup {
+            names,
+            slots: [0; SLOTS],
+            multiplier: 0,
+        }
+    }
+
+    /// The table for `multiplier`, or `None` when two names share a slot (or a name cannot
+    /// be hashed).
+    #[allow(clippy::indexing_slicing)] // in bounds: `i < names.len()`, `slot` < `SLOTS`
+    const fn table(names: &[&str], multiplier: u32) -> Option<[u8; SLOTS]> {
+        if names.len() > MAX_HASHED {
+            return None;
+        }
+        let mut slots = [0u8; SLOTS];
+        let mut i = 0;
+        while i < names.len() {
+            let name = names[i].as_bytes();
+            if name.is_empty() {
+                return None;
+            }
+            let at = slot(key(name), multiplier);
+            if slots[at] != 0 {
+                return None;
+            }
+            slots[at] = i as u8 + 1;
+            i += 1;
+        }
+        Some(slots)
+    }
+
+    /// Whether a table was built.
+    #[cfg(test)]
+    const fn has_table(&self) -> bool {
+        self.multiplier != 0
+    }
+
+    /// Where `name` (compared unescaped) is among the names, if it is.
+    #[inline]
+    pub(crate) fn position(&self, name: &JsonStr<'_>) -> Option<usize> {
+        let raw = name.raw().as_bytes();
+        if self.multiplier == 0 || name.has_escapes() || raw.is_empty() {
+            return self.names.iter().position(|n| name.eq_str(n));
+        }
+        let i = usize::from(*self.slots.get(slot(key(raw), self.multiplier))?).checked_sub(1)?;
+        (self.names.get(i)?.as_bytes() == raw).then_some(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: [&str; 6] = ["appId", "sign", "refundOrderNo", "orderNo", "a", "ab"];
+    const HASHED: Lookup<'static> = Lookup::new(&NAMES);
+
+    fn find(lookup: &Lookup<'_>, raw: &'static str, escaped: bool) -> Option<usize> {
+        lookup.position(&JsonStr::from_scanned(raw, escaped))
+    }
+
+    #[test]
+    fn a_constant_list_gets_a_table_that_finds_every_name() {
+        assert!(HASHED.has_table());
+        for (i, name) in NAMES.iter().enumerate() {
+            assert_eq!(find(&HASHED, name, false), Some(i), "{name}");
+        }
+        // Names of the same length, first and last two bytes as one listed, and prefixes.
+        for other in [
+            "axpId",
+            "sxgn",
+            "sig",
+            "signs",
+            "",
+            "b",
+            "orderNa",
+            "refundOrderNO",
+        ] {
+            assert_eq!(find(&HASHED, other, false), None, "{other}");
+        }
+        // An escaped name is compared unescaped.
+        assert_eq!(find(&HASHED, r"\u0061ppId", true), Some(0));
+        assert_eq!(find(&HASHED, r"s\u0069gn", true), Some(1));
+        assert_eq!(find(&HASHED, r"\u0062", true), None);
+    }
+
+    #[test]
+    fn lists_a_table_cannot_tell_apart_are_looked_up_in_turn() {
+        // The same length, first and last two bytes: no multiplier separates them.
+        const ALIKE: [&str; 3] = ["abcd", "axcd", "k"];
+        const ALIKE_LOOKUP: Lookup<'static> = Lookup::new(&ALIKE);
+        assert!(!ALIKE_LOOKUP.has_table());
+        // An empty name cannot be hashed.
+        const EMPTY: [&str; 2] = ["x", ""];
+        const EMPTY_LOOKUP: Lookup<'static> = Lookup::new(&EMPTY);
+        assert!(!EMPTY_LOOKUP.has_table());
+        // More names than a table holds.
+        const MANY: [&str; 41] = [
+            "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "b0", "b1", "b2", "b3",
+            "b4", "b5", "b6", "b7", "b8", "b9", "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
+            "c8", "c9", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "e0",
+        ];
+        const MANY_LOOKUP: Lookup<'static> = Lookup::new(&MANY);
+        assert!(!MANY_LOOKUP.has_table());
+        // All of them still find what is there.
+        assert_eq!(find(&ALIKE_LOOKUP, "axcd", false), Some(1));
+        assert_eq!(find(&ALIKE_LOOKUP, "abyd", false), None);
+        assert_eq!(find(&EMPTY_LOOKUP, "", false), Some(1));
+        assert_eq!(find(&MANY_LOOKUP, "e0", false), Some(40));
+        assert_eq!(find(&MANY_LOOKUP, "d9", false), Some(39));
+        assert_eq!(find(&Lookup::linear(&NAMES), "ab", false), Some(5));
+    }
+}
