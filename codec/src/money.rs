@@ -190,8 +190,15 @@ pub struct Currency {
 impl Currency {
     /// Looks up an upper-case three-letter code (`"USD"`, `"JPY"`, `"KWD"` …).
     pub fn from_code(code: &str) -> Result<Self> {
+        // Three bytes compared as one number (byte order kept: the table's order), not as
+        // strings through a call per probe.
+        let key = |c: &str| match *c.as_bytes() {
+            [a, b, c] => Some(u32::from_be_bytes([0, a, b, c])),
+            _ => None,
+        };
+        let wanted = key(code).ok_or(Error::UnknownCurrency)?;
         let i = CURRENCIES
-            .binary_search_by(|(c, _)| c.cmp(&code))
+            .binary_search_by(|(c, _)| key(c).cmp(&Some(wanted)))
             .map_err(|_| Error::UnknownCurrency)?;
         let (c, exponent) = CURRENCIES.get(i).copied().ok_or(Error::UnknownCurrency)?;
         let code: [u8; 3] = c
@@ -339,15 +346,8 @@ impl Money {
             }
         };
         // value = digits × 10^(exp10 − frac.len()); minor = value × 10^exponent.
-        let mut digits: u128 = 0;
         let mut trailing_zeros_ok = 0i32;
-        let all = int.bytes().chain(frac.bytes());
-        for b in all {
-            digits = digits
-                .checked_mul(10)
-                .and_then(|d| d.checked_add(u128::from(b - b'0')))
-                .ok_or(Error::Amount("too large"))?;
-        }
+        let digits = decimal_digits(int, frac)?;
         let frac_len = i32::try_from(frac.len()).map_err(|_| Error::Amount("too long"))?;
         let shift = i32::from(currency.exponent) + exp10 - frac_len;
         let minor: u128 = if digits == 0 {
@@ -379,6 +379,26 @@ impl Money {
             currency,
         })
     }
+}
+
+/// The number `int` and `frac` (ASCII digits, already checked) spell together. Up to 19
+/// digits always fit a `u64`, whose arithmetic is a few instructions (a `u128`'s is calls on
+/// a 32-bit target); longer texts (`1.000…` with many zeros) are read as a `u128`.
+fn decimal_digits(int: &str, frac: &str) -> Result<u128> {
+    let all = int.bytes().chain(frac.bytes());
+    if int.len() + frac.len() <= 19 {
+        return Ok(u128::from(
+            all.fold(0u64, |n, b| n * 10 + u64::from(b - b'0')),
+        ));
+    }
+    let mut digits: u128 = 0;
+    for b in all {
+        digits = digits
+            .checked_mul(10)
+            .and_then(|d| d.checked_add(u128::from(b - b'0')))
+            .ok_or(Error::Amount("too large"))?;
+    }
+    Ok(digits)
 }
 
 /// Parses plain ASCII digits (no sign, no point, no leading `+`) into a `u64`.
@@ -480,6 +500,16 @@ mod tests {
         assert_eq!(cur("LAK").exponent(), 2);
         assert_eq!(Currency::from_code("usd"), Err(Error::UnknownCurrency));
         assert_eq!(Currency::from_code("XAU"), Err(Error::UnknownCurrency));
+        // The table's ends, and codes that are not three bytes.
+        assert_eq!(cur("AED").code(), "AED");
+        assert_eq!(cur("ZWL").code(), "ZWL");
+        for code in ["", "US", "USDX", "U\u{e9}", "AAA", "ZZZ"] {
+            assert_eq!(
+                Currency::from_code(code),
+                Err(Error::UnknownCurrency),
+                "{code}"
+            );
+        }
         assert!(
             CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0),
             "table must stay sorted"
@@ -555,6 +585,22 @@ mod tests {
         assert!(p("1.", "USD").is_err());
         assert!(p("abc", "USD").is_err());
         assert!(p("99999999999999999999999", "USD").is_err());
+        // Either side of 19 digits (a u64's reading and a u128's).
+        assert_eq!(
+            p("9999999999999999999", "JPY"),
+            Ok(9_999_999_999_999_999_999)
+        );
+        assert_eq!(
+            p("10000000000000000000", "JPY"),
+            Ok(10_000_000_000_000_000_000)
+        );
+        assert_eq!(p("184467440737095516.15", "USD"), Ok(u64::MAX));
+        assert_eq!(
+            p("184467440737095516.16", "USD"),
+            Err(Error::Amount("too large"))
+        );
+        assert_eq!(p("1.0000000000000000000000000", "USD"), Ok(100));
+        assert!(p("0.0000000000000000000000100", "KWD").is_err());
         assert_eq!(parse_minor_units("51558"), Ok(51558));
         assert!(parse_minor_units("+1").is_err());
         assert!(parse_minor_units("").is_err());
