@@ -6,6 +6,7 @@
 //! last two bytes to the one entry it can be, then compares that entry in full.
 
 use super::JsonStr;
+use super::words::same_bytes;
 
 /// Slots of the table: a power of two, at least as many as the names hashed.
 const SLOTS: usize = 64;
@@ -125,7 +126,7 @@ impl<'n> Lookup<'n> {
             return self.names.iter().position(|n| name.eq_str(n));
         }
         let i = usize::from(*self.slots.get(slot(key(raw), self.multiplier))?).checked_sub(1)?;
-        (self.names.get(i)?.as_bytes() == raw).then_some(i)
+        same_bytes(self.names.get(i)?.as_bytes(), raw).then_some(i)
     }
 }
 

@@ -61,8 +61,9 @@ impl<'a> Value<'a> {
         if self.kind != Kind::String {
             return None;
         }
-        let raw = self.raw();
-        raw.get(1..raw.len().saturating_sub(1))
+        // Inside the quotes, sliced from the document once.
+        self.doc
+            .get(self.start + 1..self.end.saturating_sub(1))
             .map(|text| JsonStr::from_scanned(text, self.escaped))
     }
 

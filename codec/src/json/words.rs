@@ -64,6 +64,33 @@ pub(crate) fn find(
         .map(|i| at + i)
 }
 
+/// `a == b`, for names: up to 16 bytes compared as two overlapping words each (most names
+/// are that short, and a call to compare them cost more than the comparison).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn word(bytes: &[u8], at: usize) -> u64 {
+        bytes
+            .get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    }
+    fn half(bytes: &[u8], at: usize) -> u32 {
+        bytes
+            .get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u32::from_le_bytes)
+    }
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    match len {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        _ => a == b,
+    }
+}
+
 /// High bit set in exactly the bytes of `w` that are zero (no borrow crosses bytes, so every
 /// flag is exact, not only the lowest).
 const fn zero_bytes_exact(w: usize) -> usize {
@@ -128,6 +155,23 @@ pub(crate) fn skip_container(bytes: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compares_names_of_every_length() {
+        let text = b"abcdefghijklmnopqrstuvwxyz";
+        for len in 0..=text.len() {
+            let a = &text[..len];
+            assert!(same_bytes(a, a), "{len}");
+            // A different byte anywhere, and a different length, are told apart.
+            for at in 0..len {
+                let mut b = [0u8; 26];
+                b[..len].copy_from_slice(a);
+                b[at] ^= 0x20;
+                assert!(!same_bytes(a, &b[..len]), "{len} {at}");
+            }
+            assert!(!same_bytes(a, &text[..len.saturating_sub(1)]) || len == 0);
+        }
+    }
 
     #[test]
     fn word_search_finds_the_first_flagged_byte_at_any_alignment() {
