@@ -1006,27 +1006,27 @@ struct Top<'a> {
     app_id: Option<Value<'a>>,
     merchant_no: Option<Value<'a>>,
     key_version: Option<Value<'a>>,
-    /// `data`, opened in the same walk when it is an object.
+    /// `data`, opened in the same walk when it is an object (its members go to the
+    /// decoder's own [`DataMembers`], not through here: moving them costs more than
+    /// finding them).
     data_object: Option<Object<'a>>,
-    /// The values of [`DATA_LOOKUP`] in `data`, found in that walk.
-    data_members: DataMembers<'a>,
 }
 
 impl<'a> Top<'a> {
     /// Opens `body` and finds its members in one pass; refuses a request reflected back
     /// ([`REQUEST_MEMBERS`], present even as `null`).
-    fn open(body: &'a [u8]) -> Result<Self> {
-        // `data` is opened, and every member any decoder reads in it found, in the walk that
-        // validates the body: duplicate names in it are refused even in a refusal, which does
-        // not read it (ambiguous JSON is refused wherever it lies).
-        let (mut found, mut in_data) = ([None; TOP_LOOKUP.len()], [None; DATA_LOOKUP.len()]);
+    fn open(body: &'a [u8], in_data: &mut DataMembers<'a>) -> Result<Self> {
+        // `data` is opened, and every member any decoder reads in it found (into `in_data`),
+        // in the walk that validates the body: duplicate names in it are refused even in a
+        // refusal, which does not read it (ambiguous JSON is refused wherever it lies).
+        let mut found = [None; TOP_LOOKUP.len()];
         let (_, data_object) = Object::parse_opening_member(
             body,
             &TOP_TABLE,
             &mut found,
             const { crate::json::index_of(&TOP_LOOKUP, "data") },
             &DATA_TABLE,
-            &mut in_data,
+            &mut in_data.0,
         )?;
         let [
             request_time,
@@ -1054,7 +1054,6 @@ impl<'a> Top<'a> {
             merchant_no,
             key_version,
             data_object,
-            data_members: DataMembers(in_data),
         })
     }
 
@@ -1076,13 +1075,15 @@ fn refuse_found(found: &[(&'static str, Option<Value<'_>>)]) -> Result<()> {
     }
 }
 
-/// Verifies `sign` over the raw `body` (when present), then parses it and refuses a request
-/// reflected back. `always_signed`: a missing `sign` is an error whatever the body says.
+/// Verifies `sign` over the raw `body` (when present), then parses it (`data`'s members
+/// into `in_data`) and refuses a request reflected back. `always_signed`: a missing `sign`
+/// is an error whatever the body says.
 fn open<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     verifier: &V,
     sign: Option<&[u8]>,
     body: &'a [u8],
     always_signed: bool,
+    in_data: &mut DataMembers<'a>,
     trace: &mut T,
 ) -> Result<Opened<'a>> {
     let sign = sign.filter(|s| !s.trim_ascii().is_empty());
@@ -1108,7 +1109,7 @@ fn open<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         None => {}
     }
     Ok(Opened {
-        top: Top::open(body)?,
+        top: Top::open(body, in_data)?,
         authenticated: sign.is_some(),
     })
 }
@@ -1118,7 +1119,7 @@ fn open<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
 fn split<'a, T: Trace + ?Sized>(
     opened: Opened<'a>,
     trace: &mut T,
-) -> Result<Reply<'a, (Verified<'a>, DataMembers<'a>), Code<'a>>> {
+) -> Result<Reply<'a, Verified<'a>, Code<'a>>> {
     let Opened { top, authenticated } = opened;
     let code = required_str(top.code, "code")?;
     let code = Code::from_wire(enum_text(code, "code")?);
@@ -1140,7 +1141,7 @@ fn split<'a, T: Trace + ?Sized>(
         return Err(Error::SignatureMissing(SIGN_HEADER));
     }
     let data = Object::member_opened(top.data, top.data_object, "data")?;
-    Ok(Reply::Accepted((Verified { msg, data }, top.data_members)))
+    Ok(Reply::Accepted(Verified { msg, data }))
 }
 
 /// The members of `data` the decoders read: [`RefundDetails`]' and then
@@ -1167,6 +1168,9 @@ const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_LOOKUP);
 struct DataMembers<'a>([Option<Value<'a>>; DATA_LOOKUP.len()]);
 
 impl<'a> DataMembers<'a> {
+    /// None found yet.
+    const NONE: Self = DataMembers([None; DATA_LOOKUP.len()]);
+
     /// Member `name` (one of [`DATA_LOOKUP`]), `null` included.
     fn get(&self, name: &str) -> Option<Value<'a>> {
         let at = DATA_LOOKUP.iter().position(|n| *n == name)?;
@@ -1206,11 +1210,12 @@ pub fn decode_refund_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<RefundReply<'a>> {
-    let opened = open(verifier, sign, body, false, trace)?;
+    let mut data = DataMembers::NONE;
+    let opened = open(verifier, sign, body, false, &mut data, trace)?;
     opened.top.not_a_notification()?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted((verified, data)) => {
+        Reply::Accepted(verified) => {
             data.refuse(&QUERY_DATA_MEMBERS)?;
             let out_refund_no = required_str(data.get("outRefundNo"), "outRefundNo")?;
             let trade_order_no = data.get("tradeOrderNo");
@@ -1248,11 +1253,12 @@ pub fn decode_refund_query_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized
     expected: &str,
     trace: &mut T,
 ) -> Result<RefundQueryReply<'a>> {
-    let opened = open(verifier, sign, body, false, trace)?;
+    let mut data = DataMembers::NONE;
+    let opened = open(verifier, sign, body, false, &mut data, trace)?;
     opened.top.not_a_notification()?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted((verified, data)) => {
+        Reply::Accepted(verified) => {
             data.refuse(&REFUND_DATA_MEMBERS)?;
             let refund = RefundDetails::read(&data)?;
             Reply::Accepted(RefundQueryResponse {
@@ -1322,13 +1328,14 @@ pub fn decode_refund_notification_traced<'a, V: RsaVerifier + ?Sized, T: Trace +
     body: &'a [u8],
     trace: &mut T,
 ) -> Result<NotificationReply<'a>> {
-    let opened = open(verifier, sign, body, true, trace)?;
+    let mut data = DataMembers::NONE;
+    let opened = open(verifier, sign, body, true, &mut data, trace)?;
     let notify_type = check_notification(creds, &opened.top, trace)?;
     let notify_time = opt_str(opened.top.notify_time, "notifyTime")?;
     let key_version = opt_str(opened.top.key_version, "keyVersion")?;
     Ok(match split(opened, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
-        Reply::Accepted((verified, data)) => Reply::Accepted(RefundNotification {
+        Reply::Accepted(verified) => Reply::Accepted(RefundNotification {
             refund: RefundDetails::read(&data)?,
             notify_time,
             notify_type,
@@ -1390,30 +1397,35 @@ mod tests {
         }
     }
 
+    /// The top level of `body`, `data`'s members left aside.
+    fn open_top(body: &[u8]) -> Result<Top<'_>> {
+        Top::open(body, &mut DataMembers::NONE.clone())
+    }
+
     #[test]
     fn top_members_refuse_requests_and_notifications_even_when_null() {
         // A member that is there at all counts, `null` included, in the order checked.
         let body = br#"{"version":null,"requestTime":"t","notifyTime":null,"code":"X"}"#;
         assert_eq!(
-            Top::open(body).map(|_| ()),
+            open_top(body).map(|_| ()),
             Err(Error::WrongMessage("requestTime"))
         );
         let body = br#"{"version":null,"code":"X"}"#;
         assert_eq!(
-            Top::open(body).map(|_| ()),
+            open_top(body).map(|_| ()),
             Err(Error::WrongMessage("version"))
         );
-        let top = Top::open(br#"{"notifyTime":null,"code":"X"}"#).unwrap();
+        let top = open_top(br#"{"notifyTime":null,"code":"X"}"#).unwrap();
         assert_eq!(
             top.not_a_notification(),
             Err(Error::WrongMessage("notifyTime"))
         );
-        let top = Top::open(br#"{"notifyType":1,"notifyTime":null}"#).unwrap();
+        let top = open_top(br#"{"notifyType":1,"notifyTime":null}"#).unwrap();
         assert_eq!(
             top.not_a_notification(),
             Err(Error::WrongMessage("notifyType"))
         );
-        let top = Top::open(br#"{"code":"X","msg":"m","data":{}}"#).unwrap();
+        let top = open_top(br#"{"code":"X","msg":"m","data":{}}"#).unwrap();
         assert_eq!(top.not_a_notification(), Ok(()));
         assert_eq!(top.code.unwrap().raw(), r#""X""#);
         assert_eq!(top.data.unwrap().raw(), "{}");
