@@ -73,19 +73,35 @@ fn index_sorted(obj: &Object<'_>, at: &mut heapless::Vec<usize, MAX_MEMBERS>) ->
     while let Some(member) = members.next_at() {
         at.push(member?.0).map_err(|_| Error::TooManyMembers)?;
     }
-    insertion_sort(at, |a, b| obj.cmp_names_at(*a, *b));
+    sort_index(obj, at);
     Ok(())
+}
+
+/// Sorts the offsets of `obj`'s members (as [`Offsets`](crate::json::Offsets) from the walk
+/// that validated it) by name, for the `_in` rules: the object is not walked again to find
+/// its members.
+pub(crate) fn sort_index(obj: &Object<'_>, at: &mut [usize]) {
+    insertion_sort(at, |a, b| obj.cmp_names_at(*a, *b));
 }
 
 /// Calls `visit` with each of `obj`'s members in name order. The index lives in this frame
 /// only (the sorted rules' path: nothing is moved or returned through the callers' frames).
 fn for_each_sorted<'a>(
     obj: &Object<'a>,
-    mut visit: impl FnMut(Member<'a>) -> Result<()>,
+    visit: impl FnMut(Member<'a>) -> Result<()>,
 ) -> Result<()> {
     let mut at = heapless::Vec::new();
     index_sorted(obj, &mut at)?;
-    for &at in &at {
+    for_each_at(obj, &at, visit)
+}
+
+/// Calls `visit` with the members of `obj` at the offsets `sorted`, in that order.
+fn for_each_at<'a>(
+    obj: &Object<'a>,
+    sorted: &[usize],
+    mut visit: impl FnMut(Member<'a>) -> Result<()>,
+) -> Result<()> {
+    for &at in sorted {
         visit(obj.member_at(at)?)?;
     }
     Ok(())
@@ -150,11 +166,31 @@ pub fn sorted_values<S: Sink + ?Sized>(
     sink: &mut S,
 ) -> Result<bool> {
     let mut saw_number = false;
-    for_each_sorted(obj, |m| {
-        saw_number |= m.value.kind() == Kind::Number;
-        write_scalar(&m.value, form, sink).map(|_| ())
-    })?;
+    for_each_sorted(obj, |m| value_of(m, form, &mut saw_number, sink))?;
     Ok(saw_number)
+}
+
+/// [`sorted_values`] over the offsets of `obj`'s members, already sorted ([`sort_index`]).
+pub(crate) fn sorted_values_in<S: Sink + ?Sized>(
+    obj: &Object<'_>,
+    sorted: &[usize],
+    form: NumberForm,
+    sink: &mut S,
+) -> Result<bool> {
+    let mut saw_number = false;
+    for_each_at(obj, sorted, |m| value_of(m, form, &mut saw_number, sink))?;
+    Ok(saw_number)
+}
+
+/// One member's part of [`sorted_values`].
+fn value_of<S: Sink + ?Sized>(
+    m: Member<'_>,
+    form: NumberForm,
+    saw_number: &mut bool,
+    sink: &mut S,
+) -> Result<()> {
+    *saw_number |= m.value.kind() == Kind::Number;
+    write_scalar(&m.value, form, sink).map(|_| ())
 }
 
 /// A typed value of an encoder's own field, for [`sorted_pairs_typed`].
@@ -201,19 +237,43 @@ pub fn sorted_pairs_checked<S: Sink + ?Sized>(
     mut check: impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut first = true;
-    for_each_sorted(obj, |m| {
-        if m.value.is_null() || m.name.eq_str(exclude) {
-            return Ok(());
-        }
-        check(&m)?;
-        if !first {
-            sink.write(b"&")?;
-        }
-        first = false;
-        m.name.write_to(sink)?;
-        sink.write(b"=")?;
-        write_scalar(&m.value, NumberForm::Plain, sink).map(|_| ())
+    for_each_sorted(obj, |m| pair_of(m, exclude, &mut first, sink, &mut check))
+}
+
+/// [`sorted_pairs_checked`] over the offsets of `obj`'s members, already sorted
+/// ([`sort_index`]).
+pub(crate) fn sorted_pairs_checked_in<S: Sink + ?Sized>(
+    obj: &Object<'_>,
+    sorted: &[usize],
+    exclude: &str,
+    sink: &mut S,
+    mut check: impl FnMut(&Member<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut first = true;
+    for_each_at(obj, sorted, |m| {
+        pair_of(m, exclude, &mut first, sink, &mut check)
     })
+}
+
+/// One member's part of [`sorted_pairs_checked`].
+fn pair_of<S: Sink + ?Sized>(
+    m: Member<'_>,
+    exclude: &str,
+    first: &mut bool,
+    sink: &mut S,
+    check: &mut impl FnMut(&Member<'_>) -> Result<()>,
+) -> Result<()> {
+    if m.value.is_null() || m.name.eq_str(exclude) {
+        return Ok(());
+    }
+    check(&m)?;
+    if !*first {
+        sink.write(b"&")?;
+    }
+    *first = false;
+    m.name.write_to(sink)?;
+    sink.write(b"=")?;
+    write_scalar(&m.value, NumberForm::Plain, sink).map(|_| ())
 }
 
 /// The same rule as [`sorted_pairs`] over an encoder's typed fields (`(name, value)` in any

@@ -166,7 +166,7 @@ use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Member, Object, Value};
+use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Member, Object, Offsets, Value};
 use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
@@ -729,27 +729,45 @@ pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s 
     core::str::from_utf8(out.finish()).map_err(|_| Error::Plaintext)
 }
 
+/// [`signed_string`] of an object whose members' offsets the walk that validated it
+/// recorded (`members`, in document order; sorted here): it is not walked again to find
+/// them.
+fn signed_string_in<'s>(
+    obj: &Object<'_>,
+    members: &mut [usize],
+    scratch: &'s mut [u8],
+) -> Result<&'s str> {
+    canonical::sort_index(obj, members);
+    let mut out = Cursor::new(scratch);
+    canonical::sorted_pairs_checked_in(obj, members, "sign", &mut out, check_member)?;
+    core::str::from_utf8(out.finish()).map_err(|_| Error::Plaintext)
+}
+
 /// Verifies `obj`'s `sign` member (`sign`, already looked up) over every other member;
-/// `field` names it in errors.
-/// A `scratch` too small is [`Error::BufferTooSmall`] with the length of `body`, which
-/// always suffices.
+/// `members`: where they start, as the walk that validated `obj` recorded them. `field`
+/// names the signature in errors.
+/// A `scratch` too small is [`Error::BufferTooSmall`] with the length of the body `obj` was
+/// read from, which always suffices.
 fn verify<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'a>,
+    members: &mut [usize],
     sign: Option<Value<'a>>,
     verifier: &V,
     field: &'static str,
-    body: &[u8],
     scratch: &mut [u8],
     trace: &mut T,
 ) -> Result<()> {
-    verify_in(obj, sign, verifier, field, scratch, trace).map_err(|e| match e {
-        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed: body.len() },
+    verify_in(obj, members, sign, verifier, field, scratch, trace).map_err(|e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall {
+            needed: obj.document_len(),
+        },
         other => other,
     })
 }
 
 fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'a>,
+    members: &mut [usize],
     sign: Option<Value<'a>>,
     verifier: &V,
     field: &'static str,
@@ -767,7 +785,7 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     if sign.raw().len() > SIGN_MAX.saturating_mul(2) {
         return Err(Error::FieldTooLong(field));
     }
-    let message_len = signed_string(obj, scratch)?.len();
+    let message_len = signed_string_in(obj, members, scratch)?.len();
     let (message, rest) =
         scratch
             .split_at_mut_checked(message_len)
@@ -1335,6 +1353,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     // (which opens `data` when it is an object: duplicate names in it are refused even in a
     // refusal, which does not read it).
     let (mut envelope, mut found) = ([None; ENVELOPE_LOOKUP.len()], [None; DATA_LOOKUP.len()]);
+    let mut data_members = Offsets::new();
     let (_, data_object) = Object::parse_opening_member(
         body,
         &ENVELOPE_TABLE,
@@ -1342,6 +1361,7 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         const { crate::json::index_of(&ENVELOPE_LOOKUP, "data") },
         &DATA_TABLE,
         &mut found,
+        Some(&mut data_members),
     )?;
     let [success, code, message, data, not_in_response @ ..] = envelope;
     if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_ENVELOPE, &not_in_response) {
@@ -1367,7 +1387,15 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     }
     let data = Object::member_opened(data, data_object, "data")?;
     let [sign, rest @ ..] = found;
-    verify(&data, sign, verifier, "data.sign", body, scratch, trace)?;
+    verify(
+        &data,
+        &mut data_members,
+        sign,
+        verifier,
+        "data.sign",
+        scratch,
+        trace,
+    )?;
     // `rest` starts with NOT_IN_RESPONSE_DATA's values (the lists are read in step: `zip`
     // stops at the shorter), and RESULT_MEMBERS' with INQUIRY_ONLY's.
     if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_DATA, &rest) {
@@ -1684,10 +1712,18 @@ pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Si
     trace: &mut T,
 ) -> Result<RefundCallback<'a>> {
     // Every member read below found in the walk that validates the body.
-    let mut found = [None; CALLBACK_LOOKUP.len()];
-    let object = Object::parse_lookup(body, &CALLBACK_TABLE, &mut found)?;
+    let (mut found, mut members) = ([None; CALLBACK_LOOKUP.len()], Offsets::new());
+    let object = Object::parse_lookup(body, &CALLBACK_TABLE, &mut found, Some(&mut members))?;
     let [sign, rest @ ..] = found;
-    verify(&object, sign, verifier, "sign", body, scratch, trace)?;
+    verify(
+        &object,
+        &mut members,
+        sign,
+        verifier,
+        "sign",
+        scratch,
+        trace,
+    )?;
     // `rest` starts with NOT_IN_CALLBACK's values (`first_present` reads the lists in step),
     // and CALLBACK_MEMBERS' with CALLBACK_REQUIRED's.
     if let Some(name) = Object::first_present(&NOT_IN_CALLBACK, &rest) {

@@ -113,7 +113,7 @@ use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Md5Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Object, Value, unescape_in_place};
+use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Object, Offsets, Value, unescape_in_place};
 use crate::trace::{self, Algorithm, NoTrace, Secret, SignedBytesOf, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 use core::ops::Range;
@@ -404,14 +404,23 @@ fn check_id(id: &str, field: &'static str) -> Result<()> {
 /// Upper-case hex MD5 of a business object's sorted values (the envelope's `md5`), with
 /// numbers written per `form`. Also reports whether any number took part.
 pub fn md5_of_values(data: &Object<'_>, form: NumberForm) -> Result<([u8; 32], bool)> {
-    let (digest, saw_number) = md5_values(data, form)?;
+    let (digest, saw_number) = md5_values(data, None, form)?;
     Ok((encoding::hex_array(&digest, true), saw_number))
 }
 
 /// The raw MD5 of a business object's sorted values, and whether any number took part.
-fn md5_values(data: &Object<'_>, form: NumberForm) -> Result<([u8; 16], bool)> {
+/// `sorted`: the offsets of its members in name order, when the walk that validated it
+/// recorded them (otherwise they are found here).
+fn md5_values(
+    data: &Object<'_>,
+    sorted: Option<&[usize]>,
+    form: NumberForm,
+) -> Result<([u8; 16], bool)> {
     let mut md5 = Md5Sink::new();
-    let saw_number = canonical::sorted_values(data, form, &mut md5)?;
+    let saw_number = match sorted {
+        Some(sorted) => canonical::sorted_values_in(data, sorted, form, &mut md5)?,
+        None => canonical::sorted_values(data, form, &mut md5)?,
+    };
     Ok((md5.finish(), saw_number))
 }
 
@@ -1010,7 +1019,7 @@ fn open<'a, T: Trace + ?Sized>(
 ) -> Result<Reply<'a, (Verified<'a>, DataMembers<'a>), RspCode<'a>>> {
     let env = {
         let mut found = [None; ENVELOPE_MEMBERS.len()];
-        Object::parse_lookup(body, &ENVELOPE_TABLE, &mut found)?;
+        Object::parse_lookup(body, &ENVELOPE_TABLE, &mut found, None)?;
         let [action, rsp_code, rsp_msg, data, md5] = found;
         if action.is_some_and(|v| !v.is_null()) {
             return Err(Error::WrongMessage("action"));
@@ -1141,20 +1150,24 @@ fn decrypt_and_verify<'a>(
     md5_expected: &[u8; 16],
 ) -> Result<(&'a [u8], (Object<'a>, DataMembers<'a>), Md5Form)> {
     let plaintext: &'a [u8] = crypto::aes128_ecb_decrypt_in_place(key, ciphertext)?;
-    // The members the decoders read, found in the walk that validates the plaintext.
+    // The members the decoders read, and where every member starts (for the digest's sorted
+    // values), found in the walk that validates the plaintext.
     let mut members = [None; DATA_MEMBERS.len()];
-    let data = Object::parse_lookup(plaintext, &DATA_TABLE, &mut members).map_err(|e| match e {
-        Error::Json { .. } => Error::Plaintext,
-        other => other,
-    })?;
-    let md5_form = verify_md5(&data, md5_expected)?;
+    let mut sorted = Offsets::new();
+    let data = Object::parse_lookup(plaintext, &DATA_TABLE, &mut members, Some(&mut sorted))
+        .map_err(|e| match e {
+            Error::Json { .. } => Error::Plaintext,
+            other => other,
+        })?;
+    canonical::sort_index(&data, &mut sorted);
+    let md5_form = verify_md5(&data, &sorted, md5_expected)?;
     Ok((plaintext, (data, members), md5_form))
 }
 
 /// Checks the digest over the plain number text, then (only if numbers took part) over the
-/// Java `double` text.
-fn verify_md5(data: &Object<'_>, expected: &[u8; 16]) -> Result<Md5Form> {
-    let digest = |form| md5_values(data, form);
+/// Java `double` text. `sorted`: the offsets of `data`'s members in name order.
+fn verify_md5(data: &Object<'_>, sorted: &[usize], expected: &[u8; 16]) -> Result<Md5Form> {
+    let digest = |form| md5_values(data, Some(sorted), form);
     let (plain, saw_number) = digest(NumberForm::Plain)?;
     if crypto::ct_eq(&plain, expected) {
         return Ok(Md5Form::Plain);

@@ -1027,6 +1027,7 @@ impl<'a> Top<'a> {
             const { crate::json::index_of(&TOP_LOOKUP, "data") },
             &DATA_TABLE,
             &mut in_data.0,
+            None,
         )?;
         let [
             request_time,

@@ -13,8 +13,8 @@ pub(crate) mod words;
 mod write;
 
 pub(crate) use lookup::Lookup;
-pub(crate) use scan::Open;
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
+pub(crate) use scan::{Offsets, Open};
 pub use string::{Chars, JsonStr, unescape_in_place};
 pub use write::{JsonWriter, write_escaped};
 

@@ -172,13 +172,14 @@ impl<'a> Object<'a> {
         let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
             offset: e.valid_up_to(),
         })?;
-        Self::parse_doc_opening(doc, opens, found, opened)
+        Self::parse_doc_opening(doc, opens, found, opened, None)
     }
 
     /// [`parse_opening`](Self::parse_opening) of a document and one member object: `names`
     /// found into `found`, and the object at `names[member]` opened with `member_names` found
-    /// into `member_found`. Returns the document and that object (`None` when the member is
-    /// absent or not an object).
+    /// into `member_found` (and, with `member_index`, where each of its members starts, in
+    /// document order: [`Offsets`]). Returns the document and that object (`None` when the
+    /// member is absent or not an object).
     pub(crate) fn parse_opening_member(
         input: &'a [u8],
         names: &Lookup<'_>,
@@ -186,10 +187,16 @@ impl<'a> Object<'a> {
         member: usize,
         member_names: &Lookup<'_>,
         member_found: &mut [Option<Value<'a>>],
+        member_index: Option<&mut Offsets>,
     ) -> Result<(Self, Option<Object<'a>>)> {
         let opens = [Open::document(names), Open::member(0, member, member_names)];
         let mut opened = [None; 2];
-        let doc = Self::parse_opening(input, &opens, &mut [found, member_found], &mut opened)?;
+        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
+            offset: e.valid_up_to(),
+        })?;
+        let index = member_index.map(|at| Index { level: 1, at });
+        let doc =
+            Self::parse_doc_opening(doc, &opens, &mut [found, member_found], &mut opened, index)?;
         Ok((doc, opened[1]))
     }
 
@@ -211,20 +218,24 @@ impl<'a> Object<'a> {
         names: &Lookup<'_>,
         found: &mut [Option<Value<'a>>],
     ) -> Result<Self> {
-        Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [])
+        Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [], None)
     }
 
     /// Parses `input`, one object, finding the members of `names` into `found[i]` in the walk
-    /// that validates it ([`parse_pick`](Self::parse_pick) for a decoder's constant list).
+    /// that validates it ([`parse_pick`](Self::parse_pick) for a decoder's constant list),
+    /// and with `index`, where each member starts, in document order ([`Offsets`], for a
+    /// sorted string-to-sign that would otherwise walk the object again to find them).
     pub(crate) fn parse_lookup(
         input: &'a [u8],
         names: &Lookup<'_>,
         found: &mut [Option<Value<'a>>],
+        index: Option<&mut Offsets>,
     ) -> Result<Self> {
         let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
             offset: e.valid_up_to(),
         })?;
-        Self::parse_looking_up(doc, names, found)
+        let index = index.map(|at| Index { level: 0, at });
+        Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [], index)
     }
 
     /// The body of [`parse_doc`](Self::parse_doc) and [`parse_opening`](Self::parse_opening).
@@ -233,6 +244,7 @@ impl<'a> Object<'a> {
         opens: &[Open<'_>],
         found: &mut [&mut [Option<Value<'a>>]],
         opened: &mut [Option<Object<'a>>],
+        index: Option<Index<'_>>,
     ) -> Result<Self> {
         let mut sc = Scanner::new(doc);
         sc.skip_ws();
@@ -245,7 +257,7 @@ impl<'a> Object<'a> {
             });
         }
         let members = Members::from(doc, start + 1, doc.len(), true, 1);
-        let (len, close) = Self::index_opening(doc, members, 0, opens, found, opened)?;
+        let (len, close) = Self::index_opening(doc, members, 0, opens, found, opened, index)?;
         // `index_opening` stops at the closing brace without stepping over it.
         sc.pos = close;
         sc.expect(b'}')?;
@@ -305,6 +317,7 @@ impl<'a> Object<'a> {
             &[Open::document(&Lookup::linear(names))],
             &mut [found],
             &mut [],
+            None,
         )
     }
 
@@ -319,6 +332,7 @@ impl<'a> Object<'a> {
         opens: &[Open<'_>],
         found: &mut [&mut [Option<Value<'a>>]],
         opened: &mut [Option<Object<'a>>],
+        index: Option<Index<'_>>,
     ) -> Result<(usize, usize)> {
         debug_assert!(
             found.len() >= opens.len(),
@@ -334,7 +348,15 @@ impl<'a> Object<'a> {
         let mut taken = 0u64;
         let mut unlisted: heapless::Vec<usize, MAX_MEMBERS> = heapless::Vec::new();
         let mut len = 0usize;
+        // This level's member offsets, when asked for; otherwise the request goes down.
+        let (mut record, mut below) = match index {
+            Some(Index { level: l, at }) if l == level => (Some(at), None),
+            other => (None, other),
+        };
         while let Some(name) = members.step_name()? {
+            if let Some(at) = record.as_deref_mut() {
+                at.push(members.at).map_err(|_| Error::TooManyMembers)?;
+            }
             let slot = names.position(&name);
             // Past the 64th entry of `names` a name is kept as if it were not looked up.
             match slot.and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?)) {
@@ -369,8 +391,12 @@ impl<'a> Object<'a> {
                 Some(child) if members.sc.peek() == Some(b'{') => {
                     let start = members.sc.pos;
                     let inner = Members::from(doc, start + 1, members.end, true, members.depth + 1);
+                    let below = below.as_mut().map(|ix| Index {
+                        level: ix.level,
+                        at: &mut *ix.at,
+                    });
                     let (len, close) =
-                        Self::index_opening(doc, inner, child, opens, found, opened)?;
+                        Self::index_opening(doc, inner, child, opens, found, opened, below)?;
                     // The inner walk stops at its closing brace without stepping over it.
                     members.sc.pos = close;
                     members.sc.expect(b'}')?;
@@ -398,6 +424,11 @@ impl<'a> Object<'a> {
             }
         }
         Ok((len, members.sc.pos))
+    }
+
+    /// The length of the whole document the object was read from.
+    pub(crate) fn document_len(&self) -> usize {
+        self.doc.len()
     }
 
     /// The exact text of the object as sent, braces included.
@@ -744,6 +775,17 @@ fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
         64 => None,
         i => names.get(i as usize).copied(),
     }
+}
+
+/// Where the members of an object start (their names' opening quotes), in document order:
+/// what a validating walk hands a sorted string-to-sign (`canonical::*_in`), which would
+/// otherwise walk the object again to find them. One word per member.
+pub(crate) type Offsets = heapless::Vec<usize, MAX_MEMBERS>;
+
+/// Which opened object's [`Offsets`] a walk records (`level`: its entry in the `Open`s).
+struct Index<'o> {
+    level: usize,
+    at: &'o mut Offsets,
 }
 
 /// An object that a validating walk opens where it lies (see [`Object::parse_opening`]).
