@@ -996,6 +996,9 @@ struct Envelope {
     rsp_code: Range<usize>,
     rsp_msg: Option<Range<usize>>,
     data: Option<Range<usize>>,
+    /// `data`'s text holds an escape (as the walk that validated it saw): only then is it
+    /// unescaped before Base64, which saves a search of the longest member for a backslash.
+    data_escaped: bool,
     md5: Option<Range<usize>>,
 }
 
@@ -1028,6 +1031,9 @@ fn open<'a, T: Trace + ?Sized>(
             rsp_code: contents(rsp_code, "rsp_code")?.ok_or(Error::MissingField("rsp_code"))?,
             rsp_msg: contents(rsp_msg, "rsp_msg")?,
             data: contents(data, "data")?,
+            data_escaped: data
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.has_escapes()),
             md5: contents(md5, "md5")?,
         }
     };
@@ -1086,7 +1092,7 @@ fn open<'a, T: Trace + ?Sized>(
     let mut md5_expected = [0u8; 16];
     encoding::hex_decode(md5_text.raw().as_bytes(), &mut md5_expected, "md5")?;
 
-    let ciphertext = ciphertext_in_place(data_buf)?;
+    let ciphertext = ciphertext_in_place(data_buf, env.data_escaped)?;
     trace::report(trace, || Step::Ciphertext {
         what: "data",
         bytes: ciphertext,
@@ -1136,10 +1142,14 @@ fn open<'a, T: Trace + ?Sized>(
 type DataMembers<'a> = [Option<Value<'a>>; DATA_MEMBERS.len()];
 
 /// Decrypts `ciphertext` in place, opens the plaintext and verifies its digest.
-/// The ciphertext of `data`'s value (its JSON string contents), decoded in place: unescaped,
-/// then Base64 (line breaks allowed, as OTTPay's Java encoder writes them).
-fn ciphertext_in_place(data: &mut [u8]) -> Result<&mut [u8]> {
-    let text_len = unescape_in_place(data).map_err(|_| Error::Base64("data"))?;
+/// The ciphertext of `data`'s value (its JSON string contents), decoded in place: unescaped
+/// (when `escaped`), then Base64 (line breaks allowed, as OTTPay's Java encoder writes them).
+fn ciphertext_in_place(data: &mut [u8], escaped: bool) -> Result<&mut [u8]> {
+    let text_len = if escaped {
+        unescape_in_place(data).map_err(|_| Error::Base64("data"))?
+    } else {
+        data.len()
+    };
     encoding::base64_decode_lenient_in_place(data.get_mut(..text_len).unwrap_or_default(), "data")
 }
 
