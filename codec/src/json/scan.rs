@@ -502,9 +502,24 @@ impl<'a> Object<'a> {
         if at <= self.start || at >= self.end {
             return Err(Error::Json { offset: at });
         }
-        Members::from(self.doc, at, self.end, false, 1)
-            .step()?
-            .ok_or(Error::Json { offset: at })
+        // One member of validated text, stepped over here rather than by a `Members` walk
+        // (whose `Result<Option<Member>>` goes through memory).
+        let name = name_at(self.doc, at)?;
+        let mut sc = Scanner::new(self.doc);
+        // Just past the name's closing quote.
+        sc.pos = at + name.raw().len() + 2;
+        sc.skip_ws();
+        sc.expect(b':')?;
+        sc.skip_ws();
+        let start = sc.pos;
+        let scanned = sc.skip_value_kind()?;
+        if sc.pos > self.end {
+            return Err(sc.err());
+        }
+        Ok(Member {
+            name,
+            value: sc.stepped(start, scanned),
+        })
     }
 
     /// The value of member `name`, if present (`null` included).
