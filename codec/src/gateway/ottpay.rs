@@ -113,7 +113,7 @@ use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Md5Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Object, Offsets, Value, unescape_in_place};
+use crate::json::{JsonStr, JsonWriter, Lookup, Object, Offsets, Value, unescape_in_place};
 use crate::trace::{self, Algorithm, NoTrace, Secret, SignedBytesOf, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict, wire_enum};
 use core::ops::Range;
@@ -993,21 +993,42 @@ fn amount(refund_amt: Option<Value<'_>>) -> Result<u64> {
 
 /// Where the envelope's members sit in the body.
 struct Envelope {
-    rsp_code: Range<usize>,
-    rsp_msg: Option<Range<usize>>,
-    data: Option<Range<usize>>,
-    /// `data`'s text holds an escape (as the walk that validated it saw): only then is it
-    /// unescaped before Base64, which saves a search of the longest member for a backslash.
-    data_escaped: bool,
-    md5: Option<Range<usize>>,
+    rsp_code: Contents,
+    rsp_msg: Option<Contents>,
+    data: Option<Contents>,
+    md5: Option<Contents>,
 }
 
-/// Byte range of a string member's contents (between the quotes); `null` counts as absent.
-fn contents(value: Option<Value<'_>>, name: &'static str) -> Result<Option<Range<usize>>> {
+/// Where a string member's contents (between the quotes) sit in the body, and whether they
+/// hold an escape (as the walk that validated them saw: read back after the body is split
+/// for decryption, they are not searched again).
+#[derive(Clone)]
+struct Contents {
+    range: Range<usize>,
+    escaped: bool,
+}
+
+impl Contents {
+    /// The same contents in a part of the body that starts at `from`.
+    fn shifted(&self, from: usize) -> Self {
+        Contents {
+            range: self.range.start - from..self.range.end - from,
+            escaped: self.escaped,
+        }
+    }
+}
+
+/// A string member's [`Contents`]; `null` counts as absent.
+fn contents(value: Option<Value<'_>>, name: &'static str) -> Result<Option<Contents>> {
     match value.filter(|v| !v.is_null()) {
         None => Ok(None),
-        Some(v) if v.kind() == Kind::String => Ok(Some(v.span().start + 1..v.span().end - 1)),
-        Some(_) => Err(Error::InvalidField(name)),
+        Some(v) => match v.as_str() {
+            Some(s) => Ok(Some(Contents {
+                range: v.span().start + 1..v.span().end - 1,
+                escaped: s.has_escapes(),
+            })),
+            None => Err(Error::InvalidField(name)),
+        },
     }
 }
 
@@ -1031,13 +1052,10 @@ fn open<'a, T: Trace + ?Sized>(
             rsp_code: contents(rsp_code, "rsp_code")?.ok_or(Error::MissingField("rsp_code"))?,
             rsp_msg: contents(rsp_msg, "rsp_msg")?,
             data: contents(data, "data")?,
-            data_escaped: data
-                .and_then(|v| v.as_str())
-                .is_some_and(|s| s.has_escapes()),
             md5: contents(md5, "md5")?,
         }
     };
-    let Some(data_span) = env.data.clone() else {
+    let Some(data) = env.data.clone() else {
         // No data: read the envelope as it is.
         let body: &'a [u8] = body;
         let code = RspCode::from_wire(
@@ -1059,14 +1077,15 @@ fn open<'a, T: Trace + ?Sized>(
 
     // Split the body so the ciphertext can be decrypted in place while the envelope's other
     // members stay readable.
+    let data_span = data.range;
     let (head, rest) = body.split_at_mut(data_span.start);
     let (data_buf, tail) = rest.split_at_mut(data_span.len());
     let (head, tail): (&'a [u8], &'a [u8]) = (head, tail);
-    let outside = |r: &Range<usize>| -> Result<JsonStr<'a>> {
-        if r.end <= data_span.start {
-            text(head, r)
+    let outside = |c: &Contents| -> Result<JsonStr<'a>> {
+        if c.range.end <= data_span.start {
+            text(head, c)
         } else {
-            text(tail, &(r.start - data_span.end..r.end - data_span.end))
+            text(tail, &c.shifted(data_span.end))
         }
     };
     let code = RspCode::from_wire(
@@ -1092,7 +1111,7 @@ fn open<'a, T: Trace + ?Sized>(
     let mut md5_expected = [0u8; 16];
     encoding::hex_decode(md5_text.raw().as_bytes(), &mut md5_expected, "md5")?;
 
-    let ciphertext = ciphertext_in_place(data_buf, env.data_escaped)?;
+    let ciphertext = ciphertext_in_place(data_buf, data.escaped)?;
     trace::report(trace, || Step::Ciphertext {
         what: "data",
         bytes: ciphertext,
@@ -1193,14 +1212,16 @@ fn verify_md5(data: &Object<'_>, sorted: &[usize], expected: &[u8; 16]) -> Resul
     Err(Error::SignatureMismatch("md5"))
 }
 
-fn text<'a>(bytes: &'a [u8], range: &Range<usize>) -> Result<JsonStr<'a>> {
+/// The string member at `contents` of `bytes` (a part of the validated body).
+fn text<'a>(bytes: &'a [u8], contents: &Contents) -> Result<JsonStr<'a>> {
+    let range = &contents.range;
     let raw = bytes.get(range.clone()).ok_or(Error::Json {
         offset: range.start,
     })?;
     let raw = core::str::from_utf8(raw).map_err(|_| Error::Json {
         offset: range.start,
     })?;
-    Ok(JsonStr::new(raw))
+    Ok(JsonStr::from_scanned(raw, contents.escaped))
 }
 
 #[cfg(test)]

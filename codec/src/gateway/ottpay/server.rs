@@ -112,7 +112,7 @@ pub fn peek_merchant_id(body: &[u8]) -> Result<JsonStr<'_>> {
 /// [`Error::Plaintext`]); the business object must be the action's (a reply's or the other
 /// action's members are [`Error::WrongMessage`]).
 pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result<Request<'a>> {
-    let (named, data_span, md5_span) = {
+    let (named, data, md5) = {
         let [action, version, merchant_id, data, md5, rsp_code] = Object::parse(body)?.pick([
             "action",
             "version",
@@ -156,24 +156,21 @@ pub fn decode_request<'a>(creds: &Credentials<'_>, body: &'a mut [u8]) -> Result
             contents(md5, "md5")?.ok_or(Error::SignatureMissing("md5"))?,
         )
     };
+    let (data_span, md5_span) = (data.range.clone(), md5.range.clone());
     if md5_span.start < data_span.end && data_span.start < md5_span.end {
         return Err(Error::InvalidField("md5"));
     }
     let (head, rest) = body.split_at_mut(data_span.start);
     let (data_buf, tail) = rest.split_at_mut(data_span.len());
     let md5_text = if md5_span.end <= data_span.start {
-        text(head, &md5_span)?
+        text(head, &md5)?
     } else {
-        text(
-            tail,
-            &(md5_span.start - data_span.end..md5_span.end - data_span.end),
-        )?
+        text(tail, &md5.shifted(data_span.end))?
     };
     let mut md5_expected = [0u8; 16];
     encoding::hex_decode(md5_text.raw().as_bytes(), &mut md5_expected, "md5")?;
     let key = aes_key(md5_text.raw().as_bytes(), creds.sign_key());
-    // Unescaped whether or not it holds an escape (a request is not a hot path).
-    let ciphertext = ciphertext_in_place(data_buf, true)?;
+    let ciphertext = ciphertext_in_place(data_buf, data.escaped)?;
     let (_, (data, _), md5_form) = decrypt_and_verify(&key, ciphertext, &md5_expected)?;
     if present(data.get("order_status")) {
         return Err(Error::WrongMessage("order_status"));
