@@ -806,7 +806,12 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         what: field,
         text: sign.raw().as_bytes(),
     });
-    let signature = encoding::base64_decode_lenient_in_place(text, field)?;
+    // Without escapes a JSON string holds no line break: only spaces are looked for.
+    let signature = if sign.has_escapes() {
+        encoding::base64_decode_lenient_in_place(text, field)?
+    } else {
+        encoding::base64_decode_spaced_in_place(text, field)?
+    };
     verifier
         .verify_sha256(message, signature)
         .map_err(|e| match e {

@@ -31,6 +31,11 @@ pub(crate) const fn base64_blank(w: usize) -> usize {
     zero_bytes(w ^ splat(b'\r')) | zero_bytes(w ^ splat(b'\n')) | zero_bytes(w ^ splat(b' '))
 }
 
+/// Bytes equal to a space.
+pub(crate) const fn space(w: usize) -> usize {
+    zero_bytes(w ^ splat(b' '))
+}
+
 /// Bytes that end a run of plain string text: `"`, `\` and controls (below 0x20).
 pub(crate) const fn string_special(w: usize) -> usize {
     quote_or_backslash(w) | (w.wrapping_sub(splat(0x20)) & !w & splat(0x80))
