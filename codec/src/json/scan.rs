@@ -1168,7 +1168,7 @@ impl<'a> Scanner<'a> {
     /// it inlines into the walks (a call per string cost more than its scan of a short
     /// name). Anything else — an escape, a control, the text's end — is read again from the
     /// opening quote by [`string_slow`](Self::string_slow).
-    #[inline(always)]
+    #[inline]
     fn string_escaped(&mut self) -> Result<bool> {
         let bytes = self.doc.as_bytes();
         if bytes.get(self.pos) == Some(&b'"') {
