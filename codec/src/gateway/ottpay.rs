@@ -1833,6 +1833,27 @@ mod tests {
     }
 
     #[test]
+    fn ciphertext_is_unescaped_only_when_it_holds_an_escape() {
+        // "aGVsbG8/Pg==" is Base64 of "hello?>"; a PHP proxy writes its slash as `\/`.
+        let mut escaped = *br"aGVsbG8\/Pg==";
+        assert_eq!(ciphertext_in_place(&mut escaped, true).unwrap(), b"hello?>");
+        let mut plain = *b"aGVsbG8/Pg==";
+        assert_eq!(ciphertext_in_place(&mut plain, false).unwrap(), b"hello?>");
+        // A space is a `+` either way ("+/8=" is fb ff).
+        let mut spaced = *b" /8=";
+        assert_eq!(
+            ciphertext_in_place(&mut spaced, false).unwrap(),
+            &[0xfb, 0xff]
+        );
+        // Taken as text without escapes, an escape is not Base64.
+        let mut escaped = *br"aGVsbG8\/Pg==";
+        assert_eq!(
+            ciphertext_in_place(&mut escaped, false),
+            Err(Error::Base64("data"))
+        );
+    }
+
+    #[test]
     fn base64_in_place_matches_base64() {
         for n in 1..=64usize {
             let mut input = [0u8; 64];
