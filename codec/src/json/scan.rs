@@ -354,9 +354,6 @@ impl<'a> Object<'a> {
             other => (None, other),
         };
         while let Some(name) = members.step_name()? {
-            if let Some(at) = record.as_deref_mut() {
-                at.push(members.at).map_err(|_| Error::TooManyMembers)?;
-            }
             let slot = names.position(&name);
             // Past the 64th entry of `names` a name is kept as if it were not looked up.
             match slot.and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?)) {
@@ -376,6 +373,10 @@ impl<'a> Object<'a> {
             len += 1;
             if len > MAX_MEMBERS {
                 return Err(Error::TooManyMembers);
+            }
+            // After the checks, so that recording refuses nothing the walk would not.
+            if let Some(at) = record.as_deref_mut() {
+                at.push(members.at).map_err(|_| Error::TooManyMembers)?;
             }
             let child = slot.and_then(|i| {
                 opens
@@ -1605,6 +1606,24 @@ mod tests {
         assert_eq!(Object::parse(&doc[..n]).unwrap().len(), MAX_MEMBERS);
         let n = object(&mut doc, MAX_MEMBERS + 1);
         assert_eq!(Object::parse(&doc[..n]).unwrap_err(), Error::TooManyMembers);
+        // Recording where the members start refuses the same, and records all 64.
+        let record = |doc: &[u8]| {
+            let mut at = Offsets::new();
+            let names = Lookup::linear(&[]);
+            Object::parse_lookup(doc, &names, &mut [], Some(&mut at)).map(|_| at.len())
+        };
+        let n = object(&mut doc, MAX_MEMBERS);
+        assert_eq!(record(&doc[..n]), Ok(MAX_MEMBERS));
+        let n = object(&mut doc, MAX_MEMBERS + 1);
+        assert_eq!(record(&doc[..n]), Err(Error::TooManyMembers));
+        // A 65th member that repeats the first is a duplicate, recorded or not.
+        let n = object(&mut doc, MAX_MEMBERS + 1);
+        doc[n - 6..n - 4].copy_from_slice(b"00");
+        assert_eq!(
+            Object::parse(&doc[..n]).unwrap_err(),
+            Error::DuplicateMember
+        );
+        assert_eq!(record(&doc[..n]), Err(Error::DuplicateMember));
     }
 
     #[test]
