@@ -83,14 +83,16 @@ pub fn base64_decode_lenient_in_place<'b>(
     lenient_in_place(buf, field, true)
 }
 
-/// [`base64_decode_lenient_in_place`] of text that holds no `\r` or `\n`: the contents of a
-/// JSON string without escapes (where raw controls are invalid). Only spaces are looked for,
-/// a third of the work of the search that precedes decoding.
-pub(crate) fn base64_decode_spaced_in_place<'b>(
+/// [`base64_decode_lenient_in_place`] of a JSON string's contents, unescaped when
+/// `escaped` says the string held an escape. One without escapes cannot hold a raw `\r` or
+/// `\n` (the scanner refuses controls in strings), so only spaces are looked for: a third
+/// of the work of the search that precedes decoding.
+pub(crate) fn base64_decode_json_in_place<'b>(
     buf: &'b mut [u8],
     field: &'static str,
+    escaped: bool,
 ) -> Result<&'b mut [u8]> {
-    lenient_in_place(buf, field, false)
+    lenient_in_place(buf, field, escaped)
 }
 
 /// The body of the lenient decoders: `line_breaks` says whether `\r` and `\n` may occur.
@@ -195,24 +197,30 @@ mod tests {
     }
 
     #[test]
-    fn spaced_base64_reads_spaces_as_plus_anywhere() {
+    fn base64_of_a_json_string_without_escapes_reads_spaces_as_plus_anywhere() {
         // "+/+/+/+/+/8=" is fb ff bf fb ff bf fb ff (Python's base64): spaces in the first
         // word, the second, and the tail.
         let mut buf = *b" / / / / /8=";
         assert_eq!(
-            base64_decode_spaced_in_place(&mut buf, "d").unwrap(),
+            base64_decode_json_in_place(&mut buf, "d", false).unwrap(),
             &[0xfb, 0xff, 0xbf, 0xfb, 0xff, 0xbf, 0xfb, 0xff]
         );
         let mut buf = *b"aGVsbG8/Pg==";
         assert_eq!(
-            base64_decode_spaced_in_place(&mut buf, "d").unwrap(),
+            base64_decode_json_in_place(&mut buf, "d", false).unwrap(),
             b"hello?>"
         );
-        // A line break is not text it expects: refused, not skipped.
+        // A line break is not text it expects: refused, not skipped; from a string that held
+        // escapes (`\n`), it is skipped.
         let mut bad = *b"aGVs\nbG8/Pg==";
         assert_eq!(
-            base64_decode_spaced_in_place(&mut bad, "d"),
+            base64_decode_json_in_place(&mut bad, "d", false),
             Err(Error::Base64("d"))
+        );
+        let mut wrapped = *b"aGVs\nbG8/Pg==";
+        assert_eq!(
+            base64_decode_json_in_place(&mut wrapped, "d", true).unwrap(),
+            b"hello?>"
         );
     }
 

@@ -806,12 +806,7 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         what: field,
         text: sign.raw().as_bytes(),
     });
-    // Without escapes a JSON string holds no line break: only spaces are looked for.
-    let signature = if sign.has_escapes() {
-        encoding::base64_decode_lenient_in_place(text, field)?
-    } else {
-        encoding::base64_decode_spaced_in_place(text, field)?
-    };
+    let signature = encoding::base64_decode_json_in_place(text, field, sign.has_escapes())?;
     verifier
         .verify_sha256(message, signature)
         .map_err(|e| match e {

@@ -1164,12 +1164,13 @@ type DataMembers<'a> = [Option<Value<'a>>; DATA_MEMBERS.len()];
 /// The ciphertext of `data`'s value (its JSON string contents), decoded in place: unescaped
 /// (when `escaped`), then Base64 (line breaks allowed, as OTTPay's Java encoder writes them).
 fn ciphertext_in_place(data: &mut [u8], escaped: bool) -> Result<&mut [u8]> {
-    if !escaped {
-        // Without escapes a JSON string holds no line break: only spaces are looked for.
-        return encoding::base64_decode_spaced_in_place(data, "data");
-    }
-    let text_len = unescape_in_place(data).map_err(|_| Error::Base64("data"))?;
-    encoding::base64_decode_lenient_in_place(data.get_mut(..text_len).unwrap_or_default(), "data")
+    let text_len = if escaped {
+        unescape_in_place(data).map_err(|_| Error::Base64("data"))?
+    } else {
+        data.len()
+    };
+    let text = data.get_mut(..text_len).unwrap_or_default();
+    encoding::base64_decode_json_in_place(text, "data", escaped)
 }
 
 #[allow(clippy::type_complexity)]

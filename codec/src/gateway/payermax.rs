@@ -1400,7 +1400,8 @@ mod tests {
 
     /// The top level of `body`, `data`'s members left aside.
     fn open_top(body: &[u8]) -> Result<Top<'_>> {
-        Top::open(body, &mut DataMembers::NONE.clone())
+        let mut data = DataMembers::NONE;
+        Top::open(body, &mut data)
     }
 
     #[test]

@@ -690,12 +690,11 @@ fn verify<'a, T: Trace + ?Sized>(
     signed: &'static str,
     trace: &mut T,
 ) -> Result<Signed<'a>> {
-    let none = Lookup::linear(&[]);
     verify_into(
         key,
         message,
         signed,
-        [&none, &none],
+        [&Lookup::NONE, &Lookup::NONE],
         [&mut [], &mut []],
         trace,
     )
@@ -831,14 +830,7 @@ pub fn verify_response_traced<'a, T: Trace + ?Sized>(
     expected: &str,
     trace: &mut T,
 ) -> Result<VerifiedResponse<'a>> {
-    verify_response_into(
-        creds,
-        message,
-        expected,
-        &Lookup::linear(&[]),
-        &mut [],
-        trace,
-    )
+    verify_response_into(creds, message, expected, &Lookup::NONE, &mut [], trace)
 }
 
 /// [`verify_response_traced`], also finding the body members `body_names` (into `in_body`)

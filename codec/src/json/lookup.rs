@@ -46,6 +46,11 @@ const fn slot(key: u32, multiplier: u32) -> usize {
     (key.wrapping_mul(multiplier) >> (32 - SLOTS.trailing_zeros())) as usize
 }
 
+impl Lookup<'static> {
+    /// No names: a walk that only validates and checks for duplicates.
+    pub(crate) const NONE: Self = Self::linear(&[]);
+}
+
 impl<'n> Lookup<'n> {
     /// `names` with a table, for a constant list (the search for a multiplier that gives
     /// every name its own slot runs at compile time). Two names of the same length, first

@@ -129,9 +129,7 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     /// Scans `input`, which must be exactly one JSON object (whitespace around it allowed).
     pub fn parse(input: &'a [u8]) -> Result<Self> {
-        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
-            offset: e.valid_up_to(),
-        })?;
+        let doc = utf8(input)?;
         Self::parse_str(doc)
     }
 
@@ -152,9 +150,7 @@ impl<'a> Object<'a> {
         names: &[&str],
         found: &mut [Option<Value<'a>>],
     ) -> Result<Self> {
-        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
-            offset: e.valid_up_to(),
-        })?;
+        let doc = utf8(input)?;
         Self::parse_doc(doc, names, found)
     }
 
@@ -169,9 +165,7 @@ impl<'a> Object<'a> {
         found: &mut [&mut [Option<Value<'a>>]],
         opened: &mut [Option<Object<'a>>],
     ) -> Result<Self> {
-        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
-            offset: e.valid_up_to(),
-        })?;
+        let doc = utf8(input)?;
         Self::parse_doc_opening(doc, opens, found, opened, None)
     }
 
@@ -191,9 +185,7 @@ impl<'a> Object<'a> {
     ) -> Result<(Self, Option<Object<'a>>)> {
         let opens = [Open::document(names), Open::member(0, member, member_names)];
         let mut opened = [None; 2];
-        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
-            offset: e.valid_up_to(),
-        })?;
+        let doc = utf8(input)?;
         let index = member_index.map(|at| Index { level: 1, at });
         let doc =
             Self::parse_doc_opening(doc, &opens, &mut [found, member_found], &mut opened, index)?;
@@ -209,16 +201,8 @@ impl<'a> Object<'a> {
     /// value is validated as it is stepped over, the names are checked for duplicates and
     /// `names` are found (one walk of the top level, not a validating walk and then another).
     fn parse_doc(doc: &'a str, names: &[&str], found: &mut [Option<Value<'a>>]) -> Result<Self> {
-        Self::parse_looking_up(doc, &Lookup::linear(names), found)
-    }
-
-    /// [`parse_doc`](Self::parse_doc) with a [`Lookup`] (a decoder's constant list, hashed).
-    fn parse_looking_up(
-        doc: &'a str,
-        names: &Lookup<'_>,
-        found: &mut [Option<Value<'a>>],
-    ) -> Result<Self> {
-        Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [], None)
+        let names = Lookup::linear(names);
+        Self::parse_doc_opening(doc, &[Open::document(&names)], &mut [found], &mut [], None)
     }
 
     /// Parses `input`, one object, finding the members of `names` into `found[i]` in the walk
@@ -231,9 +215,7 @@ impl<'a> Object<'a> {
         found: &mut [Option<Value<'a>>],
         index: Option<&mut Offsets>,
     ) -> Result<Self> {
-        let doc = core::str::from_utf8(input).map_err(|e| Error::Json {
-            offset: e.valid_up_to(),
-        })?;
+        let doc = utf8(input)?;
         let index = index.map(|at| Index { level: 0, at });
         Self::parse_doc_opening(doc, &[Open::document(names)], &mut [found], &mut [], index)
     }
@@ -338,8 +320,7 @@ impl<'a> Object<'a> {
             found.len() >= opens.len(),
             "one `found` slice for every `Open`"
         );
-        const NONE: Lookup<'static> = Lookup::linear(&[]);
-        let names = opens.get(level).map_or(&NONE, |o| o.names);
+        let names = opens.get(level).map_or(&Lookup::NONE, |o| o.names);
         // Duplicate names, found two ways. A name looked up is a duplicate when its slot was
         // already taken (bit `i` of `taken` for `names[i]`): one test, where comparing it with
         // every earlier name took a call each. Any other name can only equal another name not
@@ -742,6 +723,13 @@ impl<'a> Object<'a> {
     }
 }
 
+/// `input` as text: JSON is UTF-8, and invalid bytes are refused where they start.
+fn utf8(input: &[u8]) -> Result<&str> {
+    core::str::from_utf8(input).map_err(|e| Error::Json {
+        offset: e.valid_up_to(),
+    })
+}
+
 /// The name whose opening quote is at byte `at` of `doc` (a validated document).
 fn name_at(doc: &str, at: usize) -> Result<JsonStr<'_>> {
     let mut sc = Scanner::new(doc);
@@ -1084,8 +1072,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Steps over a value of an already validated document without checking it again
-    /// (brackets are matched and strings skipped; malformed input still cannot panic): its
-    /// what it was.
+    /// (brackets are matched and strings skipped; malformed input still cannot panic): what
+    /// it was.
     fn skip_value_kind(&mut self) -> Result<Scanned> {
         let bytes = self.doc.as_bytes();
         let kind = match self.peek() {
@@ -1609,8 +1597,7 @@ mod tests {
         // Recording where the members start refuses the same, and records all 64.
         let record = |doc: &[u8]| {
             let mut at = Offsets::new();
-            let names = Lookup::linear(&[]);
-            Object::parse_lookup(doc, &names, &mut [], Some(&mut at)).map(|_| at.len())
+            Object::parse_lookup(doc, &Lookup::NONE, &mut [], Some(&mut at)).map(|_| at.len())
         };
         let n = object(&mut doc, MAX_MEMBERS);
         assert_eq!(record(&doc[..n]), Ok(MAX_MEMBERS));
