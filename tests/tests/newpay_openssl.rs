@@ -133,10 +133,13 @@ fn resplits_request(text: &str) -> bool {
         .any(|name| text.contains(&format!("&{name}=")))
 }
 
-/// The received-side rule: the first member (document order) whose string value has an `=`
-/// after an `&`, named as the codec names it.
+/// The received-side rule: the first member in the string-to-sign's order (by name, as the
+/// codec checks them while it writes the string) whose string value has an `=` after an
+/// `&`, named as the codec names it.
 fn first_ambiguous(members: &[(String, Val)]) -> Option<&'static str> {
-    members.iter().find_map(|(k, v)| match v {
+    let mut sorted: Vec<&(String, Val)> = members.iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    sorted.into_iter().find_map(|(k, v)| match v {
         Val::Str(s) if k != "sign" => {
             let after_amp = s.find('&').map(|i| &s[i..])?;
             after_amp.contains('=').then(|| {

@@ -39,7 +39,8 @@
 //!    name")`;
 //! 2. a value in which an `=` follows an `&` (that is, an `&` followed by `=` before the next
 //!    `&` or the end of the value) → [`Error::InvalidField`] naming the member (its protocol
-//!    name, or `"unknown member"` for one no field table lists).
+//!    name, or `"unknown member"` for one no field table lists). Members are checked in the
+//!    string's order, by name: of several such members, the first by name is named.
 //!
 //! *Proof that the string then determines the members.* Let `S = n₁=v₁&…&nₖ=vₖ` with every
 //! `nᵢ` non-empty and free of `&` and `=`, and no `vᵢ` holding an `=` after an `&`. Call an
