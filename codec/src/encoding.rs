@@ -10,27 +10,33 @@ pub const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Hex-encodes `bytes` into `out` (which must be exactly twice as long) and returns the text.
 pub fn hex_encode<'o>(bytes: &[u8], upper: bool, out: &'o mut [u8]) -> Result<&'o str> {
-    let digits = if upper { HEX_UPPER } else { HEX_LOWER };
     let needed = bytes.len().saturating_mul(2);
     let out = out
         .get_mut(..needed)
         .ok_or(Error::BufferTooSmall { needed })?;
+    hex_fill(bytes, upper, out);
+    // Hex digits are ASCII: this cannot fail.
+    core::str::from_utf8(out).map_err(|_| Error::Hex("hex output"))
+}
+
+/// Hex-encodes a fixed-size digest into a stack array (`N2` must be `2 * N`), as bytes: no
+/// `str` is made of it (that would check the digits again).
+pub fn hex_array<const N: usize, const N2: usize>(bytes: &[u8; N], upper: bool) -> [u8; N2] {
+    let mut out = [0u8; N2];
+    // A mismatched size writes the pairs that fit and leaves the rest zero; no caller does.
+    hex_fill(bytes, upper, &mut out);
+    out
+}
+
+/// Writes the hex digits of `bytes` into the pairs of `out` (as many as both have).
+fn hex_fill(bytes: &[u8], upper: bool, out: &mut [u8]) {
+    let digits = if upper { HEX_UPPER } else { HEX_LOWER };
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
         if let [hi, lo] = pair {
             *hi = digits.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
             *lo = digits.get(usize::from(b & 0xf)).copied().unwrap_or(b'0');
         }
     }
-    // Hex digits are ASCII: this cannot fail.
-    core::str::from_utf8(out).map_err(|_| Error::Hex("hex output"))
-}
-
-/// Hex-encodes a fixed-size digest into a stack array (`N2` must be `2 * N`).
-pub fn hex_array<const N: usize, const N2: usize>(bytes: &[u8; N], upper: bool) -> [u8; N2] {
-    let mut out = [0u8; N2];
-    // Cannot fail when N2 == 2 * N; a mismatched size leaves zeros, which no caller compares.
-    let _ = hex_encode(bytes, upper, &mut out);
-    out
 }
 
 fn hex_value(c: u8) -> Option<u8> {

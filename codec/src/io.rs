@@ -15,11 +15,21 @@ pub trait Sink {
     fn write_str(&mut self, s: &str) -> Result<()> {
         self.write(s.as_bytes())
     }
+
+    /// Appends `parts` one after another. A sink over a buffer checks its room once for all
+    /// of them rather than once per part.
+    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        parts.iter().try_for_each(|part| self.write(part))
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
         (**self).write(bytes)
+    }
+
+    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        (**self).write_parts(parts)
     }
 }
 
@@ -94,16 +104,63 @@ impl Sink for Cursor<'_> {
             .buf
             .get_mut(self.len..end)
             .ok_or(Error::BufferTooSmall { needed: end })?;
-        if bytes.len() <= 8 {
-            // Most writes are a few bytes (a quote, a name): copied here, not through a call.
-            for (d, s) in dst.iter_mut().zip(bytes) {
-                *d = *s;
-            }
-        } else {
-            dst.copy_from_slice(bytes);
+        // Most writes are a few bytes (a quote, a name): copied here, not through a call.
+        copy_short(dst, bytes);
+        self.len = end;
+        Ok(())
+    }
+
+    #[inline]
+    fn write_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        let total = parts
+            .iter()
+            .fold(0usize, |sum, part| sum.saturating_add(part.len()));
+        let end = self.len.saturating_add(total);
+        let mut dst = self
+            .buf
+            .get_mut(self.len..end)
+            .ok_or(Error::BufferTooSmall { needed: end })?;
+        for part in parts {
+            let (head, rest) = dst.split_at_mut(part.len().min(dst.len()));
+            copy_short(head, part);
+            dst = rest;
         }
         self.len = end;
         Ok(())
+    }
+}
+
+/// `dst.copy_from_slice(src)` (same lengths), with up to 16 bytes copied as two overlapping
+/// words rather than through a call: the parts of a JSON member are mostly that short.
+#[inline]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n != dst.len() {
+        return;
+    }
+    fn copy<const W: usize>(dst: &mut [u8], src: &[u8]) {
+        let n = src.len();
+        let mut first = [0u8; W];
+        let mut last = [0u8; W];
+        first.copy_from_slice(src.get(..W).unwrap_or(&[0; W]));
+        last.copy_from_slice(src.get(n - W..).unwrap_or(&[0; W]));
+        if let Some(d) = dst.get_mut(..W) {
+            d.copy_from_slice(&first);
+        }
+        if let Some(d) = dst.get_mut(n - W..) {
+            d.copy_from_slice(&last);
+        }
+    }
+    match n {
+        0 => {}
+        1..=3 => {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = *s;
+            }
+        }
+        4..=7 => copy::<4>(dst, src),
+        8..=16 => copy::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 

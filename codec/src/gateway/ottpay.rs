@@ -443,10 +443,13 @@ pub fn aes_key(md5_text: &[u8], sign_key: &SecretKey) -> Zeroizing<[u8; 16]> {
     // Writing into a digest cannot fail.
     let _ = digest.write(md5_text);
     let _ = digest.write(sign_key.expose());
-    let hex: Zeroizing<[u8; 32]> = Zeroizing::new(encoding::hex_array(&digest.finish(), true));
-    let mut key = Zeroizing::new([0u8; 16]);
-    key.copy_from_slice(hex.get(8..24).unwrap_or(&[0u8; 16]));
-    key
+    let digest = Zeroizing::new(digest.finish());
+    // Hex characters 8..24 are those of bytes 4..12: only those are written.
+    let middle: &[u8; 8] = digest
+        .get(4..12)
+        .and_then(|m| m.try_into().ok())
+        .unwrap_or(&[0u8; 8]);
+    Zeroizing::new(encoding::hex_array(middle, true))
 }
 
 /// Writes the `REFUND` request body into `out` and returns it. `out` needs room for the body
@@ -1080,13 +1083,22 @@ fn open<'a, T: Trace + ?Sized>(
     let data_span = data.range;
     let (head, rest) = body.split_at_mut(data_span.start);
     let (data_buf, tail) = rest.split_at_mut(data_span.len());
-    let (head, tail): (&'a [u8], &'a [u8]) = (head, tail);
+    // Each part ends or starts at one of `data`'s quotes, so it is UTF-8 as the body was:
+    // checked once each, then the members are sliced from them.
+    let as_text = |part: &'a [u8], at: usize| {
+        core::str::from_utf8(part).map_err(|_| Error::Json { offset: at })
+    };
+    let (head, tail) = (as_text(head, 0)?, as_text(tail, data_span.end)?);
     let outside = |c: &Contents| -> Result<JsonStr<'a>> {
-        if c.range.end <= data_span.start {
-            text(head, c)
+        let (part, range) = if c.range.end <= data_span.start {
+            (head, c.range.clone())
         } else {
-            text(tail, &c.shifted(data_span.end))
-        }
+            (tail, c.shifted(data_span.end).range)
+        };
+        let raw = part.get(range).ok_or(Error::Json {
+            offset: c.range.start,
+        })?;
+        Ok(JsonStr::from_scanned(raw, c.escaped))
     };
     let code = RspCode::from_wire(
         outside(&env.rsp_code)?

@@ -69,6 +69,50 @@ pub(crate) fn find(
         .map(|i| at + i)
 }
 
+/// True when `mask` flags any byte of `bytes` (`byte` says the same for text shorter than a
+/// word). Every word is tested with no early exit, the last one overlapping the others to
+/// cover the tail: for the short text a writer checks, exits cost more than words.
+#[inline]
+pub(crate) fn any_flagged(
+    bytes: &[u8],
+    mask: impl Fn(usize) -> usize,
+    byte: impl Fn(u8) -> bool,
+) -> bool {
+    const HALF: usize = WORD / 2;
+    let load = |w: &[u8]| w.try_into().map_or(0, usize::from_le_bytes);
+    let half = |w: &[u8]| {
+        w.try_into().map_or(0, |h: [u8; HALF]| {
+            let mut word = [0u8; WORD];
+            word[..HALF].copy_from_slice(&h);
+            usize::from_le_bytes(word)
+        })
+    };
+    let n = bytes.len();
+    let Some(last) = n.checked_sub(WORD).and_then(|at| bytes.get(at..)) else {
+        if n < HALF {
+            return bytes.iter().any(|&b| byte(b));
+        }
+        // Half a word to a word: two overlapping halves, side by side in one word.
+        let first = bytes.get(..HALF).map_or(0, half);
+        let last = bytes.get(n - HALF..).map_or(0, half);
+        return mask(first | last << (HALF * 8)) != 0;
+    };
+    let hits = bytes
+        .chunks_exact(WORD)
+        .fold(mask(load(last)), |hits, w| hits | mask(load(w)));
+    hits != 0
+}
+
+/// True when `bytes` holds `a` or `b` (a word at a time).
+#[inline]
+pub(crate) fn holds_either(bytes: &[u8], a: u8, b: u8) -> bool {
+    any_flagged(
+        bytes,
+        |w| zero_bytes(w ^ splat(a)) | zero_bytes(w ^ splat(b)),
+        |x| x == a || x == b,
+    )
+}
+
 /// `a == b`, for names: up to 16 bytes compared as two overlapping words each (most names
 /// are that short, and a call to compare them cost more than the comparison).
 #[inline]

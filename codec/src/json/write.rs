@@ -1,6 +1,6 @@
 //! A compact JSON writer into any [`Sink`].
 
-use super::words::{find, string_special};
+use super::words::{any_flagged, find, string_special};
 use crate::error::{Error, Result};
 use crate::io::Sink;
 
@@ -10,9 +10,7 @@ pub fn write_escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<()> {
     let bytes = s.as_bytes();
     let mut run_start = 0;
     // Plain text is copied in runs: the next byte to escape is found a word at a time.
-    while let Some(i) = find(bytes, run_start, string_special, |b| {
-        b == b'"' || b == b'\\' || b < 0x20
-    }) {
+    while let Some(i) = find(bytes, run_start, string_special, needs_escape) {
         let b = bytes.get(i).copied().unwrap_or(0);
         let short: &[u8] = match b {
             b'"' => b"\\\"",
@@ -35,6 +33,18 @@ pub fn write_escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<()> {
         run_start = i + 1;
     }
     sink.write(bytes.get(run_start..).unwrap_or_default())
+}
+
+/// True when `s` holds no byte JSON requires escaped (most strings written are short and
+/// plain).
+#[inline]
+fn plain(s: &str) -> bool {
+    !any_flagged(s.as_bytes(), string_special, needs_escape)
+}
+
+/// A byte JSON requires escaped in a string.
+fn needs_escape(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
 }
 
 /// A compact JSON writer: no whitespace, members in the order the caller writes them.
@@ -81,16 +91,31 @@ impl<S: Sink> JsonWriter<S> {
     }
 
     fn before_value(&mut self) -> Result<()> {
+        let separator = self.separator();
+        self.sink.write(separator)
+    }
+
+    /// What goes before the next value (`,` or nothing), with the state moved past it.
+    #[inline]
+    fn separator(&mut self) -> &'static [u8] {
         if self.after_name {
             self.after_name = false;
-            return Ok(());
+            return b"";
         }
         let bit = 1u32.checked_shl(self.depth).unwrap_or(0);
-        if self.has_element & bit != 0 {
-            self.sink.write(b",")?;
-        }
+        let first = self.has_element & bit == 0;
         self.has_element |= bit;
-        Ok(())
+        if first { b"" } else { b"," }
+    }
+
+    /// The separator and an opening quote, as one part.
+    #[inline]
+    fn separator_and_quote(&mut self) -> &'static [u8] {
+        if self.separator().is_empty() {
+            b"\""
+        } else {
+            b",\""
+        }
     }
 
     fn open(&mut self, b: &[u8]) -> Result<()> {
@@ -131,16 +156,24 @@ impl<S: Sink> JsonWriter<S> {
 
     /// A member name; the next value written is its value.
     pub fn name(&mut self, name: &str) -> Result<()> {
-        self.string(name)?;
-        self.sink.write(b":")?;
+        if plain(name) {
+            let open = self.separator_and_quote();
+            self.sink.write_parts(&[open, name.as_bytes(), b"\":"])?;
+        } else {
+            self.string(name)?;
+            self.sink.write(b":")?;
+        }
         self.after_name = true;
         Ok(())
     }
 
     /// A string value, escaped.
     pub fn string(&mut self, s: &str) -> Result<()> {
-        self.before_value()?;
-        self.sink.write(b"\"")?;
+        let open = self.separator_and_quote();
+        if plain(s) {
+            return self.sink.write_parts(&[open, s.as_bytes(), b"\""]);
+        }
+        self.sink.write(open)?;
         write_escaped(&mut self.sink, s)?;
         self.sink.write(b"\"")
     }
@@ -160,6 +193,17 @@ impl<S: Sink> JsonWriter<S> {
 
     /// `"name":"value"`
     pub fn member_str(&mut self, name: &str, value: &str) -> Result<()> {
+        if plain(name) && plain(value) {
+            // The common case in one write.
+            let open = self.separator_and_quote();
+            return self.sink.write_parts(&[
+                open,
+                name.as_bytes(),
+                b"\":\"",
+                value.as_bytes(),
+                b"\"",
+            ]);
+        }
         self.name(name)?;
         self.string(value)
     }
@@ -229,9 +273,63 @@ mod tests {
         let mut buf = [0u8; 4];
         let mut w = JsonWriter::new(Cursor::new(&mut buf));
         w.begin_object().unwrap();
+        // The whole member is written at once, or nothing of it: `{"long":"x"` needs 11.
         assert_eq!(
             w.member_str("long", "x"),
-            Err(Error::BufferTooSmall { needed: 6 })
+            Err(Error::BufferTooSmall { needed: 11 })
         );
+        assert_eq!(w.into_inner().finish(), b"{");
+    }
+
+    /// Names and values of every length up to three words, plain or with one byte to escape
+    /// at each position: the plain ones in one write, the others escaped, all the same bytes
+    /// as escaping by hand.
+    #[test]
+    fn writes_plain_and_escaped_text_of_every_length_alike() {
+        fn by_hand(text: &[u8], out: &mut heapless::Vec<u8, 256>) {
+            for &b in text {
+                match b {
+                    b'"' => out.extend_from_slice(b"\\\"").unwrap(),
+                    b'\\' => out.extend_from_slice(b"\\\\").unwrap(),
+                    b'\n' => out.extend_from_slice(b"\\n").unwrap(),
+                    0x01 => out.extend_from_slice(b"\\u0001").unwrap(),
+                    _ => out.push(b).unwrap(),
+                }
+            }
+        }
+        let base = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        for len in 0..=24 {
+            for special in [None, Some(b'"'), Some(b'\\'), Some(b'\n'), Some(0x01)] {
+                for at in 0..len.max(1) {
+                    let mut text: heapless::Vec<u8, 32> = base[..len].iter().copied().collect();
+                    if let (Some(b), true) = (special, len > 0) {
+                        text[at] = b;
+                    }
+                    let text = core::str::from_utf8(&text).unwrap();
+                    let mut expected: heapless::Vec<u8, 256> = heapless::Vec::new();
+                    expected.extend_from_slice(b"{\"k\":\"v\",\"").unwrap();
+                    by_hand(text.as_bytes(), &mut expected);
+                    expected.extend_from_slice(b"\":\"").unwrap();
+                    by_hand(text.as_bytes(), &mut expected);
+                    expected.extend_from_slice(b"\",\"").unwrap();
+                    by_hand(text.as_bytes(), &mut expected);
+                    expected.extend_from_slice(b"\":[\"").unwrap();
+                    by_hand(text.as_bytes(), &mut expected);
+                    expected.extend_from_slice(b"\"]}").unwrap();
+
+                    let mut buf = [0u8; 256];
+                    let mut w = JsonWriter::new(Cursor::new(&mut buf));
+                    w.begin_object().unwrap();
+                    w.member_str("k", "v").unwrap();
+                    w.member_str(text, text).unwrap();
+                    w.name(text).unwrap();
+                    w.begin_array().unwrap();
+                    w.string(text).unwrap();
+                    w.end_array().unwrap();
+                    w.end_object().unwrap();
+                    assert_eq!(w.into_inner().finish(), &expected[..], "{text:?}");
+                }
+            }
+        }
     }
 }
