@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::Sink;
-use crate::json::{Kind, MAX_MEMBERS, Member, Object, Value};
+use crate::json::{Kind, MAX_MEMBERS, Member, NAME_KEY_ESCAPED, Object, Value};
 use core::cmp::Ordering;
 
 /// How a JSON number contributes its text to a canonical string.
@@ -81,8 +81,54 @@ fn index_sorted(obj: &Object<'_>, at: &mut heapless::Vec<usize, MAX_MEMBERS>) ->
 /// that validated it) by name, for the `_in` rules: the object is not walked again to find
 /// its members.
 pub(crate) fn sort_index(obj: &Object<'_>, at: &mut [usize]) {
-    insertion_sort(at, |a, b| obj.cmp_names_at(*a, *b));
+    // A few names are compared directly: keys would cost more than they save. So are all
+    // on a 32-bit target, whose keys would hold three bytes: its flash is worth more there.
+    if at.len() <= FEW_NAMES || cfg!(target_pointer_width = "32") {
+        insertion_sort(at, |a, b| obj.cmp_names_at(*a, *b));
+    } else {
+        sort_index_keyed(obj, at);
+    }
 }
+
+/// [`sort_index`] of more than [`FEW_NAMES`] names, sorted as keys: each name's first bytes
+/// above its position in `at` (low seven bits). Most names are ordered by those bytes alone,
+/// one comparison of numbers; equal prefixes and escapes are compared in full where the
+/// names lie.
+#[inline(never)]
+fn sort_index_keyed(obj: &Object<'_>, at: &mut [usize]) {
+    let mut keys = [0usize; MAX_MEMBERS];
+    let Some(keys) = keys.get_mut(..at.len()) else {
+        // More offsets than an object holds: none of this crate's callers has them.
+        insertion_sort(at, |a, b| obj.cmp_names_at(*a, *b));
+        return;
+    };
+    for (i, (key, &offset)) in keys.iter_mut().zip(at.iter()).enumerate() {
+        *key = obj.name_key_at(offset) | i;
+    }
+    let offset = |key: usize| at.get(key & POSITION).copied().unwrap_or(0);
+    insertion_sort(keys, |&x, &y| {
+        let (px, py) = (x & !LOW_BYTE, y & !LOW_BYTE);
+        if px != py && (x | y) & NAME_KEY_ESCAPED == 0 {
+            px.cmp(&py)
+        } else {
+            obj.cmp_names_at(offset(x), offset(y))
+        }
+    });
+    for key in keys.iter_mut() {
+        *key = offset(*key);
+    }
+    for (slot, key) in at.iter_mut().zip(keys.iter()) {
+        *slot = *key;
+    }
+}
+
+/// Up to this many names, [`sort_index`] compares them directly.
+const FEW_NAMES: usize = 6;
+
+/// The low byte of a sort key of [`sort_index`]: the escape flag and the position.
+const LOW_BYTE: usize = 0xff;
+/// A sort key's position in the offsets (below [`MAX_MEMBERS`]).
+const POSITION: usize = 0x7f;
 
 /// Calls `visit` with each of `obj`'s members in name order. The index lives in this frame
 /// only (the sorted rules' path: nothing is moved or returned through the callers' frames).
@@ -250,9 +296,12 @@ pub(crate) fn sorted_pairs_checked_in<S: Sink + ?Sized>(
     mut check: impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut first = true;
-    for_each_at(obj, sorted, |m| {
-        pair_of(m, exclude, &mut first, sink, &mut check)
-    })
+    for &at in sorted {
+        if let Some(m) = obj.member_at_unless(at, exclude)? {
+            pair_of(m, exclude, &mut first, sink, &mut check)?;
+        }
+    }
+    Ok(())
 }
 
 /// One member's part of [`sorted_pairs_checked`].
@@ -267,10 +316,18 @@ fn pair_of<S: Sink + ?Sized>(
         return Ok(());
     }
     check(&m)?;
-    if !*first {
-        sink.write(b"&")?;
-    }
+    let separator: &[u8] = if *first { b"" } else { b"&" };
     *first = false;
+    // The common case, a name and a value whose text is their own bytes, in one write.
+    let text = match m.value.kind() {
+        Kind::String => m.value.as_str().and_then(|s| s.as_str()),
+        Kind::Number | Kind::Bool => Some(m.value.raw()),
+        _ => None,
+    };
+    if let (Some(name), Some(text)) = (m.name.as_str(), text) {
+        return sink.write_parts(&[separator, name.as_bytes(), b"=", text.as_bytes()]);
+    }
+    sink.write(separator)?;
     m.name.write_to(sink)?;
     sink.write(b"=")?;
     write_scalar(&m.value, NumberForm::Plain, sink).map(|_| ())
@@ -353,6 +410,11 @@ fn sorted_fields(fields: &[(&str, Scalar<'_>)]) -> Result<heapless::Vec<u8, MAX_
         sorted.push(i).map_err(|_| Error::TooManyMembers)?;
     }
     let name = |i: &u8| fields.get(usize::from(*i)).map(|f| f.0.as_bytes());
+    // Callers mostly list their fields in name order already: strictly ascending names need
+    // neither the sort nor the duplicate test.
+    if fields.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
+        return Ok(sorted);
+    }
     insertion_sort(&mut sorted, |a, b| name(a).cmp(&name(b)));
     if sorted
         .windows(2)
@@ -636,6 +698,83 @@ mod tests {
         assert!(sorted.is_empty());
         assert_eq!(sorted.len(), 0);
         assert_eq!(sorted.iter().count(), 0);
+    }
+
+    /// More names than are compared directly, sorted through their keys: against byte order
+    /// of the unescaped names, over shuffled subsets of names that share prefixes, end within
+    /// a key's bytes or past them, or hold escapes inside or past them.
+    #[test]
+    fn sorting_by_name_keys_agrees_with_byte_order_of_the_unescaped_names() {
+        // (as sent, unescaped); no two alike once unescaped.
+        const NAMES: [(&str, &str); 24] = [
+            ("tranNo", "tranNo"),
+            ("tranStatus", "tranStatus"),
+            ("tranInfo", "tranInfo"),
+            ("tran", "tran"),
+            ("tranNoX", "tranNoX"),
+            ("refundOrderAmt", "refundOrderAmt"),
+            ("refundOrderNo", "refundOrderNo"),
+            ("newpayOrderNo", "newpayOrderNo"),
+            ("newpayRefundOrderNo", "newpayRefundOrderNo"),
+            ("a", "a"),
+            ("", ""),
+            ("abcdefg", "abcdefg"),
+            ("abcdefgh", "abcdefgh"),
+            ("abcdef\\u0067i", "abcdefgi"),
+            ("\\u0074ranZ", "tranZ"),
+            ("tr\\u0061nA", "tranA"),
+            ("ab\\u0063", "abc"),
+            ("\\u00e9", "\u{e9}"),
+            ("\u{e9}1", "\u{e9}1"),
+            ("Z", "Z"),
+            ("\\\\x", "\\x"),
+            ("x\\\"y", "x\"y"),
+            ("refundOrde\\u0072B", "refundOrderB"),
+            ("newpay", "newpay"),
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut doc = [0u8; 1024];
+        for _ in 0..3_000 {
+            // A shuffled subset of more than `FEW_NAMES`.
+            let mut order: [usize; NAMES.len()] = core::array::from_fn(|i| i);
+            for i in (1..order.len()).rev() {
+                order.swap(i, (next() % (i as u64 + 1)) as usize);
+            }
+            let n = FEW_NAMES + 1 + (next() % (NAMES.len() - FEW_NAMES) as u64) as usize;
+            let picked = &order[..n];
+            let mut c = Cursor::new(&mut doc);
+            c.write(b"{").unwrap();
+            for (k, &i) in picked.iter().enumerate() {
+                if k > 0 {
+                    c.write(b",").unwrap();
+                }
+                c.write(b"\"").unwrap();
+                c.write(NAMES[i].0.as_bytes()).unwrap();
+                c.write(b"\":").unwrap();
+                let mut digits = [0u8; 20];
+                c.write(crate::encoding::format_u64(i as u64, &mut digits).as_bytes())
+                    .unwrap();
+            }
+            c.write(b"}").unwrap();
+            let obj = Object::parse(c.finish()).unwrap();
+            let got: heapless::Vec<&str, 32> = sorted_members(&obj)
+                .unwrap()
+                .iter()
+                .map(|m| m.unwrap().value.raw())
+                .collect();
+            let mut expected: heapless::Vec<usize, 32> = picked.iter().copied().collect();
+            expected.sort_by(|&a, &b| NAMES[a].1.as_bytes().cmp(NAMES[b].1.as_bytes()));
+            assert_eq!(got.len(), n);
+            for (raw, &i) in got.iter().zip(&expected) {
+                assert_eq!(raw.parse::<usize>().unwrap(), i, "{:?}", obj.raw());
+            }
+        }
     }
 
     #[test]

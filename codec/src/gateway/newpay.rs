@@ -167,7 +167,7 @@ use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sink};
-use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Member, Object, Offsets, Value};
+use crate::json::{JsonStr, JsonWriter, Kind, Lookup, Member, Object, Offsets, Value, words};
 use crate::money::{Currency, Money};
 use crate::trace::{self, NoTrace, Step, Trace};
 use crate::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
@@ -415,7 +415,7 @@ fn check_member(member: &Member<'_>) -> Result<()> {
         // Never empty: an escape stands for a character.
         name.chars().any(|c| c == '&' || c == '=')
     } else {
-        name.raw().is_empty() || name.raw().bytes().any(|b| b == b'&' || b == b'=')
+        name.raw().is_empty() || words::holds_either(name.raw().as_bytes(), b'&', b'=')
     };
     if bad_name {
         return Err(Error::InvalidField("member name"));
@@ -424,7 +424,9 @@ fn check_member(member: &Member<'_>) -> Result<()> {
         let splits = if text.has_escapes() {
             value_splits(text.chars())
         } else {
-            bytes_split(text.raw().as_bytes())
+            // Most values hold no `&` at all: one search, a word at a time.
+            let raw = text.raw().as_bytes();
+            words::holds_either(raw, b'&', b'&') && bytes_split(raw)
         };
         if splits {
             return Err(Error::InvalidField(member_label(&name)));

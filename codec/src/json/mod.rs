@@ -14,7 +14,7 @@ mod write;
 
 pub(crate) use lookup::Lookup;
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
-pub(crate) use scan::{Offsets, Open};
+pub(crate) use scan::{NAME_KEY_ESCAPED, Offsets, Open};
 pub use string::{Chars, JsonStr, unescape_in_place};
 pub use write::{JsonWriter, write_escaped};
 

@@ -10,6 +10,9 @@ pub const MAX_DEPTH: usize = 32;
 /// check keeps a fixed-capacity index of this size).
 pub const MAX_MEMBERS: usize = 64;
 
+/// Set in an [`Object::name_key_at`] that cannot order its name.
+pub(crate) const NAME_KEY_ESCAPED: usize = 0x80;
+
 /// The JSON type of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -477,6 +480,36 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// A sort key for the name whose opening quote is at byte `at`: its first bytes (a word
+    /// less one: seven on a host, three on a Cortex-M) as a big-endian number, zero past the
+    /// name's end, above the low byte; and [`NAME_KEY_ESCAPED`] when those bytes hold an
+    /// escape (the key then says nothing of the order). The low seven bits are zero, for the
+    /// caller's use. A raw name holds no zero byte, so a name that ends sooner orders first,
+    /// as in byte order.
+    pub(crate) fn name_key_at(&self, at: usize) -> usize {
+        const WORD: usize = core::mem::size_of::<usize>();
+        let doc = self.doc.as_bytes();
+        let Some(word) = doc
+            .get(at + 1..at + 1 + WORD)
+            .and_then(|w| w.try_into().ok())
+            .map(usize::from_le_bytes)
+        else {
+            return NAME_KEY_ESCAPED;
+        };
+        // The first quote or backslash (exact: false marks only come above a true one).
+        let stop = quote_or_backslash(word).trailing_zeros() as usize / 8;
+        let len = stop.min(WORD - 1);
+        if stop < WORD - 1 && doc.get(at + 1 + stop) == Some(&b'\\') {
+            return NAME_KEY_ESCAPED;
+        }
+        // The bytes before `len` kept, the first made the most significant.
+        let kept = word
+            & usize::MAX
+                .checked_shr((8 * (WORD - len)) as u32)
+                .unwrap_or(0);
+        kept.swap_bytes()
+    }
+
     /// The member whose name's opening quote is at byte `at` of the document: an offset that
     /// [`Members::next_at`] gave for this object. Reading one member back costs a scan of that
     /// member only, so an index of offsets can stand in for a copy of the members.
@@ -487,6 +520,25 @@ impl<'a> Object<'a> {
         // One member of validated text, stepped over here rather than by a `Members` walk
         // (whose `Result<Option<Member>>` goes through memory).
         let name = name_at(self.doc, at)?;
+        self.value_after(at, name)
+    }
+
+    /// [`member_at`](Self::member_at), or `None` when the member is named `skip`: its value
+    /// is then not stepped over (a signature's long text, left out of what it signs).
+    pub(crate) fn member_at_unless(&self, at: usize, skip: &str) -> Result<Option<Member<'a>>> {
+        if at <= self.start || at >= self.end {
+            return Err(Error::Json { offset: at });
+        }
+        let name = name_at(self.doc, at)?;
+        if name.eq_str(skip) {
+            return Ok(None);
+        }
+        self.value_after(at, name).map(Some)
+    }
+
+    /// The member whose name, `name`, has its opening quote at `at`.
+    #[inline]
+    fn value_after(&self, at: usize, name: JsonStr<'a>) -> Result<Member<'a>> {
         let mut sc = Scanner::new(self.doc);
         // Just past the name's closing quote.
         sc.pos = at + name.raw().len() + 2;
