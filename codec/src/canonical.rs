@@ -425,6 +425,48 @@ fn sorted_fields(fields: &[(&str, Scalar<'_>)]) -> Result<heapless::Vec<u8, MAX_
     Ok(sorted)
 }
 
+/// True when `names` are in strictly ascending byte order: for an encoder that lists its
+/// fields in the order a sorted rule reads them, checked when it compiles
+/// (`const _: () = assert!(names_ascending(&NAMES));`).
+///
+/// ```
+/// use refundwire::canonical::names_ascending;
+/// assert!(names_ascending(&["order_id", "ori_order_id", "refund_amt"]));
+/// assert!(!names_ascending(&["b", "a"]));
+/// assert!(!names_ascending(&["a", "a"]));
+/// assert!(names_ascending(&["", "a", "ab"]));
+/// ```
+pub const fn names_ascending(names: &[&str]) -> bool {
+    let mut rest = names;
+    while let [a, b, ..] = rest {
+        if !bytes_less(a.as_bytes(), b.as_bytes()) {
+            return false;
+        }
+        if let [_, more @ ..] = rest {
+            rest = more;
+        }
+    }
+    true
+}
+
+/// `a < b` in byte order, at compile time.
+const fn bytes_less(a: &[u8], b: &[u8]) -> bool {
+    let (mut a, mut b) = (a, b);
+    loop {
+        match (a.split_first(), b.split_first()) {
+            (Some((x, more_a)), Some((y, more_b))) => {
+                if *x != *y {
+                    return *x < *y;
+                }
+                a = more_a;
+                b = more_b;
+            }
+            (None, Some(_)) => return true,
+            _ => return false,
+        }
+    }
+}
+
 /// The text a typed value contributes (`None` for [`Scalar::Null`]).
 fn scalar_text<'t>(value: &Scalar<'t>, digits: &'t mut [u8; 20]) -> Option<&'t [u8]> {
     match *value {

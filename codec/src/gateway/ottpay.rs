@@ -108,7 +108,7 @@
 //! # Ok::<(), refundwire::Error>(())
 //! ```
 
-use crate::canonical::{self, NumberForm, Scalar};
+use crate::canonical::{self, NumberForm};
 use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
@@ -324,28 +324,19 @@ impl Action<'_> {
         }
     }
 
-    /// The business members in the page's order, each as the text it carries (`refund_amt`
-    /// is a JSON string of digits; an absent `order_id` is [`Scalar::Null`], left out).
-    fn fields<'d>(&self, digits: &'d mut [u8; 20]) -> ([(&'static str, Scalar<'d>); 3], usize)
+    /// The values of [`BUSINESS_MEMBERS`], as the text each carries (`refund_amt` is a JSON
+    /// string of digits; an absent `order_id`, and members a query does not have, are `None`).
+    fn values<'d>(&self, digits: &'d mut [u8; 20]) -> [Option<&'d str>; 3]
     where
         Self: 'd,
     {
         match *self {
-            Action::Refund(r) => (
-                [
-                    ("order_id", r.order_id.map_or(Scalar::Null, Scalar::Str)),
-                    ("ori_order_id", Scalar::Str(r.ori_order_id)),
-                    (
-                        "refund_amt",
-                        Scalar::Str(encoding::format_u64(r.refund_amt, digits)),
-                    ),
-                ],
-                3,
-            ),
-            Action::RefundStatusQuery(q) => (
-                [("order_id", Scalar::Str(q.order_id)), NO_FIELD, NO_FIELD],
-                1,
-            ),
+            Action::Refund(r) => [
+                r.order_id,
+                Some(r.ori_order_id),
+                Some(encoding::format_u64(r.refund_amt, digits)),
+            ],
+            Action::RefundStatusQuery(q) => [Some(q.order_id), None, None],
         }
     }
 
@@ -353,26 +344,7 @@ impl Action<'_> {
     /// entirely when absent, never `null`).
     pub fn write_json<S: Sink>(&self, sink: S) -> Result<S> {
         let mut digits = [0u8; 20];
-        let (fields, n) = self.fields(&mut digits);
-        let mut w = JsonWriter::new(sink);
-        w.begin_object()?;
-        for (name, value) in fields.iter().take(n) {
-            if let Scalar::Str(text) = value {
-                w.member_str(name, text)?;
-            }
-        }
-        w.end_object()?;
-        Ok(w.into_inner())
-    }
-
-    /// The MD5 of the business members' values in name order, from the typed fields (the
-    /// same text the sorted-values rule reads from the JSON they are written as).
-    fn md5_of_fields(&self) -> Result<[u8; 16]> {
-        let mut digits = [0u8; 20];
-        let (fields, n) = self.fields(&mut digits);
-        let mut digest = Md5Sink::new();
-        canonical::sorted_values_typed(fields.get(..n).unwrap_or_default(), &mut digest)?;
-        Ok(digest.finish())
+        write_business(&self.values(&mut digits), sink)
     }
 
     /// Writes the envelope up to the opening quote of `data`'s value.
@@ -388,8 +360,35 @@ impl Action<'_> {
     }
 }
 
-/// An unused slot of [`Action::fields`].
-const NO_FIELD: (&str, Scalar<'static>) = ("", Scalar::Null);
+/// The business members, in the page's order, which is also their byte order: the values
+/// the digest takes in name order are read in this order (checked when this compiles).
+const BUSINESS_MEMBERS: [&str; 3] = ["order_id", "ori_order_id", "refund_amt"];
+const _: () = assert!(canonical::names_ascending(&BUSINESS_MEMBERS));
+
+/// [`Action::write_json`] of values already made.
+fn write_business<S: Sink>(values: &[Option<&str>; 3], sink: S) -> Result<S> {
+    let mut w = JsonWriter::new(sink);
+    w.begin_object()?;
+    for (name, value) in BUSINESS_MEMBERS.iter().zip(values) {
+        w.member_opt_str(name, *value)?;
+    }
+    w.end_object()?;
+    Ok(w.into_inner())
+}
+
+/// The MD5 of the business values in name order (the sorted-values rule over the typed
+/// fields: the JSON they are written as is not parsed back), gathered for one update.
+fn md5_of_business(values: &[Option<&str>; 3]) -> Result<[u8; 16]> {
+    // `check` keeps both ids within `ID_MAX`; the amount has at most 20 digits.
+    let mut gathered = [0u8; 2 * ID_MAX + 20];
+    let mut out = Cursor::new(&mut gathered);
+    for value in values.iter().flatten() {
+        out.write(value.as_bytes())?;
+    }
+    let mut digest = Md5Sink::new();
+    digest.write(out.finish())?;
+    Ok(digest.finish())
+}
 
 fn check_id(id: &str, field: &'static str) -> Result<()> {
     if id.is_empty() {
@@ -529,10 +528,14 @@ pub fn encode_traced<'b, T: Trace + ?Sized>(
         .write_head(creds, Cursor::new(&mut *out))
         .map_err(fits)?
         .len();
-    let plain_len = action
-        .write_json(Cursor::new(out.get_mut(head_len..).unwrap_or_default()))
-        .map_err(fits)?
-        .len();
+    let mut digits = [0u8; 20];
+    let values = action.values(&mut digits);
+    let plain_len = write_business(
+        &values,
+        Cursor::new(out.get_mut(head_len..).unwrap_or_default()),
+    )
+    .map_err(fits)?
+    .len();
     let cipher_len = cipher_len(plain_len);
     let data_len = encoding::base64_len(cipher_len);
     let body_len = head_len + data_len + TAIL;
@@ -545,7 +548,7 @@ pub fn encode_traced<'b, T: Trace + ?Sized>(
     let md5_hex = {
         let plaintext = block.get(..plain_len).unwrap_or_default();
         // From the typed fields: the JSON just written is not parsed back to be hashed.
-        let md5 = action.md5_of_fields()?;
+        let md5 = md5_of_business(&values)?;
         trace::report(trace, || Step::Plaintext {
             what: "data",
             bytes: plaintext,
