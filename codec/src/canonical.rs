@@ -433,6 +433,7 @@ fn sorted_fields(fields: &[(&str, Scalar<'_>)]) -> Result<heapless::Vec<u8, MAX_
 /// use refundwire::canonical::names_ascending;
 /// assert!(names_ascending(&["order_id", "ori_order_id", "refund_amt"]));
 /// assert!(!names_ascending(&["b", "a"]));
+/// assert!(!names_ascending(&["ba", "ab"]));
 /// assert!(!names_ascending(&["a", "a"]));
 /// assert!(names_ascending(&["", "a", "ab"]));
 /// ```
@@ -455,8 +456,11 @@ const fn bytes_less(a: &[u8], b: &[u8]) -> bool {
     loop {
         match (a.split_first(), b.split_first()) {
             (Some((x, more_a)), Some((y, more_b))) => {
-                if *x != *y {
-                    return *x < *y;
+                if *x < *y {
+                    return true;
+                }
+                if *x > *y {
+                    return false;
                 }
                 a = more_a;
                 b = more_b;

@@ -365,6 +365,10 @@ impl Action<'_> {
 const BUSINESS_MEMBERS: [&str; 3] = ["order_id", "ori_order_id", "refund_amt"];
 const _: () = assert!(canonical::names_ascending(&BUSINESS_MEMBERS));
 
+/// Most bytes the business values hold: `check` keeps both ids within [`ID_MAX`], and the
+/// amount has at most 20 digits.
+const BUSINESS_VALUES_MAX: usize = 2 * ID_MAX + 20;
+
 /// [`Action::write_json`] of values already made.
 fn write_business<S: Sink>(values: &[Option<&str>; 3], sink: S) -> Result<S> {
     let mut w = JsonWriter::new(sink);
@@ -379,8 +383,7 @@ fn write_business<S: Sink>(values: &[Option<&str>; 3], sink: S) -> Result<S> {
 /// The MD5 of the business values in name order (the sorted-values rule over the typed
 /// fields: the JSON they are written as is not parsed back), gathered for one update.
 fn md5_of_business(values: &[Option<&str>; 3]) -> Result<[u8; 16]> {
-    // `check` keeps both ids within `ID_MAX`; the amount has at most 20 digits.
-    let mut gathered = [0u8; 2 * ID_MAX + 20];
+    let mut gathered = [0u8; BUSINESS_VALUES_MAX];
     let mut out = Cursor::new(&mut gathered);
     for value in values.iter().flatten() {
         out.write(value.as_bytes())?;
