@@ -101,6 +101,29 @@ pub(crate) fn base64_decode_json_in_place<'b>(
     lenient_in_place(buf, field, escaped)
 }
 
+/// [`base64_decode_json_in_place`] of a JSON string without escapes, decoded from where it
+/// lies into `out` (no copy of the text first). Text the strict decoder refuses is looked at
+/// again only then: if it holds a space, that is rewritten in a copy in `out`, as in place.
+pub(crate) fn base64_decode_json_into<'o>(
+    text: &[u8],
+    out: &'o mut [u8],
+    field: &'static str,
+) -> Result<&'o [u8]> {
+    use crate::json::words::{find, space};
+    // The decoded bytes are a prefix of `out`: their length is kept, not the borrow, so that
+    // `out` is free again for the copy below.
+    match base64_decode(text, out, field).map(<[u8]>::len) {
+        Ok(n) => return Ok(out.get(..n).unwrap_or_default()),
+        Err(e) if find(text, 0, space, |b| b == b' ').is_none() => return Err(e),
+        Err(_) => {}
+    }
+    let copy = out
+        .get_mut(..text.len())
+        .ok_or(Error::BufferTooSmall { needed: text.len() })?;
+    copy.copy_from_slice(text);
+    Ok(lenient_in_place(copy, field, false)?)
+}
+
 /// The body of the lenient decoders: `line_breaks` says whether `\r` and `\n` may occur.
 fn lenient_in_place<'b>(
     buf: &'b mut [u8],
@@ -227,6 +250,34 @@ mod tests {
         assert_eq!(
             base64_decode_json_in_place(&mut wrapped, "d", true).unwrap(),
             b"hello?>"
+        );
+    }
+
+    /// The same text decoded from where it lies: strict text directly, spaced text through
+    /// a copy, a line break or a bad character refused, and too little room reported.
+    #[test]
+    fn base64_of_a_json_string_decodes_into_another_buffer_alike() {
+        let mut out = [0u8; 16];
+        // "+/+/+/+/+/8=" is fb ff bf fb ff bf fb ff (Python's base64).
+        assert_eq!(
+            base64_decode_json_into(b" / / / / /8=", &mut out, "d").unwrap(),
+            &[0xfb, 0xff, 0xbf, 0xfb, 0xff, 0xbf, 0xfb, 0xff]
+        );
+        assert_eq!(
+            base64_decode_json_into(b"aGVsbG8/Pg==", &mut out, "d").unwrap(),
+            b"hello?>"
+        );
+        for bad in [&b"aGVs\nbG8/Pg=="[..], b"aGVsbG8*Pg==", b"aGVsbG8/Pg="] {
+            assert_eq!(
+                base64_decode_json_into(bad, &mut out, "d"),
+                Err(Error::Base64("d")),
+                "{bad:?}"
+            );
+        }
+        let mut small = [0u8; 4];
+        assert_eq!(
+            base64_decode_json_into(b"aGVsbG8/Pg==", &mut small, "d"),
+            Err(Error::BufferTooSmall { needed: 9 })
         );
     }
 

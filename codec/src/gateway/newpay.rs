@@ -735,15 +735,12 @@ pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s 
 /// [`signed_string`] of an object whose members' offsets the walk that validated it
 /// recorded (`members`, in document order; sorted here): it is not walked again to find
 /// them.
-fn signed_string_in<'s>(
-    obj: &Object<'_>,
-    members: &mut [usize],
-    scratch: &'s mut [u8],
-) -> Result<&'s str> {
+/// Returns its length: the bytes are what is verified, and they are UTF-8 by construction.
+fn signed_string_in(obj: &Object<'_>, members: &mut [usize], scratch: &mut [u8]) -> Result<usize> {
     canonical::sort_index(obj, members);
     let mut out = Cursor::new(scratch);
     canonical::sorted_pairs_checked_in(obj, members, "sign", &mut out, check_member)?;
-    core::str::from_utf8(out.finish()).map_err(|_| Error::Plaintext)
+    Ok(out.len())
 }
 
 /// Verifies `obj`'s `sign` member (`sign`, already looked up) over every other member;
@@ -788,18 +785,13 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     if sign.raw().len() > SIGN_MAX.saturating_mul(2) {
         return Err(Error::FieldTooLong(field));
     }
-    let message_len = signed_string_in(obj, members, scratch)?.len();
+    let message_len = signed_string_in(obj, members, scratch)?;
     let (message, rest) =
         scratch
             .split_at_mut_checked(message_len)
             .ok_or(Error::BufferTooSmall {
                 needed: message_len,
             })?;
-    let text_len = sign.unescape_into(rest)?.len();
-    // Just written, so always there; `verify` reports the size that suffices.
-    let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
-        needed: message_len,
-    })?;
     trace::members(&mut *trace, field, obj, Some("sign"));
     trace::report(trace, || Step::SignedBytes {
         what: field,
@@ -809,7 +801,17 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         what: field,
         text: sign.raw().as_bytes(),
     });
-    let signature = encoding::base64_decode_json_in_place(text, field, sign.has_escapes())?;
+    let signature: &[u8] = if sign.has_escapes() {
+        let text_len = sign.unescape_into(rest)?.len();
+        // Just written, so always there; `verify` reports the size that suffices.
+        let text = rest.get_mut(..text_len).ok_or(Error::BufferTooSmall {
+            needed: message_len,
+        })?;
+        encoding::base64_decode_json_in_place(text, field, true)?
+    } else {
+        // Decoded from where it lies: the text is not copied first.
+        encoding::base64_decode_json_into(sign.raw().as_bytes(), rest, field)?
+    };
     verifier
         .verify_sha256(message, signature)
         .map_err(|e| match e {
