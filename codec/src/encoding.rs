@@ -114,6 +114,10 @@ pub(crate) fn base64_decode_json_into<'o>(
     // `out` is free again for the copy below.
     match base64_decode(text, out, field).map(<[u8]>::len) {
         Ok(n) => return Ok(out.get(..n).unwrap_or_default()),
+        // As when the text was copied in first: room for less than it is reported as such.
+        Err(_) if out.len() < text.len() => {
+            return Err(Error::BufferTooSmall { needed: text.len() });
+        }
         Err(e) if find(text, 0, space, |b| b == b' ').is_none() => return Err(e),
         Err(_) => {}
     }
@@ -158,14 +162,23 @@ fn lenient_in_place<'b>(
     buf.get_mut(..len).ok_or(Error::Base64(field))
 }
 
-/// Decodes standard Base64 text (strict) into `out`.
+/// Decodes standard Base64 text (strict) into `out`. Room for fewer bytes than the text
+/// holds is [`Error::BufferTooSmall`] with the number it holds.
 pub fn base64_decode<'o>(text: &[u8], out: &'o mut [u8], field: &'static str) -> Result<&'o [u8]> {
     let room = out.len();
-    Base64::decode(text, out).map_err(|e| match e {
-        base64ct::Error::InvalidLength if base64_len(room) < text.len() => Error::BufferTooSmall {
-            needed: text.len() / 4 * 3,
-        },
-        _ => Error::Base64(field),
+    Base64::decode(text, out).map_err(|e| {
+        // What the text holds if it is well formed: three bytes a group, less the padding.
+        let padding = text
+            .iter()
+            .rev()
+            .take(2)
+            .take_while(|&&b| b == b'=')
+            .count();
+        let needed = (text.len() / 4 * 3).saturating_sub(padding);
+        match e {
+            base64ct::Error::InvalidLength if room < needed => Error::BufferTooSmall { needed },
+            _ => Error::Base64(field),
+        }
     })
 }
 
@@ -274,10 +287,51 @@ mod tests {
                 "{bad:?}"
             );
         }
-        let mut small = [0u8; 4];
+        // Too little room for the text, as when it was copied in first; room for the bytes
+        // it holds and no more is enough.
+        let mut small = [0u8; 6];
         assert_eq!(
             base64_decode_json_into(b"aGVsbG8/Pg==", &mut small, "d"),
-            Err(Error::BufferTooSmall { needed: 9 })
+            Err(Error::BufferTooSmall { needed: 12 })
+        );
+        assert_eq!(
+            base64_decode_json_into(b"aGVs bG8/Pg==", &mut small, "d"),
+            Err(Error::BufferTooSmall { needed: 13 })
+        );
+        let mut exact = [0u8; 7];
+        assert_eq!(
+            base64_decode_json_into(b"aGVsbG8/Pg==", &mut exact, "d").unwrap(),
+            b"hello?>"
+        );
+    }
+
+    /// Room for one or two bytes fewer than the text holds is too little room, not bad text.
+    #[test]
+    fn strict_base64_reports_the_room_it_needs() {
+        // "aGVsbG8/Pg==" is "hello?>", 7 bytes; "aGVsbG8/" is "hello?", 6 (Python's base64).
+        for (text, holds) in [
+            (&b"aGVsbG8/Pg=="[..], 7),
+            (b"aGVsbG8/", 6),
+            (b"aGVsbG8/Pj8=", 8),
+        ] {
+            for room in 0..holds {
+                let mut out = [0u8; 16];
+                assert_eq!(
+                    base64_decode(text, &mut out[..room], "d"),
+                    Err(Error::BufferTooSmall { needed: holds }),
+                    "{text:?} in {room}"
+                );
+            }
+            let mut out = [0u8; 16];
+            assert_eq!(
+                base64_decode(text, &mut out[..holds], "d").unwrap().len(),
+                holds
+            );
+        }
+        let mut out = [0u8; 16];
+        assert_eq!(
+            base64_decode(b"aGVsbG8*", &mut out, "d"),
+            Err(Error::Base64("d"))
         );
     }
 

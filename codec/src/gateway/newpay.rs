@@ -1813,6 +1813,29 @@ mod tests {
         Credentials::new("app", "mch").unwrap()
     }
 
+    /// A scratch a byte or two short of the signature's bytes, after the string-to-sign, is
+    /// too small (and says how much suffices), not a bad signature; room for the three bytes
+    /// `YWJj` holds is enough to verify.
+    #[test]
+    fn a_scratch_short_of_the_signature_is_too_small_not_bad_base64() {
+        let body = br#"{"a":"b","sign":"YWJj"}"#;
+        // "a=b" takes 3 bytes, the signature 3 more.
+        for room in 0..6 {
+            let mut scratch = [0u8; 8];
+            assert_eq!(
+                decode_refund_callback(&creds(), &Any, body, &mut scratch[..room]).unwrap_err(),
+                Error::BufferTooSmall { needed: body.len() },
+                "{room}"
+            );
+        }
+        let mut scratch = [0u8; 6];
+        let verified = decode_refund_callback(&creds(), &Any, body, &mut scratch).unwrap_err();
+        assert!(
+            !matches!(verified, Error::BufferTooSmall { .. } | Error::Base64(_)),
+            "{verified:?}"
+        );
+    }
+
     const OK_REFUND: RefundRequest<'static> = RefundRequest {
         refund_order_amt: 1,
         order_no: "O",
