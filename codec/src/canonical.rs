@@ -410,11 +410,6 @@ fn sorted_fields(fields: &[(&str, Scalar<'_>)]) -> Result<heapless::Vec<u8, MAX_
         sorted.push(i).map_err(|_| Error::TooManyMembers)?;
     }
     let name = |i: &u8| fields.get(usize::from(*i)).map(|f| f.0.as_bytes());
-    // Callers mostly list their fields in name order already: strictly ascending names need
-    // neither the sort nor the duplicate test.
-    if fields.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
-        return Ok(sorted);
-    }
     insertion_sort(&mut sorted, |a, b| name(a).cmp(&name(b)));
     if sorted
         .windows(2)

@@ -1,6 +1,6 @@
 //! The validating scanner.
 
-use super::words::{find, quote_or_backslash, skip_container, string_special};
+use super::words::{WORD, find, quote_or_backslash, skip_container, string_special};
 use super::{JsonStr, Lookup};
 use crate::error::{Error, Result};
 
@@ -487,7 +487,6 @@ impl<'a> Object<'a> {
     /// caller's use. A raw name holds no zero byte, so a name that ends sooner orders first,
     /// as in byte order.
     pub(crate) fn name_key_at(&self, at: usize) -> usize {
-        const WORD: usize = core::mem::size_of::<usize>();
         let doc = self.doc.as_bytes();
         let Some(word) = doc
             .get(at + 1..at + 1 + WORD)

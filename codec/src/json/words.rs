@@ -3,7 +3,7 @@
 //! byte that needs a look.
 
 /// Bytes in a word.
-const WORD: usize = core::mem::size_of::<usize>();
+pub(crate) const WORD: usize = core::mem::size_of::<usize>();
 
 /// Every byte of a word set to `b`.
 pub(crate) const fn splat(b: u8) -> usize {
