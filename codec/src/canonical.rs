@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::Sink;
-use crate::json::{Kind, MAX_MEMBERS, Member, NAME_KEY_ESCAPED, Object, Value};
+use crate::json::{JsonStr, Kind, MAX_MEMBERS, Member, NAME_KEY_ESCAPED, Object, Value};
 use core::cmp::Ordering;
 
 /// How a JSON number contributes its text to a canonical string.
@@ -141,6 +141,114 @@ fn for_each_sorted<'a>(
     for_each_at(obj, &at, visit)
 }
 
+/// Where a sorted rule of the `_in` kind reads an object's members from, in name order, after
+/// the walk that validated the object.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SortedIndex<'l, 'a> {
+    /// Every member's name is one of `names`, whose values the walk looked up into `found`;
+    /// `order` lists the positions in `names` in name order ([`name_order`]). Nothing is
+    /// sorted or read back: a gateway's own replies hold only the members it documents.
+    Listed {
+        names: &'l [&'static str],
+        found: &'l [Option<Value<'a>>],
+        order: &'l [usize],
+    },
+    /// Where each member starts (the walk's [`Offsets`](crate::json::Offsets)), sorted by
+    /// [`sort_index`]: each member is read back from there.
+    Offsets(&'l [usize]),
+}
+
+impl<'l, 'a> SortedIndex<'l, 'a> {
+    /// [`Listed`](Self::Listed) when the members looked up into `found` are all of `obj`'s
+    /// (names are unique in a validated object, so equal counts say that no other name is
+    /// there); otherwise `offsets`, where the walk found `obj`'s members, sorted by name.
+    pub(crate) fn of<const N: usize>(
+        obj: &Object<'a>,
+        names: &'l [&'static str; N],
+        found: &'l [Option<Value<'a>>; N],
+        order: &'l [usize; N],
+        offsets: &'l mut [usize],
+    ) -> Self {
+        if found.iter().filter(|v| v.is_some()).count() == obj.len() {
+            return SortedIndex::Listed {
+                names,
+                found,
+                order,
+            };
+        }
+        sort_index(obj, offsets);
+        SortedIndex::Offsets(offsets)
+    }
+
+    /// Calls `visit` with each member in name order, except the member named `exclude`
+    /// (whose value is then not stepped over).
+    fn for_each(
+        &self,
+        obj: &Object<'a>,
+        exclude: Option<&str>,
+        mut visit: impl FnMut(Member<'a>) -> Result<()>,
+    ) -> Result<()> {
+        match *self {
+            SortedIndex::Listed {
+                names,
+                found,
+                order,
+            } => {
+                for &i in order {
+                    if let (Some(&name), Some(&Some(value))) = (names.get(i), found.get(i)) {
+                        if Some(name) != exclude {
+                            // The walk found it under this name, which has no escapes.
+                            let name = JsonStr::from_scanned(name, false);
+                            visit(Member { name, value })?;
+                        }
+                    }
+                }
+            }
+            SortedIndex::Offsets(sorted) => {
+                for &at in sorted {
+                    let member = match exclude {
+                        Some(name) => obj.member_at_unless(at, name)?,
+                        None => Some(obj.member_at(at)?),
+                    };
+                    if let Some(m) = member {
+                        visit(m)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The positions of `names` in name order (byte order), at compile time: what
+/// [`SortedIndex::Listed`] visits a looked-up list in.
+///
+/// ```ignore
+/// assert_eq!(name_order(&["b", "c", "a"]), [2, 0, 1]);
+/// ```
+#[allow(clippy::indexing_slicing)] // in bounds: `i`, `j` < N; `order`'s entries < N
+pub(crate) const fn name_order<const N: usize>(names: &[&str; N]) -> [usize; N] {
+    let mut order = [0usize; N];
+    let mut i = 0;
+    while i < N {
+        order[i] = i;
+        i += 1;
+    }
+    // Insertion sort: a const fn has no `sort`.
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && bytes_less(names[order[j]].as_bytes(), names[order[j - 1]].as_bytes()) {
+            let t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    order
+}
+
 /// Calls `visit` with the members of `obj` at the offsets `sorted`, in that order.
 fn for_each_at<'a>(
     obj: &Object<'a>,
@@ -216,15 +324,16 @@ pub fn sorted_values<S: Sink + ?Sized>(
     Ok(saw_number)
 }
 
-/// [`sorted_values`] over the offsets of `obj`'s members, already sorted ([`sort_index`]).
-pub(crate) fn sorted_values_in<S: Sink + ?Sized>(
-    obj: &Object<'_>,
-    sorted: &[usize],
+/// [`sorted_values`] over `obj`'s members in name order as the walk that validated it
+/// indexed them ([`SortedIndex`]).
+pub(crate) fn sorted_values_in<'a, S: Sink + ?Sized>(
+    obj: &Object<'a>,
+    sorted: &SortedIndex<'_, 'a>,
     form: NumberForm,
     sink: &mut S,
 ) -> Result<bool> {
     let mut saw_number = false;
-    for_each_at(obj, sorted, |m| value_of(m, form, &mut saw_number, sink))?;
+    sorted.for_each(obj, None, |m| value_of(m, form, &mut saw_number, sink))?;
     Ok(saw_number)
 }
 
@@ -286,22 +395,19 @@ pub fn sorted_pairs_checked<S: Sink + ?Sized>(
     for_each_sorted(obj, |m| pair_of(m, exclude, &mut first, sink, &mut check))
 }
 
-/// [`sorted_pairs_checked`] over the offsets of `obj`'s members, already sorted
-/// ([`sort_index`]).
-pub(crate) fn sorted_pairs_checked_in<S: Sink + ?Sized>(
-    obj: &Object<'_>,
-    sorted: &[usize],
+/// [`sorted_pairs_checked`] over `obj`'s members in name order as the walk that validated it
+/// indexed them ([`SortedIndex`]).
+pub(crate) fn sorted_pairs_checked_in<'a, S: Sink + ?Sized>(
+    obj: &Object<'a>,
+    sorted: &SortedIndex<'_, 'a>,
     exclude: &str,
     sink: &mut S,
     mut check: impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut first = true;
-    for &at in sorted {
-        if let Some(m) = obj.member_at_unless(at, exclude)? {
-            pair_of(m, exclude, &mut first, sink, &mut check)?;
-        }
-    }
-    Ok(())
+    sorted.for_each(obj, Some(exclude), |m| {
+        pair_of(m, exclude, &mut first, sink, &mut check)
+    })
 }
 
 /// One member's part of [`sorted_pairs_checked`].
@@ -876,5 +982,73 @@ mod tests {
         let nested = Object::parse(br#"{"a":{"b":1}}"#).unwrap();
         let mut buf = [0u8; 32];
         assert!(sorted_values(&nested, NumberForm::Plain, &mut Cursor::new(&mut buf)).is_err());
+    }
+
+    #[test]
+    fn name_order_lists_positions_in_byte_order() {
+        // Expected orders worked out by hand: "" < "a" < "ab" < "b" < "ba" < "b\u{e9}".
+        assert_eq!(
+            name_order(&["b", "ab", "a", "", "ba", "b\u{e9}"]),
+            [3, 2, 1, 0, 4, 5]
+        );
+        assert_eq!(name_order(&["z", "y", "x"]), [2, 1, 0]);
+        assert_eq!(name_order(&["x", "y", "z"]), [0, 1, 2]);
+        assert_eq!(name_order::<0>(&[]), []);
+    }
+
+    /// Walks `doc` looking up `names` as a decoder does, then writes its sorted values and
+    /// its pairs without `sign` from the index the walk left. Returns whether every member
+    /// was listed, the values and the pairs.
+    fn from_walk<const N: usize>(
+        doc: &[u8],
+        names: &[&'static str; N],
+    ) -> (bool, heapless::String<64>, heapless::String<64>) {
+        let lookup = crate::json::Lookup::new(names);
+        let (mut found, mut offsets) = ([None; N], crate::json::Offsets::new());
+        let obj = Object::parse_lookup(doc, &lookup, &mut found, Some(&mut offsets)).unwrap();
+        let order = name_order(names);
+        let sorted = SortedIndex::of(&obj, names, &found, &order, &mut offsets);
+        let listed = matches!(sorted, SortedIndex::Listed { .. });
+        let (mut values, mut pairs) = ([0u8; 64], [0u8; 64]);
+        let mut c = Cursor::new(&mut values);
+        sorted_values_in(&obj, &sorted, NumberForm::Plain, &mut c).unwrap();
+        let values = core::str::from_utf8(c.finish())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let mut c = Cursor::new(&mut pairs);
+        sorted_pairs_checked_in(&obj, &sorted, "sign", &mut c, |_| Ok(())).unwrap();
+        let pairs = core::str::from_utf8(c.finish())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        (listed, values, pairs)
+    }
+
+    #[test]
+    fn a_walk_of_listed_names_is_read_in_name_order_without_sorting() {
+        const NAMES: [&str; 5] = ["sign", "b", "n", "a", "z"];
+        // Only listed names: the values the walk found, in name order (`null` skipped).
+        let (listed, values, pairs) = from_walk(br#"{"b":"2","sign":"S","a":1,"n":null}"#, &NAMES);
+        assert!(listed);
+        assert_eq!(values.as_str(), "12S");
+        assert_eq!(pairs.as_str(), "a=1&b=2");
+    }
+
+    #[test]
+    fn a_walk_with_an_unlisted_name_sorts_every_member() {
+        const NAMES: [&str; 5] = ["sign", "b", "n", "a", "z"];
+        // `c` and the escaped `\u0061a` ("aa") are not looked up: each takes its place.
+        let (listed, values, pairs) = from_walk(
+            br#"{"b":"2","c":true,"sign":"S","\u0061a":"x","a":1}"#,
+            &NAMES,
+        );
+        assert!(!listed);
+        assert_eq!(values.as_str(), "1x2trueS");
+        assert_eq!(pairs.as_str(), "a=1&aa=x&b=2&c=true");
+        // An empty name is a member like any other.
+        let (listed, values, _) = from_walk(br#"{"":"e","a":1}"#, &NAMES);
+        assert!(!listed);
+        assert_eq!(values.as_str(), "e1");
     }
 }

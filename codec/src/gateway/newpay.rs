@@ -162,7 +162,7 @@
 //! # Ok::<(), refundwire::Error>(())
 //! ```
 
-use crate::canonical::{self, Scalar};
+use crate::canonical::{self, Scalar, SortedIndex};
 use crate::crypto::{self, RsaSigner, RsaVerifier};
 use crate::encoding;
 use crate::error::{Error, Result};
@@ -732,32 +732,34 @@ pub fn signed_string<'s>(obj: &Object<'_>, scratch: &'s mut [u8]) -> Result<&'s 
     core::str::from_utf8(out.finish()).map_err(|_| Error::Plaintext)
 }
 
-/// [`signed_string`] of an object whose members' offsets the walk that validated it
-/// recorded (`members`, in document order; sorted here): it is not walked again to find
-/// them.
+/// [`signed_string`] of an object whose members the walk that validated it indexed
+/// (`sorted`): it is not walked again to find them.
 /// Returns its length: the bytes are what is verified, and they are UTF-8 by construction.
-fn signed_string_in(obj: &Object<'_>, members: &mut [usize], scratch: &mut [u8]) -> Result<usize> {
-    canonical::sort_index(obj, members);
+fn signed_string_in<'a>(
+    obj: &Object<'a>,
+    sorted: &SortedIndex<'_, 'a>,
+    scratch: &mut [u8],
+) -> Result<usize> {
     let mut out = Cursor::new(scratch);
-    canonical::sorted_pairs_checked_in(obj, members, "sign", &mut out, check_member)?;
+    canonical::sorted_pairs_checked_in(obj, sorted, "sign", &mut out, check_member)?;
     Ok(out.len())
 }
 
 /// Verifies `obj`'s `sign` member (`sign`, already looked up) over every other member;
-/// `members`: where they start, as the walk that validated `obj` recorded them. `field`
-/// names the signature in errors.
+/// `sorted`: its members in name order, as the walk that validated `obj` indexed them.
+/// `field` names the signature in errors.
 /// A `scratch` too small is [`Error::BufferTooSmall`] with the length of the body `obj` was
 /// read from, which always suffices.
 fn verify<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'a>,
-    members: &mut [usize],
+    sorted: &SortedIndex<'_, 'a>,
     sign: Option<Value<'a>>,
     verifier: &V,
     field: &'static str,
     scratch: &mut [u8],
     trace: &mut T,
 ) -> Result<()> {
-    verify_in(obj, members, sign, verifier, field, scratch, trace).map_err(|e| match e {
+    verify_in(obj, sorted, sign, verifier, field, scratch, trace).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall {
             needed: obj.document_len(),
         },
@@ -767,7 +769,7 @@ fn verify<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
 
 fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     obj: &Object<'a>,
-    members: &mut [usize],
+    sorted: &SortedIndex<'_, 'a>,
     sign: Option<Value<'a>>,
     verifier: &V,
     field: &'static str,
@@ -785,7 +787,7 @@ fn verify_in<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
     if sign.raw().len() > SIGN_MAX.saturating_mul(2) {
         return Err(Error::FieldTooLong(field));
     }
-    let message_len = signed_string_in(obj, members, scratch)?;
+    let message_len = signed_string_in(obj, sorted, scratch)?;
     let (message, rest) =
         scratch
             .split_at_mut_checked(message_len)
@@ -873,6 +875,9 @@ const ENVELOPE_LOOKUP: [&str; 7] = crate::json::join(ENVELOPE_MEMBERS, NOT_IN_RE
 /// [`ENVELOPE_LOOKUP`] and [`DATA_LOOKUP`], hashed at compile time.
 const ENVELOPE_TABLE: Lookup<'static> = Lookup::hashed(&ENVELOPE_LOOKUP);
 const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_LOOKUP);
+/// [`DATA_LOOKUP`]'s positions in name order: a `data` that holds only those members is
+/// signed over the values its walk found, without sorting.
+const DATA_ORDER: [usize; DATA_LOOKUP.len()] = canonical::name_order(&DATA_LOOKUP);
 
 /// Members of an inquiry-refund response's `data` that a refund response's lacks.
 const INQUIRY_ONLY: [&str; 2] = ["tranNo", "tranAbbr"];
@@ -916,6 +921,8 @@ const CALLBACK_LOOKUP: [&str; 19] = crate::json::join(
 );
 /// [`CALLBACK_LOOKUP`], hashed at compile time.
 const CALLBACK_TABLE: Lookup<'static> = Lookup::hashed(&CALLBACK_LOOKUP);
+/// [`CALLBACK_LOOKUP`]'s positions in name order (as [`DATA_ORDER`]).
+const CALLBACK_ORDER: [usize; CALLBACK_LOOKUP.len()] = canonical::name_order(&CALLBACK_LOOKUP);
 
 /// `crate::bind` over a signed string member, compared unescaped.
 fn bind_member(expected: &str, member: &JsonStr<'_>) -> Result<bool> {
@@ -1391,16 +1398,9 @@ fn decode_response<'a, V: RsaVerifier + ?Sized, T: Trace + ?Sized>(
         return Err(Error::InvalidField("code"));
     }
     let data = Object::member_opened(data, data_object, "data")?;
+    let sorted = SortedIndex::of(&data, &DATA_LOOKUP, &found, &DATA_ORDER, &mut data_members);
     let [sign, rest @ ..] = found;
-    verify(
-        &data,
-        &mut data_members,
-        sign,
-        verifier,
-        "data.sign",
-        scratch,
-        trace,
-    )?;
+    verify(&data, &sorted, sign, verifier, "data.sign", scratch, trace)?;
     // `rest` starts with NOT_IN_RESPONSE_DATA's values (the lists are read in step: `zip`
     // stops at the shorter), and RESULT_MEMBERS' with INQUIRY_ONLY's.
     if let Some(name) = Object::first_present(&NOT_IN_RESPONSE_DATA, &rest) {
@@ -1719,16 +1719,15 @@ pub fn decode_refund_callback_traced<'a, V: RsaVerifier + ?Sized, T: Trace + ?Si
     // Every member read below found in the walk that validates the body.
     let (mut found, mut members) = ([None; CALLBACK_LOOKUP.len()], Offsets::new());
     let object = Object::parse_lookup(body, &CALLBACK_TABLE, &mut found, Some(&mut members))?;
-    let [sign, rest @ ..] = found;
-    verify(
+    let sorted = SortedIndex::of(
         &object,
+        &CALLBACK_LOOKUP,
+        &found,
+        &CALLBACK_ORDER,
         &mut members,
-        sign,
-        verifier,
-        "sign",
-        scratch,
-        trace,
-    )?;
+    );
+    let [sign, rest @ ..] = found;
+    verify(&object, &sorted, sign, verifier, "sign", scratch, trace)?;
     // `rest` starts with NOT_IN_CALLBACK's values (`first_present` reads the lists in step),
     // and CALLBACK_MEMBERS' with CALLBACK_REQUIRED's.
     if let Some(name) = Object::first_present(&NOT_IN_CALLBACK, &rest) {

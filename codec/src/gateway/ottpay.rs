@@ -108,7 +108,7 @@
 //! # Ok::<(), refundwire::Error>(())
 //! ```
 
-use crate::canonical::{self, NumberForm};
+use crate::canonical::{self, NumberForm, SortedIndex};
 use crate::crypto::{self, AES_BLOCK, SecretKey};
 use crate::encoding;
 use crate::error::{Error, Result};
@@ -430,9 +430,9 @@ pub fn md5_of_values(data: &Object<'_>, form: NumberForm) -> Result<([u8; 32], b
 /// The raw MD5 of a business object's sorted values, and whether any number took part.
 /// `sorted`: the offsets of its members in name order, when the walk that validated it
 /// recorded them (otherwise they are found here).
-fn md5_values(
-    data: &Object<'_>,
-    sorted: Option<&[usize]>,
+fn md5_values<'a>(
+    data: &Object<'a>,
+    sorted: Option<&SortedIndex<'_, 'a>>,
     form: NumberForm,
 ) -> Result<([u8; 16], bool)> {
     let mut md5 = Md5Sink::new();
@@ -968,6 +968,9 @@ const DATA_MEMBERS: [&str; 5] = [
 ];
 /// [`DATA_MEMBERS`], hashed at compile time.
 const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_MEMBERS);
+/// [`DATA_MEMBERS`]' positions in name order: a `data` that holds only those members is
+/// digested from the values its walk found, without sorting.
+const DATA_ORDER: [usize; DATA_MEMBERS.len()] = canonical::name_order(&DATA_MEMBERS);
 /// The envelope members the decoders read: `action` (only a request has it), `rsp_code`,
 /// `rsp_msg`, `data`, `md5`.
 const ENVELOPE_MEMBERS: [&str; 5] = ["action", "rsp_code", "rsp_msg", "data", "md5"];
@@ -1224,14 +1227,18 @@ fn decrypt_and_verify<'a>(
             Error::Json { .. } => Error::Plaintext,
             other => other,
         })?;
-    canonical::sort_index(&data, &mut sorted);
+    let sorted = SortedIndex::of(&data, &DATA_MEMBERS, &members, &DATA_ORDER, &mut sorted);
     let md5_form = verify_md5(&data, &sorted, md5_expected)?;
     Ok((plaintext, (data, members), md5_form))
 }
 
 /// Checks the digest over the plain number text, then (only if numbers took part) over the
-/// Java `double` text. `sorted`: the offsets of `data`'s members in name order.
-fn verify_md5(data: &Object<'_>, sorted: &[usize], expected: &[u8; 16]) -> Result<Md5Form> {
+/// Java `double` text. `sorted`: `data`'s members in name order.
+fn verify_md5<'a>(
+    data: &Object<'a>,
+    sorted: &SortedIndex<'_, 'a>,
+    expected: &[u8; 16],
+) -> Result<Md5Form> {
     let digest = |form| md5_values(data, Some(sorted), form);
     let (plain, saw_number) = digest(NumberForm::Plain)?;
     if crypto::ct_eq(&plain, expected) {
