@@ -410,6 +410,27 @@ pub(crate) fn sorted_pairs_checked_in<'a, S: Sink + ?Sized>(
     })
 }
 
+/// Calls `check` with each member that [`sorted_pairs_checked_in`] would write, in its order,
+/// writing nothing.
+pub(crate) fn sorted_members_checked_in<'a>(
+    obj: &Object<'a>,
+    sorted: &SortedIndex<'_, 'a>,
+    exclude: &str,
+    mut check: impl FnMut(&Member<'_>) -> Result<()>,
+) -> Result<()> {
+    sorted.for_each(obj, Some(exclude), |m| {
+        if takes_part(&m, exclude) {
+            check(&m)?;
+        }
+        Ok(())
+    })
+}
+
+/// Whether `m` is written by the `name=value` rule: not `null`, not named `exclude`.
+fn takes_part(m: &Member<'_>, exclude: &str) -> bool {
+    !m.value.is_null() && !m.name.eq_str(exclude)
+}
+
 /// One member's part of [`sorted_pairs_checked`].
 fn pair_of<S: Sink + ?Sized>(
     m: Member<'_>,
@@ -418,7 +439,7 @@ fn pair_of<S: Sink + ?Sized>(
     sink: &mut S,
     check: &mut impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
-    if m.value.is_null() || m.name.eq_str(exclude) {
+    if !takes_part(&m, exclude) {
         return Ok(());
     }
     check(&m)?;

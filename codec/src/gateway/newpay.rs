@@ -740,10 +740,50 @@ fn signed_string_in<'a>(
     sorted: &SortedIndex<'_, 'a>,
     scratch: &mut [u8],
 ) -> Result<usize> {
+    // With every name a listed one, which [`names_are_plain`] checked when the crate
+    // compiled, a value can only split the string if it holds an `&`: unless one does, the
+    // `&`s written are the separators, one fewer than the pairs (one count of the string
+    // instead of a search of each value). Other objects are checked member by member.
+    let listed = matches!(sorted, SortedIndex::Listed { .. });
     let mut out = Cursor::new(scratch);
-    canonical::sorted_pairs_checked_in(obj, sorted, "sign", &mut out, check_member)?;
+    let mut pairs = 0usize;
+    let written = canonical::sorted_pairs_checked_in(obj, sorted, "sign", &mut out, |m| {
+        pairs += 1;
+        if listed { Ok(()) } else { check_member(m) }
+    });
+    if listed && (written.is_err() || words::count(out.written(), b'&') != pairs.saturating_sub(1))
+    {
+        // Which value splits it, if one does (before a buffer too small is reported).
+        canonical::sorted_members_checked_in(obj, sorted, "sign", check_member)?;
+    }
+    written?;
     Ok(out.len())
 }
+
+/// Names a looked-up list may hold for [`signed_string_in`] to check only the values: not
+/// empty, without `&` or `=`.
+const fn names_are_plain(names: &[&str]) -> bool {
+    let mut rest = names;
+    while let [name, more @ ..] = rest {
+        let mut bytes = name.as_bytes();
+        if bytes.is_empty() {
+            return false;
+        }
+        while let [b, tail @ ..] = bytes {
+            if *b == b'&' || *b == b'=' {
+                return false;
+            }
+            bytes = tail;
+        }
+        rest = more;
+    }
+    true
+}
+
+const _: () = assert!(
+    names_are_plain(&DATA_LOOKUP) && names_are_plain(&CALLBACK_LOOKUP),
+    "a looked-up name holds `&` or `=`, or is empty: signed_string_in must check names"
+);
 
 /// Verifies `obj`'s `sign` member (`sign`, already looked up) over every other member;
 /// `sorted`: its members in name order, as the walk that validated `obj` indexed them.
@@ -2355,6 +2395,55 @@ mod tests {
             decode_refund_callback(&creds(), &Never, cb.as_bytes(), &mut scratch).unwrap_err(),
             Error::InvalidField("orderNo")
         );
+    }
+
+    /// A `data` of looked-up members only is written without a search of each value: the
+    /// `&`s are counted instead. Values with an `&` and no `=` after it are still signed as
+    /// they are; one with an `=` after an `&`, escaped or not, is still refused before the
+    /// verifier is asked, with room for the string or without.
+    #[test]
+    fn looked_up_values_with_an_ampersand_are_checked_by_counting() {
+        let data = r#""appId":"app","tranNo":"T&1&","tranInfo":"a&&b","refundOrderNo":"R","refundOrderAmt":"10","tranStatus":1"#;
+        let good = Expect {
+            message: b"appId=app&refundOrderAmt=10&refundOrderNo=R&tranInfo=a&&b&tranNo=T&1&&tranStatus=1",
+            signature: b"abc",
+        };
+        let mut scratch = [0u8; 256];
+        let body = response(data);
+        let r = decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut scratch);
+        assert_eq!(r.unwrap().accepted().unwrap().trust, Trust::signed(true));
+        for (info, room) in [
+            ("a&b=c", 256),
+            ("a\\u0026b\\u003dc", 256),
+            ("&=", 256),
+            ("a&b=c", 8),
+            ("a&b=c", 0),
+        ] {
+            let body = response(&data.replace("a&&b", info));
+            let mut scratch = std::vec![0u8; room];
+            assert_eq!(
+                decode_inquiry_refund(&creds(), &Never, body.as_bytes(), "R", &mut scratch)
+                    .unwrap_err(),
+                Error::InvalidField("tranInfo"),
+                "{info} {room}"
+            );
+        }
+        // With nothing ambiguous, too little room is too little room.
+        let mut scratch = [0u8; 8];
+        assert_eq!(
+            decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut scratch).unwrap_err(),
+            Error::BufferTooSmall { needed: body.len() }
+        );
+    }
+
+    #[test]
+    fn names_are_plain_refuses_empty_names_and_separators() {
+        assert!(names_are_plain(&["a", "bc"]));
+        assert!(names_are_plain(&[]));
+        for bad in [[""], ["a&"], ["=b"], ["a=b"]] {
+            assert!(!names_are_plain(&bad), "{bad:?}");
+        }
+        assert!(!names_are_plain(&["ok", "a&b"]));
     }
 
     #[test]

@@ -959,7 +959,16 @@ impl<'a> Members<'a> {
     fn step_value(&mut self) -> Result<Value<'a>> {
         let start = self.sc.pos;
         let scanned = if self.validate {
-            self.sc.value_kind(self.depth)?
+            // Most values are strings: scanned here, where the walk inlines the scan, rather
+            // than through a call that returns its result through memory.
+            if self.depth <= MAX_DEPTH && self.sc.peek() == Some(b'"') {
+                Scanned {
+                    kind: Kind::String,
+                    escaped: self.sc.string_escaped()?,
+                }
+            } else {
+                self.sc.value_kind(self.depth)?
+            }
         } else {
             self.sc.skip_value_kind()?
         };

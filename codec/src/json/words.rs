@@ -113,6 +113,20 @@ pub(crate) fn holds_either(bytes: &[u8], a: u8, b: u8) -> bool {
     )
 }
 
+/// How many bytes of `bytes` equal `b` (a word at a time). Each byte is tested exactly: the
+/// test carries nothing from one byte into the next, as [`zero_bytes`] may above a match.
+pub(crate) fn count(bytes: &[u8], b: u8) -> usize {
+    let low7 = splat(0x7f);
+    let mut words = bytes.chunks_exact(WORD);
+    let mut n = 0;
+    for w in &mut words {
+        let x = w.try_into().map_or(0, usize::from_le_bytes) ^ splat(b);
+        // A byte's top bit ends up set exactly when the byte is zero.
+        n += (!(((x & low7) + low7) | x) & splat(0x80)).count_ones() as usize;
+    }
+    n + words.remainder().iter().filter(|&&x| x == b).count()
+}
+
 /// `a == b`, for names: up to 16 bytes compared as two overlapping words each (most names
 /// are that short, and a call to compare them cost more than the comparison).
 #[inline]
@@ -204,6 +218,31 @@ pub(crate) fn skip_container(bytes: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counted against a byte-by-byte count, for every length up to three words, with the
+    /// byte one above the counted one (which `zero_bytes` can flag above a match) beside it.
+    #[test]
+    fn count_is_exact_for_every_byte_and_position() {
+        for b in [b'&', 0u8, 0x7f, 0x80, 0xff] {
+            for len in 0..3 * WORD {
+                for at in 0..len.max(1) {
+                    let mut text = [b'x'; 3 * WORD];
+                    let text = &mut text[..len];
+                    for (i, t) in text.iter_mut().enumerate() {
+                        // Matches at `at` and every third byte after it, the byte one above
+                        // `b` (xor 1) between them.
+                        if i >= at && (i - at) % 3 == 0 {
+                            *t = b;
+                        } else if i > at {
+                            *t = b ^ 1;
+                        }
+                    }
+                    let expected = text.iter().filter(|&&x| x == b).count();
+                    assert_eq!(count(text, b), expected, "{b} {len} {at}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn compares_names_of_every_length() {
