@@ -7,6 +7,11 @@
 //! word per member (256 bytes on a 32-bit target) instead of the member's spans, so that the
 //! strings-to-sign of a verifying decoder fit a firmware task's stack. A member is read back
 //! from its offset when it is compared or written, which costs a scan of that member only.
+//!
+//! A decoder's walk also finds the members it reads into the slots of a table of names. When
+//! those are all of an object's members (a reply of documented members only), its sorted rules
+//! read them from there, in an order worked out when the crate compiles (`SortedIndex`):
+//! nothing is sorted or read back.
 
 use crate::error::{Error, Result};
 use crate::io::Sink;
@@ -410,27 +415,6 @@ pub(crate) fn sorted_pairs_checked_in<'a, S: Sink + ?Sized>(
     })
 }
 
-/// Calls `check` with each member that [`sorted_pairs_checked_in`] would write, in its order,
-/// writing nothing.
-pub(crate) fn sorted_members_checked_in<'a>(
-    obj: &Object<'a>,
-    sorted: &SortedIndex<'_, 'a>,
-    exclude: &str,
-    mut check: impl FnMut(&Member<'_>) -> Result<()>,
-) -> Result<()> {
-    sorted.for_each(obj, Some(exclude), |m| {
-        if takes_part(&m, exclude) {
-            check(&m)?;
-        }
-        Ok(())
-    })
-}
-
-/// Whether `m` is written by the `name=value` rule: not `null`, not named `exclude`.
-fn takes_part(m: &Member<'_>, exclude: &str) -> bool {
-    !m.value.is_null() && !m.name.eq_str(exclude)
-}
-
 /// One member's part of [`sorted_pairs_checked`].
 fn pair_of<S: Sink + ?Sized>(
     m: Member<'_>,
@@ -439,7 +423,7 @@ fn pair_of<S: Sink + ?Sized>(
     sink: &mut S,
     check: &mut impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
-    if !takes_part(&m, exclude) {
+    if m.value.is_null() || m.name.eq_str(exclude) {
         return Ok(());
     }
     check(&m)?;

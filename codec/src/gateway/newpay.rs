@@ -742,21 +742,23 @@ fn signed_string_in<'a>(
 ) -> Result<usize> {
     // With every name a listed one, which [`names_are_plain`] checked when the crate
     // compiled, a value can only split the string if it holds an `&`: unless one does, the
-    // `&`s written are the separators, one fewer than the pairs (one count of the string
-    // instead of a search of each value). Other objects are checked member by member.
-    let listed = matches!(sorted, SortedIndex::Listed { .. });
-    let mut out = Cursor::new(scratch);
-    let mut pairs = 0usize;
-    let written = canonical::sorted_pairs_checked_in(obj, sorted, "sign", &mut out, |m| {
-        pairs += 1;
-        if listed { Ok(()) } else { check_member(m) }
-    });
-    if listed && (written.is_err() || words::count(out.written(), b'&') != pairs.saturating_sub(1))
-    {
-        // Which value splits it, if one does (before a buffer too small is reported).
-        canonical::sorted_members_checked_in(obj, sorted, "sign", check_member)?;
+    // `&`s written are the separators, one fewer than the pairs. One count of the string
+    // then stands for a search of each value.
+    if let SortedIndex::Listed { .. } = sorted {
+        let mut out = Cursor::new(&mut *scratch);
+        let mut pairs = 0usize;
+        let written = canonical::sorted_pairs_checked_in(obj, sorted, "sign", &mut out, |_| {
+            pairs += 1;
+            Ok(())
+        });
+        if written.is_ok() && words::count(out.written(), b'&') == pairs.saturating_sub(1) {
+            return Ok(out.len());
+        }
     }
-    written?;
+    // Any other object, and a listed one that miscounts or fails: member by member, each
+    // checked before it is written, which also decides which error comes first.
+    let mut out = Cursor::new(scratch);
+    canonical::sorted_pairs_checked_in(obj, sorted, "sign", &mut out, check_member)?;
     Ok(out.len())
 }
 
@@ -2400,7 +2402,8 @@ mod tests {
     /// A `data` of looked-up members only is written without a search of each value: the
     /// `&`s are counted instead. Values with an `&` and no `=` after it are still signed as
     /// they are; one with an `=` after an `&`, escaped or not, is still refused before the
-    /// verifier is asked, with room for the string or without.
+    /// verifier is asked. Which error comes first is the same with an unknown member (whose
+    /// object is checked member by member) and without: errors are found in name order.
     #[test]
     fn looked_up_values_with_an_ampersand_are_checked_by_counting() {
         let data = r#""appId":"app","tranNo":"T&1&","tranInfo":"a&&b","refundOrderNo":"R","refundOrderAmt":"10","tranStatus":1"#;
@@ -2412,28 +2415,41 @@ mod tests {
         let body = response(data);
         let r = decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut scratch);
         assert_eq!(r.unwrap().accepted().unwrap().trust, Trust::signed(true));
-        for (info, room) in [
-            ("a&b=c", 256),
-            ("a\\u0026b\\u003dc", 256),
-            ("&=", 256),
-            ("a&b=c", 8),
-            ("a&b=c", 0),
-        ] {
-            let body = response(&data.replace("a&&b", info));
+        let decode = |data: &str, room: usize| {
+            let body = response(data);
             let mut scratch = std::vec![0u8; room];
+            let e = decode_inquiry_refund(&creds(), &Never, body.as_bytes(), "R", &mut scratch);
+            (e.unwrap_err(), body.len())
+        };
+        for (info, room) in [("a&b=c", 256), ("a\\u0026b\\u003dc", 256), ("&=", 256)] {
+            for extra in ["", r#","zzz":"1""#] {
+                let data = format!("{}{extra}", data.replace("a&&b", info));
+                assert_eq!(
+                    decode(&data, room).0,
+                    Error::InvalidField("tranInfo"),
+                    "{info}"
+                );
+            }
+        }
+        for extra in ["", r#","zzz":"1""#] {
+            // Too little room for `appId=app`, the first pair: too small, before the split
+            // value further on is reached.
+            let data = format!("{}{extra}", data.replace("a&&b", "a&b=c"));
+            for room in [0, 8] {
+                let (e, len) = decode(&data, room);
+                assert_eq!(e, Error::BufferTooSmall { needed: len }, "{extra} {room}");
+            }
+            // A nested value sorted before the split value is what is reported.
+            let data = data.replace(r#""app""#, "[1]");
             assert_eq!(
-                decode_inquiry_refund(&creds(), &Never, body.as_bytes(), "R", &mut scratch)
-                    .unwrap_err(),
-                Error::InvalidField("tranInfo"),
-                "{info} {room}"
+                decode(&data, 256).0,
+                Error::Unsupported("nested value in a signed object"),
+                "{extra}"
             );
         }
-        // With nothing ambiguous, too little room is too little room.
-        let mut scratch = [0u8; 8];
-        assert_eq!(
-            decode_inquiry_refund(&creds(), &good, body.as_bytes(), "R", &mut scratch).unwrap_err(),
-            Error::BufferTooSmall { needed: body.len() }
-        );
+        // An unknown member's name is checked too.
+        let data = format!(r#"{data},"x=y":"1""#);
+        assert_eq!(decode(&data, 256).0, Error::InvalidField("member name"));
     }
 
     #[test]

@@ -428,8 +428,8 @@ pub fn md5_of_values(data: &Object<'_>, form: NumberForm) -> Result<([u8; 32], b
 }
 
 /// The raw MD5 of a business object's sorted values, and whether any number took part.
-/// `sorted`: the offsets of its members in name order, when the walk that validated it
-/// recorded them (otherwise they are found here).
+/// `sorted`: its members in name order as the walk that validated it indexed them
+/// ([`SortedIndex`]; otherwise they are found and sorted here).
 fn md5_values<'a>(
     data: &Object<'a>,
     sorted: Option<&SortedIndex<'_, 'a>>,
