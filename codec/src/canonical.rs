@@ -82,10 +82,10 @@ fn index_sorted(obj: &Object<'_>, at: &mut heapless::Vec<usize, MAX_MEMBERS>) ->
     Ok(())
 }
 
-/// Sorts the offsets of `obj`'s members (as [`Offsets`](crate::json::Offsets) from the walk
-/// that validated it) by name, for the `_in` rules: the object is not walked again to find
-/// its members.
-pub(crate) fn sort_index(obj: &Object<'_>, at: &mut [usize]) {
+/// Sorts the offsets of `obj`'s members by name: those [`index_sorted`] collects, or the
+/// walk's [`Offsets`](crate::json::Offsets) for a [`SortedIndex`], so that the object is not
+/// walked again to find its members.
+fn sort_index(obj: &Object<'_>, at: &mut [usize]) {
     // A few names are compared directly: keys would cost more than they save. So are all
     // on a 32-bit target, whose keys would hold three bytes: its flash is worth more there.
     if at.len() <= FEW_NAMES || cfg!(target_pointer_width = "32") {
@@ -143,7 +143,7 @@ fn for_each_sorted<'a>(
 ) -> Result<()> {
     let mut at = heapless::Vec::new();
     index_sorted(obj, &mut at)?;
-    for_each_at(obj, &at, visit)
+    for_each_at(obj, &at, None, visit)
 }
 
 /// Where a sorted rule of the `_in` kind reads an object's members from, in name order, after
@@ -209,28 +209,14 @@ impl<'l, 'a> SortedIndex<'l, 'a> {
                     }
                 }
             }
-            SortedIndex::Offsets(sorted) => {
-                for &at in sorted {
-                    let member = match exclude {
-                        Some(name) => obj.member_at_unless(at, name)?,
-                        None => Some(obj.member_at(at)?),
-                    };
-                    if let Some(m) = member {
-                        visit(m)?;
-                    }
-                }
-            }
+            SortedIndex::Offsets(sorted) => for_each_at(obj, sorted, exclude, visit)?,
         }
         Ok(())
     }
 }
 
 /// The positions of `names` in name order (byte order), at compile time: what
-/// [`SortedIndex::Listed`] visits a looked-up list in.
-///
-/// ```ignore
-/// assert_eq!(name_order(&["b", "c", "a"]), [2, 0, 1]);
-/// ```
+/// [`SortedIndex::Listed`] visits a looked-up list in. `["b", "c", "a"]` gives `[2, 0, 1]`.
 #[allow(clippy::indexing_slicing)] // in bounds: `i`, `j` < N; `order`'s entries < N
 pub(crate) const fn name_order<const N: usize>(names: &[&str; N]) -> [usize; N] {
     let mut order = [0usize; N];
@@ -254,14 +240,22 @@ pub(crate) const fn name_order<const N: usize>(names: &[&str; N]) -> [usize; N] 
     order
 }
 
-/// Calls `visit` with the members of `obj` at the offsets `sorted`, in that order.
+/// Calls `visit` with the members of `obj` at the offsets `sorted`, in that order, except
+/// the member named `exclude` (whose value is then not stepped over).
 fn for_each_at<'a>(
     obj: &Object<'a>,
     sorted: &[usize],
+    exclude: Option<&str>,
     mut visit: impl FnMut(Member<'a>) -> Result<()>,
 ) -> Result<()> {
     for &at in sorted {
-        visit(obj.member_at(at)?)?;
+        let member = match exclude {
+            Some(name) => obj.member_at_unless(at, name)?,
+            None => Some(obj.member_at(at)?),
+        };
+        if let Some(m) = member {
+            visit(m)?;
+        }
     }
     Ok(())
 }
