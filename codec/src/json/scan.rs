@@ -241,8 +241,13 @@ impl<'a> Object<'a> {
                 offset: value.start,
             });
         }
-        let members = Members::from(doc, start + 1, doc.len(), true, 1);
-        let (len, close) = Self::index_opening(doc, members, 0, opens, found, opened, index)?;
+        let walk = Walk {
+            from: start + 1,
+            end: doc.len(),
+            depth: 1,
+            validate: true,
+        };
+        let (len, close) = Self::index_opening(doc, walk, 0, opens, found, opened, index)?;
         // `index_opening` stops at the closing brace without stepping over it.
         sc.pos = close;
         sc.expect(b'}')?;
@@ -282,7 +287,13 @@ impl<'a> Object<'a> {
             end,
             len: 0,
         };
-        obj.len = Self::index_members(doc, obj.members(), names, found)?.0;
+        let walk = Walk {
+            from: start.saturating_add(1),
+            end,
+            depth: 1,
+            validate: false,
+        };
+        obj.len = Self::index_members(doc, walk, names, found)?.0;
         Ok(obj)
     }
 
@@ -291,7 +302,7 @@ impl<'a> Object<'a> {
     /// closing brace is.
     fn index_members(
         doc: &'a str,
-        members: Members<'a>,
+        members: Walk,
         names: &[&str],
         found: &mut [Option<Value<'a>>],
     ) -> Result<(usize, usize)> {
@@ -312,13 +323,15 @@ impl<'a> Object<'a> {
     /// function one level down, and its object goes to `opened`.
     fn index_opening(
         doc: &'a str,
-        mut members: Members<'a>,
+        walk: Walk,
         level: usize,
         opens: &[Open<'_>],
         found: &mut [&mut [Option<Value<'a>>]],
         opened: &mut [Option<Object<'a>>],
         index: Option<Index<'_>>,
     ) -> Result<(usize, usize)> {
+        // Made here from a few words, not passed in: the walk's state lives in registers.
+        let mut members = Members::from(doc, walk.from, walk.end, walk.validate, walk.depth);
         debug_assert!(
             found.len() >= opens.len(),
             "one `found` slice for every `Open`"
@@ -375,7 +388,12 @@ impl<'a> Object<'a> {
                 // of them is a later entry of `opens`: the recursion ends.
                 Some(child) if members.sc.peek() == Some(b'{') => {
                     let start = members.sc.pos;
-                    let inner = Members::from(doc, start + 1, members.end, true, members.depth + 1);
+                    let inner = Walk {
+                        from: start + 1,
+                        end: members.end,
+                        depth: members.depth + 1,
+                        validate: true,
+                    };
                     let below = below.as_mut().map(|ix| Index {
                         level: ix.level,
                         at: &mut *ix.at,
@@ -837,6 +855,16 @@ fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
 /// otherwise walk the object again to find them. One word per member.
 pub(crate) type Offsets = heapless::Vec<usize, MAX_MEMBERS>;
 
+/// Where [`Object::index_opening`] walks members from: just inside an object's brace (`from`)
+/// up to `end`, values at `depth`, validated or (text validated before) skipped.
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    from: usize,
+    end: usize,
+    depth: usize,
+    validate: bool,
+}
+
 /// Which opened object's [`Offsets`] a walk records (`level`: its entry in the `Open`s).
 struct Index<'o> {
     level: usize,
@@ -967,10 +995,16 @@ impl<'a> Members<'a> {
                     escaped: self.sc.string_escaped()?,
                 }
             } else {
-                self.sc.value_kind(self.depth)?
+                let mut other = self.sc.clone();
+                let kind = other.value_kind(self.depth);
+                self.sc.pos = other.pos;
+                kind?
             }
         } else {
-            self.sc.skip_value_kind()?
+            let mut other = self.sc.clone();
+            let kind = other.skip_value_kind();
+            self.sc.pos = other.pos;
+            kind?
         };
         if self.sc.pos > self.end {
             return Err(self.sc.err());
@@ -1229,7 +1263,11 @@ impl<'a> Scanner<'a> {
                 return Ok(false);
             }
         }
-        self.string_slow()
+        // On a copy: a call given the scanner itself would keep the walk's cursor in memory.
+        let mut slow = self.clone();
+        let escaped = slow.string_slow();
+        self.pos = slow.pos;
+        escaped
     }
 
     /// [`string_escaped`](Self::string_escaped) of a string that holds an escape or a
