@@ -293,11 +293,15 @@ pub fn write_scalar<S: Sink + ?Sized>(
 ) -> Result<bool> {
     match value.kind() {
         Kind::Null => return Ok(false),
-        Kind::String => {
-            if let Some(s) = value.as_str() {
-                s.write_to(sink)?;
+        Kind::String => match value.own_text() {
+            // Most strings hold no escape: their bytes as they lie.
+            Some(text) => sink.write(text)?,
+            None => {
+                if let Some(s) = value.as_str() {
+                    s.write_to(sink)?;
+                }
             }
-        }
+        },
         Kind::Number => match form {
             NumberForm::Plain => sink.write(value.raw().as_bytes())?,
             NumberForm::JavaDouble => write_java_double(value.raw(), sink)?,
@@ -391,7 +395,9 @@ pub fn sorted_pairs_checked<S: Sink + ?Sized>(
     mut check: impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut first = true;
-    for_each_sorted(obj, |m| pair_of(m, exclude, &mut first, sink, &mut check))
+    for_each_sorted(obj, |m| {
+        pair_of(m, Some(exclude), &mut first, sink, &mut check)
+    })
 }
 
 /// [`sorted_pairs_checked`] over `obj`'s members in name order as the walk that validated it
@@ -404,33 +410,30 @@ pub(crate) fn sorted_pairs_checked_in<'a, S: Sink + ?Sized>(
     mut check: impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut first = true;
+    // The index leaves `exclude` out itself: no name is compared again here.
     sorted.for_each(obj, Some(exclude), |m| {
-        pair_of(m, exclude, &mut first, sink, &mut check)
+        pair_of(m, None, &mut first, sink, &mut check)
     })
 }
 
-/// One member's part of [`sorted_pairs_checked`].
+/// One member's part of [`sorted_pairs_checked`] (`exclude`: a name to leave out, unless the
+/// caller's walk left it out already).
 fn pair_of<S: Sink + ?Sized>(
     m: Member<'_>,
-    exclude: &str,
+    exclude: Option<&str>,
     first: &mut bool,
     sink: &mut S,
     check: &mut impl FnMut(&Member<'_>) -> Result<()>,
 ) -> Result<()> {
-    if m.value.is_null() || m.name.eq_str(exclude) {
+    if m.value.is_null() || exclude.is_some_and(|name| m.name.eq_str(name)) {
         return Ok(());
     }
     check(&m)?;
     let separator: &[u8] = if *first { b"" } else { b"&" };
     *first = false;
     // The common case, a name and a value whose text is their own bytes, in one write.
-    let text = match m.value.kind() {
-        Kind::String => m.value.as_str().and_then(|s| s.as_str()),
-        Kind::Number | Kind::Bool => Some(m.value.raw()),
-        _ => None,
-    };
-    if let (Some(name), Some(text)) = (m.name.as_str(), text) {
-        return sink.write_parts(&[separator, name.as_bytes(), b"=", text.as_bytes()]);
+    if let (Some(name), Some(text)) = (m.name.as_str(), m.value.own_text()) {
+        return sink.write_parts(&[separator, name.as_bytes(), b"=", text]);
     }
     sink.write(separator)?;
     m.name.write_to(sink)?;

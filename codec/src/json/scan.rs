@@ -70,6 +70,18 @@ impl<'a> Value<'a> {
             .map(|text| JsonStr::from_scanned(text, self.escaped))
     }
 
+    /// The bytes of a scalar whose text is its own bytes: a string without escapes (inside
+    /// its quotes), a number or a boolean. `None` for anything else. Bytes, not a `str`: a
+    /// writer needs no check of where characters start.
+    pub(crate) fn own_text(&self) -> Option<&'a [u8]> {
+        let span = match self.kind {
+            Kind::String if !self.escaped => self.start + 1..self.end.checked_sub(1)?,
+            Kind::Number | Kind::Bool => self.start..self.end,
+            _ => return None,
+        };
+        self.doc.as_bytes().get(span)
+    }
+
     /// The number text, when this is a number.
     pub fn as_number(&self) -> Option<&'a str> {
         (self.kind == Kind::Number).then(|| self.raw())
