@@ -309,18 +309,18 @@ impl<'a> Object<'a> {
         Ok(obj)
     }
 
-    /// Walks `members` to the end of their object: checks the names for duplicates and puts
-    /// the values of `names` into `found`. Returns the number of members and where the
-    /// closing brace is.
+    /// Walks the members `walk` starts at to the end of their object: checks the names for
+    /// duplicates and puts the values of `names` into `found`. Returns the number of members
+    /// and where the closing brace is.
     fn index_members(
         doc: &'a str,
-        members: Walk,
+        walk: Walk,
         names: &[&str],
         found: &mut [Option<Value<'a>>],
     ) -> Result<(usize, usize)> {
         Self::index_opening(
             doc,
-            members,
+            walk,
             0,
             &[Open::document(&Lookup::linear(names))],
             &mut [found],
@@ -342,7 +342,8 @@ impl<'a> Object<'a> {
         opened: &mut [Option<Object<'a>>],
         index: Option<Index<'_>>,
     ) -> Result<(usize, usize)> {
-        // Made here from a few words, not passed in: the walk's state lives in registers.
+        // Made here from a few words, not handed in memory, so that the compiler can keep the
+        // walk's cursor in a register rather than store and reload it at every step.
         let mut members = Members::from(doc, walk.from, walk.end, walk.validate, walk.depth);
         debug_assert!(
             found.len() >= opens.len(),
