@@ -1008,16 +1008,11 @@ impl<'a> Members<'a> {
                     escaped: self.sc.string_escaped()?,
                 }
             } else {
-                let mut other = self.sc.clone();
-                let kind = other.value_kind(self.depth);
-                self.sc.pos = other.pos;
-                kind?
+                let depth = self.depth;
+                self.sc.on_copy(|sc| sc.value_kind(depth))?
             }
         } else {
-            let mut other = self.sc.clone();
-            let kind = other.skip_value_kind();
-            self.sc.pos = other.pos;
-            kind?
+            self.sc.on_copy(Scanner::skip_value_kind)?
         };
         if self.sc.pos > self.end {
             return Err(self.sc.err());
@@ -1077,6 +1072,17 @@ impl Scanned {
 impl<'a> Scanner<'a> {
     fn new(doc: &'a str) -> Self {
         Scanner { doc, pos: 0 }
+    }
+
+    /// Runs `step` (a call the compiler keeps out of line) on a copy of the scanner and takes
+    /// its position back, whether it succeeded or not: given the scanner itself, the call
+    /// would keep the walk's cursor in memory, stored and reloaded at every step.
+    #[inline(always)]
+    fn on_copy<T>(&mut self, step: impl FnOnce(&mut Self) -> T) -> T {
+        let mut copy = self.clone();
+        let out = step(&mut copy);
+        self.pos = copy.pos;
+        out
     }
 
     fn err(&self) -> Error {
@@ -1276,11 +1282,7 @@ impl<'a> Scanner<'a> {
                 return Ok(false);
             }
         }
-        // On a copy: a call given the scanner itself would keep the walk's cursor in memory.
-        let mut slow = self.clone();
-        let escaped = slow.string_slow();
-        self.pos = slow.pos;
-        escaped
+        self.on_copy(Scanner::string_slow)
     }
 
     /// [`string_escaped`](Self::string_escaped) of a string that holds an escape or a
