@@ -58,29 +58,26 @@ impl Timestamp {
         let secs = ms_of_day / 1000;
         let off = i64::from(self.offset_minutes.unsigned_abs());
         let sign = if self.offset_minutes < 0 { b'-' } else { b'+' };
-        // Written into a stack buffer first so a short sink never receives half a timestamp.
-        let mut buf = [0u8; 29];
-        let mut w = crate::io::Cursor::new(&mut buf);
-        put_digits(&mut w, y, 4)?;
-        w.write(b"-")?;
-        put_digits(&mut w, m, 2)?;
-        w.write(b"-")?;
-        put_digits(&mut w, d, 2)?;
-        w.write(b"T")?;
-        put_digits(&mut w, secs / 3600, 2)?;
-        w.write(b":")?;
-        put_digits(&mut w, secs / 60 % 60, 2)?;
-        w.write(b":")?;
-        put_digits(&mut w, secs % 60, 2)?;
+        // Filled in a stack buffer first so a short sink never receives half a timestamp, and
+        // written in one call.
+        let mut buf = *b"0000-00-00T00:00:00.000+00:00";
+        put_digits(&mut buf[0..4], y);
+        put_digits(&mut buf[5..7], m);
+        put_digits(&mut buf[8..10], d);
+        put_digits(&mut buf[11..13], secs / 3600);
+        put_digits(&mut buf[14..16], secs / 60 % 60);
+        put_digits(&mut buf[17..19], secs % 60);
+        let mut zone = [sign, b'0', b'0', b':', b'0', b'0'];
+        put_digits(&mut zone[1..3], off / 60);
+        put_digits(&mut zone[4..6], off % 60);
         if millis {
-            w.write(b".")?;
-            put_digits(&mut w, ms_of_day % 1000, 3)?;
+            put_digits(&mut buf[20..23], ms_of_day % 1000);
+            buf[23..29].copy_from_slice(&zone);
+            sink.write(&buf)
+        } else {
+            buf[19..25].copy_from_slice(&zone);
+            sink.write(&buf[..25])
         }
-        w.write(&[sign])?;
-        put_digits(&mut w, off / 60, 2)?;
-        w.write(b":")?;
-        put_digits(&mut w, off % 60, 2)?;
-        sink.write(w.finish())
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a fraction finer than milliseconds
@@ -147,13 +144,12 @@ impl Timestamp {
     }
 }
 
-/// Writes the `width` lowest decimal digits of `v` (non-negative), zero-padded.
-fn put_digits<S: Sink + ?Sized>(sink: &mut S, v: i64, width: u32) -> Result<()> {
-    for k in (0..width).rev() {
-        let digit = (v / 10i64.pow(k)) % 10;
-        sink.write(&[b'0' + digit as u8])?;
+/// Fills `out` with the lowest decimal digits of `v` (non-negative), zero-padded.
+fn put_digits(out: &mut [u8], mut v: i64) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
     }
-    Ok(())
 }
 
 fn is_leap(y: i64) -> bool {

@@ -368,7 +368,9 @@ fn check_len(value: &str, max: usize, field: &'static str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::MissingField(field));
     }
-    if value.encode_utf16().count() > max {
+    // UTF-8 never takes fewer bytes than UTF-16 units, so only a value with a byte past `max`
+    // is counted.
+    if value.as_bytes().get(max).is_some() && value.encode_utf16().count() > max {
         return Err(Error::FieldTooLong(field));
     }
     Ok(())

@@ -374,7 +374,8 @@ fn check_text(value: &str, max: usize, field: &'static str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::MissingField(field));
     }
-    if value.chars().count() > max {
+    // A character takes at least one byte, so only a value with a byte past `max` is counted.
+    if value.as_bytes().get(max).is_some() && value.chars().count() > max {
         return Err(Error::FieldTooLong(field));
     }
     Ok(())
