@@ -153,12 +153,18 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
     }
     match n {
         0 => {}
-        // First, middle and last byte: three stores cover one to three bytes without a
-        // loop (which the compiler made a call to `memcpy`).
+        // First, middle and last byte: three stores cover one to three bytes without the
+        // loop that the compiler made a call to `memcpy` on x86-64.
         1..=3 => {
-            for i in [0, n / 2, n - 1] {
-                if let (Some(d), Some(&s)) = (dst.get_mut(i), src.get(i)) {
-                    *d = s;
+            if let (Some(&a), Some(&m), Some(&z)) = (src.first(), src.get(n / 2), src.last()) {
+                if let Some(d) = dst.first_mut() {
+                    *d = a;
+                }
+                if let Some(d) = dst.get_mut(n / 2) {
+                    *d = m;
+                }
+                if let Some(d) = dst.last_mut() {
+                    *d = z;
                 }
             }
         }
