@@ -10,6 +10,20 @@ pub struct Timestamp {
     offset_minutes: i16,
 }
 
+/// A timestamp's RFC 3339 text, from [`Timestamp::rfc3339`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339 {
+    text: [u8; 29],
+    len: usize,
+}
+
+impl Rfc3339 {
+    /// The text's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.text.get(..self.len).unwrap_or(&self.text)
+    }
+}
+
 /// Latest supported instant: 9999-12-31T23:59:59.999Z.
 const MAX_MS: i64 = 253_402_300_799_999;
 
@@ -49,8 +63,22 @@ impl Timestamp {
         self.unix_ms + i64::from(self.offset_minutes) * 60_000
     }
 
-    /// Writes `YYYY-MM-DDTHH:MM:SS[.mmm]±HH:MM` (UTC is written `+00:00`, never `Z`).
+    /// Writes `YYYY-MM-DDTHH:MM:SS[.mmm]±HH:MM` (UTC is written `+00:00`, never `Z`), in one
+    /// call so a short sink never receives half a timestamp.
     pub fn write_rfc3339<S: Sink + ?Sized>(&self, millis: bool, sink: &mut S) -> Result<()> {
+        sink.write(self.rfc3339(millis).as_bytes())
+    }
+
+    /// The text [`write_rfc3339`](Self::write_rfc3339) writes, held by value: for a writer
+    /// that takes it as one piece among others.
+    ///
+    /// ```
+    /// use refundwire::time::Timestamp;
+    /// let t = Timestamp::new(1_709_633_165_123, 480).unwrap();
+    /// assert_eq!(t.rfc3339(false).as_bytes(), b"2024-03-05T18:06:05+08:00");
+    /// assert_eq!(t.rfc3339(true).as_bytes(), b"2024-03-05T18:06:05.123+08:00");
+    /// ```
+    pub fn rfc3339(&self, millis: bool) -> Rfc3339 {
         let local = self.local_ms();
         let days = local.div_euclid(86_400_000);
         let ms_of_day = local.rem_euclid(86_400_000);
@@ -58,26 +86,25 @@ impl Timestamp {
         let secs = ms_of_day / 1000;
         let off = i64::from(self.offset_minutes.unsigned_abs());
         let sign = if self.offset_minutes < 0 { b'-' } else { b'+' };
-        // Filled in a stack buffer first so a short sink never receives half a timestamp, and
-        // written in one call.
-        let mut buf = *b"0000-00-00T00:00:00.000+00:00";
-        put_digits(&mut buf[0..4], y);
-        put_digits(&mut buf[5..7], m);
-        put_digits(&mut buf[8..10], d);
-        put_digits(&mut buf[11..13], secs / 3600);
-        put_digits(&mut buf[14..16], secs / 60 % 60);
-        put_digits(&mut buf[17..19], secs % 60);
+        let mut text = *b"0000-00-00T00:00:00.000+00:00";
+        put_digits(&mut text[0..4], y);
+        put_digits(&mut text[5..7], m);
+        put_digits(&mut text[8..10], d);
+        put_digits(&mut text[11..13], secs / 3600);
+        put_digits(&mut text[14..16], secs / 60 % 60);
+        put_digits(&mut text[17..19], secs % 60);
         let mut zone = [sign, b'0', b'0', b':', b'0', b'0'];
         put_digits(&mut zone[1..3], off / 60);
         put_digits(&mut zone[4..6], off % 60);
-        if millis {
-            put_digits(&mut buf[20..23], ms_of_day % 1000);
-            buf[23..29].copy_from_slice(&zone);
-            sink.write(&buf)
+        let len = if millis {
+            put_digits(&mut text[20..23], ms_of_day % 1000);
+            text[23..29].copy_from_slice(&zone);
+            29
         } else {
-            buf[19..25].copy_from_slice(&zone);
-            sink.write(&buf[..25])
-        }
+            text[19..25].copy_from_slice(&zone);
+            25
+        };
+        Rfc3339 { text, len }
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a fraction finer than milliseconds

@@ -133,10 +133,11 @@ use crate::crypto::{SecretKey, ct_eq};
 use crate::encoding::{hex_array, hex_decode};
 use crate::error::{Error, Result};
 use crate::io::{Cursor, Sha256Sink, Sink};
-use crate::json::{JsonStr, JsonWriter, Lookup, Object, Open, Value};
+use crate::json::Piece::{self, Raw, Text};
+use crate::json::{JsonStr, Lookup, Object, Open, Value, text_len, text_of, write_pieces};
 use crate::money::{Currency, Money, read_minor_units};
 use crate::reply::{Claim, RefundStatus, Refusal, Reply, Trust, Verdict};
-use crate::time::Timestamp;
+use crate::time::{Rfc3339, Timestamp};
 use crate::trace::{self, Algorithm, NoTrace, Secret, Step, Trace};
 
 #[cfg(feature = "server")]
@@ -286,11 +287,30 @@ impl TimeField {
     /// The member name on the wire.
     pub fn wire_name(&self) -> &'static str {
         match self {
-            TimeField::RequestTime => "requestTime",
-            TimeField::ReqTime => "reqTime",
+            TimeField::RequestTime => REQUEST_TIME,
+            TimeField::ReqTime => REQ_TIME,
+        }
+    }
+
+    /// A request's text up to its time's value: `{"header":{"<wire name>":"`.
+    fn request_opening(&self) -> &'static [u8] {
+        const fn parts(name: &str) -> [&str; 3] {
+            ["{\"header\":{\"", name, "\":\""]
+        }
+        const WITH_REQUEST_TIME: [u8; text_len(&parts(REQUEST_TIME))] =
+            text_of(&parts(REQUEST_TIME));
+        const WITH_REQ_TIME: [u8; text_len(&parts(REQ_TIME))] = text_of(&parts(REQ_TIME));
+        match self {
+            TimeField::RequestTime => &WITH_REQUEST_TIME,
+            TimeField::ReqTime => &WITH_REQ_TIME,
         }
     }
 }
+
+/// [`TimeField::RequestTime`]'s member name.
+const REQUEST_TIME: &str = "requestTime";
+/// [`TimeField::ReqTime`]'s member name.
+const REQ_TIME: &str = "reqTime";
 
 /// The per-request members of `request.header`; `partnerNo`, `signType` and `version` come
 /// from the credentials and the protocol.
@@ -428,22 +448,71 @@ impl RequestBody<'_, '_> {
         }
     }
 
-    /// Members in the order of the protocol page (optional ones left out when absent).
-    fn write<S: Sink>(&self, w: &mut JsonWriter<S>) -> Result<()> {
+    /// Writes the members in the order of the protocol page (optional ones left out when
+    /// absent) and closes the body and the request: `…}}`.
+    fn write_closing<S: Sink + ?Sized>(&self, out: &mut S) -> Result<()> {
         match self {
             RequestBody::Refund(r) => {
-                w.member_str("partnerOrderNo", r.partner_order_no)?;
-                w.member_str("refundNo", r.refund_no)?;
-                w.member_u64("orderAmount", r.order_amount)?;
-                w.member_opt_str("operatorId", r.operator_id)?;
-                w.member_opt_str("terminalNo", r.terminal_no)
+                let mut digits = [0u8; 20];
+                let amount = crate::encoding::format_u64(r.order_amount, &mut digits);
+                // After the required members, every optional one follows a comma.
+                let mut first = false;
+                let [a, b, c] = optional_member(b",\"operatorId\":\"", r.operator_id, &mut first);
+                let [d, e, f] = optional_member(b",\"terminalNo\":\"", r.terminal_no, &mut first);
+                write_pieces(
+                    out,
+                    [
+                        Raw(b"\"partnerOrderNo\":\""),
+                        Text(r.partner_order_no),
+                        Raw(b"\",\"refundNo\":\""),
+                        Text(r.refund_no),
+                        Raw(b"\",\"orderAmount\":"),
+                        Raw(amount.as_bytes()),
+                        a,
+                        b,
+                        c,
+                        d,
+                        e,
+                        f,
+                        Raw(b"}}"),
+                    ],
+                )
             }
             RequestBody::OrderQuery(q) => {
-                w.member_opt_str("storeNo", q.store_no)?;
-                w.member_opt_str("partnerOrderNo", q.partner_order_no)?;
-                w.member_opt_str("orderNo", q.order_no)
+                // All optional: each one present is a write of its own.
+                let mut first = true;
+                for (head, value) in [
+                    (&b",\"storeNo\":\""[..], q.store_no),
+                    (b",\"partnerOrderNo\":\"", q.partner_order_no),
+                    (b",\"orderNo\":\"", q.order_no),
+                ] {
+                    if value.is_some() {
+                        write_pieces(out, optional_member(head, value, &mut first))?;
+                    }
+                }
+                out.write(b"}}")
             }
         }
+    }
+}
+
+/// An optional string member as pieces: `head` (`,"name":"`, without its comma while `first`),
+/// the value and its closing quote; empty pieces when the member is absent.
+fn optional_member<'a>(
+    head: &'static [u8],
+    value: Option<&'a str>,
+    first: &mut bool,
+) -> [Piece<'a>; 3] {
+    match value {
+        Some(v) => {
+            let head = if core::mem::take(first) {
+                head.get(1..).unwrap_or_default()
+            } else {
+                head
+            };
+            [Raw(head), Text(v), Raw(b"\"")]
+        }
+        None => [Raw(b""), Raw(b""), Raw(b"")],
     }
 }
 
@@ -523,15 +592,10 @@ fn encode_signed<'o, T: Trace + ?Sized>(
 ) -> Result<&'o [u8]> {
     check_text(header.req_msg_id, REQ_MSG_ID_MAX, "reqMsgId")?;
     body.check()?;
-    let mut time = [0u8; 32];
-    let time = {
-        let mut c = Cursor::new(&mut time);
-        header.time.write_rfc3339(false, &mut c)?;
-        core::str::from_utf8(c.finish()).map_err(|_| Error::Time)?
-    };
+    let time = header.time.rfc3339(false);
     // Every value was checked against its limit: the documented worst case always suffices,
     // so that is the size to report.
-    write_signed(creds, header, time, body, out, trace).map_err(|e| match e {
+    write_signed(creds, header, &time, body, out, trace).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::BufferTooSmall {
             needed: body.worst_case(),
         },
@@ -539,11 +603,21 @@ fn encode_signed<'o, T: Trace + ?Sized>(
     })
 }
 
+/// The header's constant members, between `partnerNo`'s value and `reqMsgId`'s.
+const HEADER_CONSTANTS_PARTS: &[&str] = &[
+    "\",\"signType\":\"",
+    SIGN_TYPE,
+    "\",\"version\":\"",
+    VERSION,
+    "\",\"reqMsgId\":\"",
+];
+const HEADER_CONSTANTS: [u8; text_len(HEADER_CONSTANTS_PARTS)] = text_of(HEADER_CONSTANTS_PARTS);
+
 /// Writes `{"request":…,"signature":"…"}` with values already checked.
 fn write_signed<'o, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     header: &RequestHeader<'_>,
-    time: &str,
+    time: &Rfc3339,
     body: &RequestBody<'_, '_>,
     out: &'o mut [u8],
     trace: &mut T,
@@ -551,21 +625,19 @@ fn write_signed<'o, T: Trace + ?Sized>(
     let mut out = Cursor::new(out);
     out.write(b"{\"request\":")?;
     let start = out.len();
-    let mut w = JsonWriter::new(&mut out);
-    w.begin_object()?;
-    w.name("header")?;
-    w.begin_object()?;
-    w.member_str(header.time_field.wire_name(), time)?;
-    w.member_str("partnerNo", creds.partner_no)?;
-    w.member_str("signType", SIGN_TYPE)?;
-    w.member_str("version", VERSION)?;
-    w.member_str("reqMsgId", header.req_msg_id)?;
-    w.end_object()?;
-    w.name("body")?;
-    w.begin_object()?;
-    body.write(&mut w)?;
-    w.end_object()?;
-    w.end_object()?;
+    write_pieces(
+        &mut out,
+        [
+            Raw(header.time_field.request_opening()),
+            Raw(time.as_bytes()),
+            Raw(b"\",\"partnerNo\":\""),
+            Text(creds.partner_no),
+            Raw(&HEADER_CONSTANTS),
+            Text(header.req_msg_id),
+            Raw(b"\"},\"body\":{"),
+        ],
+    )?;
+    body.write_closing(&mut out)?;
 
     // Hash the request bytes as they sit in the output: what is signed is what is sent.
     let request = out.written().get(start..).unwrap_or_default();
@@ -1766,6 +1838,47 @@ mod tests {
                 },
                 "{len}"
             );
+        }
+    }
+
+    #[test]
+    fn writes_each_present_query_member_in_order_with_commas_between() {
+        // Name, value and the value escaped by hand.
+        let values = [
+            ("storeNo", "S1", "S1"),
+            ("partnerOrderNo", "P\"2", r#"P\"2"#),
+            ("orderNo", "O3", "O3"),
+        ];
+        for mask in 0..8u8 {
+            let present = |i: usize| (mask >> i & 1 == 1).then_some(values[i].1);
+            let q = OrderQueryRequest {
+                store_no: present(0),
+                partner_order_no: present(1),
+                order_no: present(2),
+            };
+            let mut buf = [0u8; 512];
+            let Ok(body) = encode_order_query(&creds(), &header(), &q, &mut buf) else {
+                // Neither order number: refused before anything is written.
+                assert_eq!(mask & 0b110, 0, "{mask}");
+                continue;
+            };
+            // By hand: `"name":"value"` of each member present, commas between, `"` escaped.
+            let mut expected: heapless::String<128> = heapless::String::new();
+            expected.push_str(r#","body":{"#).unwrap();
+            for (i, (name, _, escaped)) in values.iter().enumerate() {
+                if present(i).is_none() {
+                    continue;
+                }
+                if !expected.ends_with('{') {
+                    expected.push(',').unwrap();
+                }
+                for part in ["\"", name, "\":\"", escaped, "\""] {
+                    expected.push_str(part).unwrap();
+                }
+            }
+            expected.push_str("}},").unwrap();
+            let text = core::str::from_utf8(body).unwrap();
+            assert!(text.contains(expected.as_str()), "{mask}: {text}");
         }
     }
 

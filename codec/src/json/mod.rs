@@ -17,6 +17,7 @@ pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
 pub(crate) use scan::{NAME_KEY_ESCAPED, Offsets, Open};
 pub use string::{Chars, JsonStr, unescape_in_place};
 pub use write::{JsonWriter, write_escaped};
+pub(crate) use write::{Piece, text_len, text_of, write_pieces};
 
 /// `a` followed by `b`: one list of member names for a walk that looks up both (a constant
 /// expression; `C` must be `A + B`, checked when the constant is evaluated).

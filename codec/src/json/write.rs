@@ -47,6 +47,73 @@ fn needs_escape(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
 
+/// A piece of JSON text for [`write_pieces`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Piece<'a> {
+    /// Written as it is: syntax, names that need no escape, constants, digits.
+    Raw(&'a [u8]),
+    /// The contents of a string, escaped as JSON requires.
+    Text(&'a str),
+}
+
+/// Writes `pieces` in order: when no [`Piece::Text`] needs an escape (the common case) as one
+/// write, so that a run of members costs one check of the room and no separator logic.
+pub(crate) fn write_pieces<S: Sink + ?Sized, const N: usize>(
+    sink: &mut S,
+    pieces: [Piece<'_>; N],
+) -> Result<()> {
+    let all_plain = pieces.iter().all(|p| match p {
+        Piece::Raw(_) => true,
+        Piece::Text(t) => plain(t),
+    });
+    if all_plain {
+        return sink.write_parts(&pieces.map(|p| match p {
+            Piece::Raw(b) => b,
+            Piece::Text(t) => t.as_bytes(),
+        }));
+    }
+    for p in pieces {
+        match p {
+            Piece::Raw(b) => sink.write(b)?,
+            Piece::Text(t) => write_escaped(sink, t)?,
+        }
+    }
+    Ok(())
+}
+
+/// The total length of `parts`, for the array [`text_of`] fills.
+pub(crate) const fn text_len(parts: &[&str]) -> usize {
+    let mut len = 0;
+    let mut rest = parts;
+    while let [part, tail @ ..] = rest {
+        len += part.len();
+        rest = tail;
+    }
+    len
+}
+
+/// `parts` one after another, joined when the crate compiles: constant text between two
+/// values becomes one [`Piece::Raw`] rather than several. `N` is [`text_len`] of `parts`
+/// (anything else fails the build).
+pub(crate) const fn text_of<const N: usize>(parts: &[&str]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut at = 0;
+    let mut rest = parts;
+    while let [part, tail @ ..] = rest {
+        let mut bytes = part.as_bytes();
+        while let [b, more @ ..] = bytes {
+            if let Some((_, [slot, ..])) = out.split_at_mut_checked(at) {
+                *slot = *b;
+            }
+            at += 1;
+            bytes = more;
+        }
+        rest = tail;
+    }
+    assert!(at == N, "`N` is not the joined length of `parts`");
+    out
+}
+
 /// A compact JSON writer: no whitespace, members in the order the caller writes them.
 ///
 /// ```
@@ -266,6 +333,34 @@ mod tests {
             w.into_inner().finish(),
             br#"{"a":{"x":1,"y":""},"l":[0,18446744073709551615]}"#
         );
+    }
+
+    #[test]
+    fn writes_pieces_in_one_go_or_escaped() {
+        const PARTS: &[&str] = &["{\"a\":\"", "", "x", "\",\"b\":\""];
+        const JOINED: [u8; text_len(PARTS)] = text_of(PARTS);
+        assert_eq!(&JOINED, br#"{"a":"x","b":""#);
+
+        let write = |text: &str, room: usize| {
+            let mut buf = [0u8; 64];
+            let mut c = Cursor::new(&mut buf[..room]);
+            let r = write_pieces(
+                &mut c,
+                [Piece::Raw(&JOINED), Piece::Text(text), Piece::Raw(b"\"}")],
+            );
+            (r, heapless::Vec::<u8, 64>::from_slice(c.written()).unwrap())
+        };
+        // Plain text: one write, all of it or (when the room is short) none of it.
+        let (r, out) = write("v1", 64);
+        assert_eq!((r, &out[..]), (Ok(()), &br#"{"a":"x","b":"v1"}"#[..]));
+        let (r, out) = write("v1", 17);
+        assert_eq!(
+            (r, &out[..]),
+            (Err(Error::BufferTooSmall { needed: 18 }), &b""[..])
+        );
+        // Text with a byte to escape: written piece by piece, the text escaped.
+        let (r, out) = write("q\"\n", 64);
+        assert_eq!((r, &out[..]), (Ok(()), &br#"{"a":"x","b":"q\"\n"}"#[..]));
     }
 
     #[test]
