@@ -461,7 +461,7 @@ impl RequestBody<'_, '_> {
                 let [d, e, f] = optional_member(b",\"terminalNo\":\"", r.terminal_no, &mut first);
                 write_pieces(
                     out,
-                    [
+                    &[
                         Raw(b"\"partnerOrderNo\":\""),
                         Text(r.partner_order_no),
                         Raw(b"\",\"refundNo\":\""),
@@ -487,7 +487,7 @@ impl RequestBody<'_, '_> {
                     (b",\"orderNo\":\"", q.order_no),
                 ] {
                     if value.is_some() {
-                        write_pieces(out, optional_member(head, value, &mut first))?;
+                        write_pieces(out, &optional_member(head, value, &mut first))?;
                     }
                 }
                 out.write(b"}}")
@@ -627,7 +627,7 @@ fn write_signed<'o, T: Trace + ?Sized>(
     let start = out.len();
     write_pieces(
         &mut out,
-        [
+        &[
             Raw(header.time_field.request_opening()),
             Raw(time.as_bytes()),
             Raw(b"\",\"partnerNo\":\""),

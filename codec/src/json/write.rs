@@ -60,7 +60,7 @@ pub(crate) enum Piece<'a> {
 /// write, so that a run of members costs one check of the room and no separator logic.
 pub(crate) fn write_pieces<S: Sink + ?Sized, const N: usize>(
     sink: &mut S,
-    pieces: [Piece<'_>; N],
+    pieces: &[Piece<'_>; N],
 ) -> Result<()> {
     let all_plain = pieces.iter().all(|p| match p {
         Piece::Raw(_) => true,
@@ -72,7 +72,7 @@ pub(crate) fn write_pieces<S: Sink + ?Sized, const N: usize>(
             Piece::Text(t) => t.as_bytes(),
         }));
     }
-    for p in pieces {
+    for &p in pieces {
         match p {
             Piece::Raw(b) => sink.write(b)?,
             Piece::Text(t) => write_escaped(sink, t)?,
@@ -346,7 +346,7 @@ mod tests {
             let mut c = Cursor::new(&mut buf[..room]);
             let r = write_pieces(
                 &mut c,
-                [Piece::Raw(&JOINED), Piece::Text(text), Piece::Raw(b"\"}")],
+                &[Piece::Raw(&JOINED), Piece::Text(text), Piece::Raw(b"\"}")],
             );
             (r, heapless::Vec::<u8, 64>::from_slice(c.written()).unwrap())
         };
