@@ -457,8 +457,10 @@ impl RequestBody<'_, '_> {
                 let amount = crate::encoding::format_u64(r.order_amount, &mut digits);
                 // After the required members, every optional one follows a comma.
                 let mut first = false;
-                let [a, b, c] = optional_member(b",\"operatorId\":\"", r.operator_id, &mut first);
-                let [d, e, f] = optional_member(b",\"terminalNo\":\"", r.terminal_no, &mut first);
+                let [operator_head, operator_id, operator_end] =
+                    optional_member(b",\"operatorId\":\"", r.operator_id, &mut first);
+                let [terminal_head, terminal_no, terminal_end] =
+                    optional_member(b",\"terminalNo\":\"", r.terminal_no, &mut first);
                 write_pieces(
                     out,
                     &[
@@ -468,12 +470,12 @@ impl RequestBody<'_, '_> {
                         Text(r.refund_no),
                         Raw(b"\",\"orderAmount\":"),
                         Raw(amount.as_bytes()),
-                        a,
-                        b,
-                        c,
-                        d,
-                        e,
-                        f,
+                        operator_head,
+                        operator_id,
+                        operator_end,
+                        terminal_head,
+                        terminal_no,
+                        terminal_end,
                         Raw(b"}}"),
                     ],
                 )
@@ -486,8 +488,8 @@ impl RequestBody<'_, '_> {
                     (b",\"partnerOrderNo\":\"", q.partner_order_no),
                     (b",\"orderNo\":\"", q.order_no),
                 ] {
-                    if value.is_some() {
-                        write_pieces(out, &optional_member(head, value, &mut first))?;
+                    if let Some(value) = value {
+                        write_pieces(out, &member(head, value, &mut first))?;
                     }
                 }
                 out.write(b"}}")
@@ -496,22 +498,25 @@ impl RequestBody<'_, '_> {
     }
 }
 
-/// An optional string member as pieces: `head` (`,"name":"`, without its comma while `first`),
-/// the value and its closing quote; empty pieces when the member is absent.
+/// A string member as pieces: `head` (`,"name":"`, without its comma while `first`), the value
+/// and its closing quote.
+fn member<'a>(head: &'static [u8], value: &'a str, first: &mut bool) -> [Piece<'a>; 3] {
+    let head = if core::mem::take(first) {
+        head.get(1..).unwrap_or_default()
+    } else {
+        head
+    };
+    [Raw(head), Text(value), Raw(b"\"")]
+}
+
+/// [`member`] when the value is present; empty pieces when it is absent.
 fn optional_member<'a>(
     head: &'static [u8],
     value: Option<&'a str>,
     first: &mut bool,
 ) -> [Piece<'a>; 3] {
     match value {
-        Some(v) => {
-            let head = if core::mem::take(first) {
-                head.get(1..).unwrap_or_default()
-            } else {
-                head
-            };
-            [Raw(head), Text(v), Raw(b"\"")]
-        }
+        Some(v) => member(head, v, first),
         None => [Raw(b""), Raw(b""), Raw(b"")],
     }
 }
@@ -611,6 +616,7 @@ const HEADER_CONSTANTS_PARTS: &[&str] = &[
     VERSION,
     "\",\"reqMsgId\":\"",
 ];
+/// [`HEADER_CONSTANTS_PARTS`] as one piece.
 const HEADER_CONSTANTS: [u8; text_len(HEADER_CONSTANTS_PARTS)] = text_of(HEADER_CONSTANTS_PARTS);
 
 /// Writes `{"request":…,"signature":"…"}` with values already checked.
@@ -665,7 +671,7 @@ fn write_signed<'o, T: Trace + ?Sized>(
 
 /// Header members only a request carries: the Refund page's sample says `requestTime`, its
 /// field table and ScanForPay's plugin `reqTime`.
-const REQUEST_HEADER_ONLY: [&str; 2] = ["requestTime", "reqTime"];
+const REQUEST_HEADER_ONLY: [&str; 2] = [REQUEST_TIME, REQ_TIME];
 /// The header member only a response carries.
 const RESPONSE_HEADER_ONLY: &str = "respTime";
 /// The header members [`ResponseHeader`] reads, in its order.
@@ -977,11 +983,15 @@ pub fn verify_request_traced<'a, T: Trace + ?Sized>(
     let signed = verify(&creds.sign_key, message, "request", trace)?;
     let h = &signed.header;
     refuse_members(h, &[RESPONSE_HEADER_ONLY])?;
-    let (time, time_field) = match (h.opt_str("requestTime")?, h.opt_str("reqTime")?) {
+    let (long, short) = (
+        TimeField::RequestTime.wire_name(),
+        TimeField::ReqTime.wire_name(),
+    );
+    let (time, time_field) = match (h.opt_str(long)?, h.opt_str(short)?) {
         (Some(t), None) => (t, TimeField::RequestTime),
         (None, Some(t)) => (t, TimeField::ReqTime),
-        (None, None) => return Err(Error::MissingField("requestTime")),
-        (Some(_), Some(_)) => return Err(Error::InvalidField("reqTime")),
+        (None, None) => return Err(Error::MissingField(long)),
+        (Some(_), Some(_)) => return Err(Error::InvalidField(short)),
     };
     Ok(VerifiedRequest {
         time,
@@ -1879,6 +1889,40 @@ mod tests {
             expected.push_str("}},").unwrap();
             let text = core::str::from_utf8(body).unwrap();
             assert!(text.contains(expected.as_str()), "{mask}: {text}");
+        }
+    }
+
+    #[test]
+    fn writes_each_present_refund_member_after_the_amount() {
+        for (operator_id, terminal_no, expected) in [
+            (None, None, r#""orderAmount":5}},"#),
+            (
+                Some("o\"1"),
+                None,
+                r#""orderAmount":5,"operatorId":"o\"1"}},"#,
+            ),
+            (None, Some("t1"), r#""orderAmount":5,"terminalNo":"t1"}},"#),
+            (
+                Some("o1"),
+                Some("t1"),
+                r#""orderAmount":5,"operatorId":"o1","terminalNo":"t1"}},"#,
+            ),
+        ] {
+            let refund = RefundRequest {
+                partner_order_no: "p1",
+                refund_no: "r1",
+                order_amount: 5,
+                operator_id,
+                terminal_no,
+            };
+            let mut buf = [0u8; 512];
+            let body = encode_refund(&creds(), &header(), &refund, &mut buf).unwrap();
+            let text = core::str::from_utf8(body).unwrap();
+            assert!(
+                text.contains(r#","body":{"partnerOrderNo":"p1","refundNo":"r1","#),
+                "{text}"
+            );
+            assert!(text.contains(expected), "{text}");
         }
     }
 
