@@ -432,8 +432,9 @@ impl RequestBody<'_, '_> {
                 if r.order_amount == 0 {
                     return Err(Error::Amount("orderAmount must be positive"));
                 }
-                check_opt_text(r.operator_id, OPERATOR_ID_MAX, "operatorId")?;
-                check_opt_text(r.terminal_no, TERMINAL_NO_MAX, "terminalNo")
+                let [operator_id, terminal_no] = REFUND_OPTIONAL_MEMBERS;
+                check_opt_text(r.operator_id, OPERATOR_ID_MAX, operator_id)?;
+                check_opt_text(r.terminal_no, TERMINAL_NO_MAX, terminal_no)
             }
             RequestBody::OrderQuery(q) => {
                 check_opt_text(q.store_no, STORE_NO_MAX, "storeNo")?;
@@ -458,9 +459,9 @@ impl RequestBody<'_, '_> {
                 // After the required members, every optional one follows a comma.
                 let mut first = false;
                 let [operator_head, operator_id, operator_end] =
-                    optional_member(b",\"operatorId\":\"", r.operator_id, &mut first);
+                    optional_member(&OPERATOR_ID_HEAD, r.operator_id, &mut first);
                 let [terminal_head, terminal_no, terminal_end] =
-                    optional_member(b",\"terminalNo\":\"", r.terminal_no, &mut first);
+                    optional_member(&TERMINAL_NO_HEAD, r.terminal_no, &mut first);
                 write_pieces(
                     out,
                     &[
@@ -497,6 +498,17 @@ impl RequestBody<'_, '_> {
         }
     }
 }
+
+/// `,"name":"`: what comes before a string member's value when another member precedes it.
+const fn member_head(name: &str) -> [&str; 3] {
+    [",\"", name, "\":\""]
+}
+/// [`member_head`] of `operatorId`, by its name in [`REFUND_OPTIONAL_MEMBERS`].
+const OPERATOR_ID_HEAD: [u8; text_len(&member_head(REFUND_OPTIONAL_MEMBERS[0]))] =
+    text_of(&member_head(REFUND_OPTIONAL_MEMBERS[0]));
+/// [`member_head`] of `terminalNo`, by its name in [`REFUND_OPTIONAL_MEMBERS`].
+const TERMINAL_NO_HEAD: [u8; text_len(&member_head(REFUND_OPTIONAL_MEMBERS[1]))] =
+    text_of(&member_head(REFUND_OPTIONAL_MEMBERS[1]));
 
 /// A string member as pieces: `head` (`,"name":"`, without its comma while `first`), the value
 /// and its closing quote.
