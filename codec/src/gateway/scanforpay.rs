@@ -686,17 +686,28 @@ fn write_signed<'o, T: Trace + ?Sized>(
 const REQUEST_HEADER_ONLY: [&str; 2] = [REQUEST_TIME, REQ_TIME];
 /// The header member only a response carries.
 const RESPONSE_HEADER_ONLY: &str = "respTime";
-/// The header members [`ResponseHeader`] reads, in its order.
-const HEADER_MEMBERS: [&str; 3] = ["partnerNo", RESPONSE_HEADER_ONLY, "reqMsgId"];
-/// What a response's header is opened with: [`HEADER_MEMBERS`], then
+/// A response's header members, in the order ScanForPay writes them (the Refund page's
+/// response line): the walk expects them so.
+const RESPONSE_HEADER: [&str; 5] = [
+    "partnerNo",
+    RESPONSE_HEADER_ONLY,
+    "signType",
+    "version",
+    "reqMsgId",
+];
+/// What a response's header is opened with: [`RESPONSE_HEADER`], then
 /// [`REQUEST_HEADER_ONLY`].
-const HEADER_LOOKUP: [&str; 5] = crate::json::join(HEADER_MEMBERS, REQUEST_HEADER_ONLY);
-/// The lists the decoders open a message's parts with, hashed at compile time.
-const HEADER_TABLE: Lookup<'static> = Lookup::hashed(&HEADER_LOOKUP);
-const REFUND_REPLY_TABLE: Lookup<'static> = Lookup::hashed(&REFUND_REPLY_LOOKUP);
-const ORDER_QUERY_REPLY_TABLE: Lookup<'static> = Lookup::hashed(&ORDER_QUERY_REPLY_LOOKUP);
+const HEADER_LOOKUP: [&str; 7] = crate::json::join(RESPONSE_HEADER, REQUEST_HEADER_ONLY);
+/// The lists the decoders open a message's parts with, hashed at compile time; the members
+/// of a reply are expected in the order ScanForPay writes them.
+const HEADER_TABLE: Lookup<'static> =
+    Lookup::hashed(&HEADER_LOOKUP).expecting(RESPONSE_HEADER.len());
+const REFUND_REPLY_TABLE: Lookup<'static> =
+    Lookup::hashed(&REFUND_REPLY_LOOKUP).expecting(REFUND_REPLY_BODY.len());
+const ORDER_QUERY_REPLY_TABLE: Lookup<'static> =
+    Lookup::hashed(&ORDER_QUERY_REPLY_LOOKUP).expecting(ORDER_QUERY_REPLY_BODY.len());
 /// The two parts of a signed value, looked up in the walk that opens it.
-const PARTS_TABLE: Lookup<'static> = Lookup::hashed(&["header", "body"]);
+const PARTS_TABLE: Lookup<'static> = Lookup::hashed(&["header", "body"]).expecting(2);
 /// Body members of the PayQuery reply table that the Refund reply table does not have.
 const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
     "orderNo",
@@ -708,34 +719,31 @@ const ORDER_QUERY_REPLY_ONLY: [&str; 6] = [
 ];
 /// Body members only refund messages carry.
 const REFUND_ONLY: [&str; 1] = ["refundNo"];
-/// The body members a refund reply is read by, then those that refuse an order query reply.
+/// A refund reply's body members, in the order ScanForPay writes them (the Refund page's
+/// response body): the walk expects them so.
+const REFUND_REPLY_BODY: [&str; 5] = ["code", "msg", "orderAmount", "status", "currency"];
+/// The body members a refund reply is read by ([`REFUND_REPLY_BODY`], then `refundNo`, sent
+/// only sometimes), then those that refuse an order query reply.
 const REFUND_REPLY_LOOKUP: [&str; 12] = crate::json::join(
-    [
-        "code",
-        "msg",
-        "orderAmount",
-        "status",
-        "currency",
-        "refundNo",
-    ],
+    crate::json::join::<5, 1, 6>(REFUND_REPLY_BODY, REFUND_ONLY),
     ORDER_QUERY_REPLY_ONLY,
 );
-/// The body members an order query reply is read by, then the one that refuses a refund
-/// reply.
-const ORDER_QUERY_REPLY_LOOKUP: [&str; 10] = crate::json::join(
-    [
-        "code",
-        "msg",
-        "orderNo",
-        ORDER_QUERY_REPLY_REQUIRED,
-        "orderAmount",
-        "wallet",
-        "status",
-        "payTime",
-        "currency",
-    ],
-    REFUND_ONLY,
-);
+/// An order query reply's body members, in the order ScanForPay writes them (the PayQuery
+/// page's response body): the walk expects them so.
+const ORDER_QUERY_REPLY_BODY: [&str; 9] = [
+    "code",
+    "msg",
+    "orderNo",
+    ORDER_QUERY_REPLY_REQUIRED,
+    "orderAmount",
+    "wallet",
+    "status",
+    "payTime",
+    "currency",
+];
+/// The body members an order query reply is read by ([`ORDER_QUERY_REPLY_BODY`]), then the
+/// one that refuses a refund reply.
+const ORDER_QUERY_REPLY_LOOKUP: [&str; 10] = crate::json::join(ORDER_QUERY_REPLY_BODY, REFUND_ONLY);
 /// A member every accepted order query reply carries (`Y` on the PayQuery page) and no
 /// refund reply does.
 const ORDER_QUERY_REPLY_REQUIRED: &str = "partnerOrderNo";
@@ -807,7 +815,7 @@ fn verify_into<'a, T: Trace + ?Sized>(
     // finding every member read below. The objects are trusted only once verified; a
     // duplicate name in them is refused in this walk, before the signature is checked.
     let top_names = [signed, "signature"];
-    let top_names = Lookup::linear(&top_names);
+    let top_names = Lookup::linear(&top_names).expecting(top_names.len());
     let opens = [
         Open::document(&top_names),
         Open::member(0, 0, &PARTS_TABLE),
@@ -927,6 +935,7 @@ pub fn verify_response_traced<'a, T: Trace + ?Sized>(
 /// [`verify_response_traced`], also finding the body members `body_names` (into `in_body`)
 /// in the walk that opens the body: each member of the header and the body is read in one
 /// walk of each.
+#[inline(always)]
 fn verify_response_into<'a, T: Trace + ?Sized>(
     creds: &Credentials<'_>,
     message: &'a [u8],
@@ -944,7 +953,7 @@ fn verify_response_into<'a, T: Trace + ?Sized>(
         [&mut in_header, in_body],
         trace,
     )?;
-    let [partner_no, resp_time, req_msg_id, request_only @ ..] = in_header;
+    let [partner_no, resp_time, _, _, req_msg_id, request_only @ ..] = in_header;
     if let Some(name) = Object::first_present(&REQUEST_HEADER_ONLY, &request_only) {
         return Err(Error::WrongMessage(name));
     }
@@ -1032,7 +1041,8 @@ pub struct ResponseHeader<'a> {
 }
 
 impl<'a> ResponseHeader<'a> {
-    /// Reads the members `header` was opened with ([`HEADER_MEMBERS`], in that order).
+    /// Reads the members `header` was opened with: `partnerNo`, `respTime` and `reqMsgId` of
+    /// [`RESPONSE_HEADER`].
     fn parse(header: Object<'a>, members: [Option<Value<'a>>; 3]) -> Result<Self> {
         let [partner_no, resp_time, req_msg_id] = members;
         Ok(ResponseHeader {

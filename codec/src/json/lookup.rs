@@ -4,6 +4,11 @@
 //! turn, that is a length and first-byte test per entry, a mispredicted branch on most, for
 //! every member. A [`Lookup`] built at compile time hashes a plain name's length, first and
 //! last two bytes to the one entry it can be, then compares that entry in full.
+//!
+//! Gateways write their members in the order their pages list them. A lookup told so
+//! ([`Lookup::expecting`]) lets the walk compare the next expected name where it lies, a few
+//! word compares, and skip the scan of the name and the hash; a member met out of that order
+//! is scanned and looked up as before.
 
 use super::JsonStr;
 use super::words::same_bytes;
@@ -25,6 +30,9 @@ pub(crate) struct Lookup<'n> {
     slots: [u8; SLOTS],
     /// `0`: no table; look every name up in turn.
     multiplier: u32,
+    /// How many of the first `names` the sender writes in their listed order (see
+    /// [`Lookup::expecting`]); `0`: no order expected.
+    in_order: usize,
 }
 
 /// What a non-empty name is hashed by: its length (low 8 bits), first and last two bytes
@@ -66,6 +74,7 @@ impl<'n> Lookup<'n> {
                     names,
                     slots,
                     multiplier,
+                    in_order: 0,
                 };
             }
             attempt += 1;
@@ -90,6 +99,7 @@ impl<'n> Lookup<'n> {
             names,
             slots: [0; SLOTS],
             multiplier: 0,
+            in_order: 0,
         }
     }
 
@@ -115,6 +125,37 @@ impl<'n> Lookup<'n> {
             i += 1;
         }
         Some(slots)
+    }
+
+    /// This lookup, expecting the first `count` names in the order listed: a walk tries the
+    /// next expected name in place, a few word compares, before it scans a name and looks it
+    /// up. Members in another order, and others, are still found, only less quickly.
+    pub(crate) const fn expecting(self, count: usize) -> Self {
+        assert!(
+            count <= self.names.len(),
+            "more members expected than listed"
+        );
+        Lookup {
+            in_order: count,
+            ..self
+        }
+    }
+
+    /// The `k`th expected member: its index among the names (`k`) and the name.
+    #[inline]
+    pub(crate) fn expected(&self, k: usize) -> Option<(usize, &'n str)> {
+        if k < self.in_order {
+            Some((k, self.names.get(k)?))
+        } else {
+            None
+        }
+    }
+
+    /// Which member is expected after `names[i]`, found where the `k`th was expected: the
+    /// one listed after it, or the `k`th still when `i` is not among those expected.
+    #[inline]
+    pub(crate) fn after(&self, i: usize, k: usize) -> usize {
+        if i < self.in_order { i + 1 } else { k }
     }
 
     /// Whether a table was built.
@@ -169,6 +210,25 @@ mod tests {
         assert_eq!(find(&HASHED, r"\u0061ppId", true), Some(0));
         assert_eq!(find(&HASHED, r"s\u0069gn", true), Some(1));
         assert_eq!(find(&HASHED, r"\u0062", true), None);
+    }
+
+    #[test]
+    fn expects_the_first_names_in_their_listed_order() {
+        const EXPECTING: Lookup<'static> = Lookup::new(&NAMES).expecting(3);
+        assert_eq!(EXPECTING.expected(0), Some((0, "appId")));
+        assert_eq!(EXPECTING.expected(2), Some((2, "refundOrderNo")));
+        assert_eq!(EXPECTING.expected(3), None);
+        assert_eq!(HASHED.expected(0), None);
+        // After an expected name, the one listed after it; after any other, the same.
+        assert_eq!(EXPECTING.after(0, 0), 1);
+        assert_eq!(EXPECTING.after(2, 0), 3);
+        assert_eq!(EXPECTING.after(1, 2), 2);
+        assert_eq!(EXPECTING.after(4, 1), 1);
+        assert_eq!(EXPECTING.after(3, 2), 2);
+        // Expecting does not change what is found.
+        for (i, name) in NAMES.iter().enumerate() {
+            assert_eq!(find(&EXPECTING, name, false), Some(i), "{name}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The validating scanner.
 
-use super::words::{WORD, find, quote_or_backslash, skip_container, string_special};
+use super::words::{WORD, find, quote_or_backslash, same_bytes, skip_container, string_special};
 use super::{JsonStr, Lookup};
 use crate::error::{Error, Result};
 
@@ -363,10 +363,40 @@ impl<'a> Object<'a> {
             Some(Index { level: l, at }) if l == level => (Some(at), None),
             other => (None, other),
         };
-        while let Some(name) = members.step_name()? {
-            let slot = names.position(&name);
+        // Bit `i`: `names[i]` may hold the object of a later `Open`.
+        let has_child = opens
+            .iter()
+            .skip(level + 1)
+            .filter(|o| o.parent == level && o.member < 64)
+            .fold(0u64, |bits, o| bits | 1u64 << o.member);
+        // This level's found values, taken out of `found` for the walk (the levels below
+        // fill theirs) and put back at its end.
+        let here = found
+            .get_mut(level)
+            .map(core::mem::take)
+            .unwrap_or_default();
+        // Which of the names the walk expects next, when they come in an order
+        // ([`Lookup::expecting`]): tried in place before a name is scanned and looked up.
+        let mut expect = 0usize;
+        loop {
+            let predicted = names
+                .expected(expect)
+                .filter(|&(_, name)| members.step_expected(name));
+            let (name, slot) = match predicted {
+                Some((i, name)) => (JsonStr::from_scanned(name, false), Some(i)),
+                None => match members.step_name()? {
+                    Some(name) => {
+                        let slot = names.position(&name);
+                        (name, slot)
+                    }
+                    None => break,
+                },
+            };
+            if let Some(i) = slot {
+                expect = names.after(i, expect);
+            }
             // Past the 64th entry of `names` a name is kept as if it were not looked up.
-            match slot.and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?)) {
+            match slot.filter(|&i| i < 64).map(|i| 1u64 << i) {
                 Some(bit) if taken & bit != 0 => return Err(Error::DuplicateMember),
                 Some(bit) => taken |= bit,
                 None => {
@@ -388,14 +418,17 @@ impl<'a> Object<'a> {
             if let Some(at) = record.as_deref_mut() {
                 at.push(members.at).map_err(|_| Error::TooManyMembers)?;
             }
-            let child = slot.and_then(|i| {
-                opens
-                    .iter()
-                    .enumerate()
-                    .skip(level + 1)
-                    .find(|(_, o)| o.parent == level && o.member == i)
-                    .map(|(c, _)| c)
-            });
+            // Most members hold no opened object: one bit test says so.
+            let child = slot
+                .filter(|&i| i >= 64 || has_child & (1u64 << i) != 0)
+                .and_then(|i| {
+                    opens
+                        .iter()
+                        .enumerate()
+                        .skip(level + 1)
+                        .find(|(_, o)| o.parent == level && o.member == i)
+                        .map(|(c, _)| c)
+                });
             let value = match child {
                 // Only a validating walk has children (`parse_opening`'s), and each level
                 // of them is a later entry of `opens`: the recursion ends.
@@ -435,9 +468,12 @@ impl<'a> Object<'a> {
                 }
                 _ => members.step_value()?,
             };
-            if let Some(out) = slot.and_then(|i| found.get_mut(level)?.get_mut(i)) {
+            if let Some(out) = slot.and_then(|i| here.get_mut(i)) {
                 *out = Some(value);
             }
+        }
+        if let Some(slot) = found.get_mut(level) {
+            *slot = here;
         }
         Ok((len, members.sc.pos))
     }
@@ -995,6 +1031,36 @@ impl<'a> Members<'a> {
         Ok(Some(JsonStr::from_scanned(raw, escaped)))
     }
 
+    /// [`step_name`](Self::step_name) when the next member is `"name":` exactly as written
+    /// here (no escape, no space inside): steps over it and says so; otherwise leaves the
+    /// cursor where the member starts, for `step_name`.
+    #[inline(always)]
+    fn step_expected(&mut self, name: &str) -> bool {
+        self.sc.skip_ws();
+        let bytes = self.sc.doc.as_bytes();
+        let mut at = self.sc.pos;
+        if !self.first {
+            if bytes.get(at) != Some(&b',') {
+                return false;
+            }
+            at += 1;
+        }
+        let from = at + 1;
+        let to = from + name.len();
+        let quoted = bytes.get(at) == Some(&b'"')
+            && bytes
+                .get(from..to)
+                .is_some_and(|n| same_bytes(n, name.as_bytes()))
+            && bytes.get(to..to + 2) == Some(b"\":");
+        if quoted {
+            self.first = false;
+            self.at = at;
+            self.sc.pos = to + 2;
+            self.sc.skip_ws();
+        }
+        quoted
+    }
+
     /// Steps over the value of the member whose name [`step_name`](Self::step_name) read.
     #[inline(always)]
     fn step_value(&mut self) -> Result<Value<'a>> {
@@ -1007,6 +1073,14 @@ impl<'a> Members<'a> {
                     kind: Kind::String,
                     escaped: self.sc.string_escaped()?,
                 }
+            } else if let Some(end) = self
+                .sc
+                .plain_integer_end()
+                .filter(|_| self.depth <= MAX_DEPTH)
+            {
+                // Codes, amounts and statuses: digits alone, stepped over here too.
+                self.sc.pos = end;
+                Scanned::of(Kind::Number)
             } else {
                 let depth = self.depth;
                 self.sc.on_copy(|sc| sc.value_kind(depth))?
@@ -1343,6 +1417,26 @@ impl<'a> Scanner<'a> {
             v = (v << 4) | d;
         }
         Ok(v)
+    }
+
+    /// Where a number at the cursor ends when it is a plain positive integer (a digit from 1
+    /// to 9, then digits, with no fraction or exponent after them): what
+    /// [`number`](Self::number) steps over then, found without a call. `None` for any other
+    /// value, left to `number`.
+    #[inline(always)]
+    fn plain_integer_end(&self) -> Option<usize> {
+        let bytes = self.doc.as_bytes();
+        if !matches!(bytes.get(self.pos), Some(b'1'..=b'9')) {
+            return None;
+        }
+        let mut end = self.pos + 1;
+        while matches!(bytes.get(end), Some(b'0'..=b'9')) {
+            end += 1;
+        }
+        match bytes.get(end) {
+            Some(b'.' | b'e' | b'E') => None,
+            _ => Some(end),
+        }
     }
 
     fn digits(&mut self) -> usize {
@@ -1777,6 +1871,73 @@ mod tests {
         assert_eq!(Object::parse(&doc[..n]).unwrap_err(), Error::JsonTooDeep);
     }
 
+    /// Plain integers are stepped over by the walk itself; every other number by the scanner.
+    /// Both end a number where JSON does.
+    #[test]
+    fn steps_over_numbers_where_they_end() {
+        let doc = br#"{"a":7,"b":30095,"c":0,"d":10,"e":1.5,"f":2e3,"g":12E-1,"h":-5,"i":90}"#;
+        let obj = Object::parse(doc).unwrap();
+        let got = obj.pick(["a", "b", "c", "d", "e", "f", "g", "h", "i"]);
+        let raw = got.map(|v| v.map(|v| (v.raw(), v.kind())));
+        let expected = ["7", "30095", "0", "10", "1.5", "2e3", "12E-1", "-5", "90"];
+        for (got, want) in raw.iter().zip(expected) {
+            assert_eq!(*got, Some((want, Kind::Number)));
+        }
+        // Where a number's text goes wrong, the offset says so.
+        for (doc, offset) in [
+            (&br#"{"a":01}"#[..], 6),
+            (br#"{"a":1.}"#, 7),
+            (br#"{"a":1e}"#, 7),
+            (br#"{"a":12x}"#, 7),
+            (br#"{"a":12"#, 7),
+        ] {
+            assert_eq!(
+                Object::parse(doc).unwrap_err(),
+                Error::Json { offset },
+                "{doc:?}"
+            );
+        }
+    }
+
+    /// Objects opened one inside another, as deep as the limit allows and one deeper: the
+    /// innermost value is refused past the limit whatever its kind (the walk steps over
+    /// strings and plain integers itself, without the scanner's depth check).
+    #[test]
+    fn an_opened_chain_past_the_depth_limit_is_refused() {
+        const A: Lookup<'static> = Lookup::hashed(&["a"]);
+        const LEVELS: usize = MAX_DEPTH + 1;
+        let opens: [Open<'_>; LEVELS] = core::array::from_fn(|i| match i {
+            0 => Open::document(&A),
+            _ => Open::member(i - 1, 0, &A),
+        });
+        for inner in [&b"12"[..], b"\"s\"", b"true"] {
+            for levels in [MAX_DEPTH, LEVELS] {
+                let mut doc = [0u8; 8 * LEVELS];
+                let mut n = 0;
+                for _ in 0..levels {
+                    doc[n..n + 5].copy_from_slice(br#"{"a":"#);
+                    n += 5;
+                }
+                doc[n..n + inner.len()].copy_from_slice(inner);
+                n += inner.len();
+                doc[n..n + levels].fill(b'}');
+                n += levels;
+                let mut found = [[None; 1]; LEVELS];
+                let mut found = found.each_mut().map(|f| &mut f[..]);
+                let mut opened = [None; LEVELS];
+                let got =
+                    Object::parse_opening(&doc[..n], &opens[..levels], &mut found, &mut opened);
+                if levels > MAX_DEPTH {
+                    assert_eq!(got.unwrap_err(), Error::JsonTooDeep, "{inner:?}");
+                } else {
+                    assert!(got.is_ok(), "{inner:?}");
+                    let innermost = found[levels - 1][0].unwrap();
+                    assert_eq!(innermost.raw().as_bytes(), inner);
+                }
+            }
+        }
+    }
+
     /// `{"r":{"h":…,"b":…},"s":…}` opened three levels deep in one walk, as ScanForPay's
     /// decoders open `response`, its header and its body.
     /// What `open_three_levels` found (`r`, `s`, `h`, `b`, `x`, `y`, `z`) and opened.
@@ -1789,11 +1950,26 @@ mod tests {
         const PARTS: Lookup<'static> = Lookup::hashed(&["h", "b"]);
         const HEADER: Lookup<'static> = Lookup::hashed(&["x", "y"]);
         const BODY: Lookup<'static> = Lookup::hashed(&["z"]);
+        open_three_levels_with(doc, [&TOP, &PARTS, &HEADER, &BODY])
+    }
+
+    /// [`open_three_levels`] with lists that expect their members in the order listed.
+    fn open_three_levels_expecting(doc: &[u8]) -> Result<Opened<'_>> {
+        const TOP: Lookup<'static> = Lookup::hashed(&["r", "s"]).expecting(2);
+        const PARTS: Lookup<'static> = Lookup::hashed(&["h", "b"]).expecting(2);
+        // `y` is listed but not expected: found where it lies, after or before `x`.
+        const HEADER: Lookup<'static> = Lookup::hashed(&["x", "y"]).expecting(1);
+        const BODY: Lookup<'static> = Lookup::hashed(&["z"]).expecting(1);
+        open_three_levels_with(doc, [&TOP, &PARTS, &HEADER, &BODY])
+    }
+
+    fn open_three_levels_with<'a>(doc: &'a [u8], lists: [&Lookup<'_>; 4]) -> Result<Opened<'a>> {
+        let [top_names, parts_names, header_names, body_names] = lists;
         let opens = [
-            Open::document(&TOP),
-            Open::member(0, 0, &PARTS),
-            Open::member(1, 0, &HEADER),
-            Open::member(1, 1, &BODY),
+            Open::document(top_names),
+            Open::member(0, 0, parts_names),
+            Open::member(1, 0, header_names),
+            Open::member(1, 1, body_names),
         ];
         let (mut top, mut parts, mut header, mut body) = ([None; 2], [None; 2], [None; 2], [None]);
         let mut opened = [None; 4];
@@ -1947,9 +2123,11 @@ mod tests {
     fn the_opening_walk_agrees_with_a_parse_then_open() {
         // The second copy spells names and values with escapes (`\u0078` is `x`, `\u0072` is
         // `r`), so that corruption also makes and breaks names equal only once unescaped.
-        let seeds: [&[u8]; 2] = [
+        let seeds: [&[u8]; 3] = [
             br#"{"s":"a\"b","r":{"h":{"x":"1","y":[2,{"x":3}]},"b":{"z":-0.5e+3,"x":null}},"t":true}"#,
             br#"{"\u0072":{"h":{"\u0078":"\/1","y":["\u00e9",{"x":3}]},"b":{"z":"\"","\\":0}},"s":"\ud83d\ude00"}"#,
+            // Every list's members in their listed order, as a walk expecting them meets them.
+            br#"{"r":{"h":{"x":"1","y":20},"b":{"z":305,"x":1}},"s":"t","u":[1e2,0,"x"]}"#,
         ];
         const ALPHABET: &[u8] = br#"{}[]":,\ u0aex72/"#;
         // Both copies are whole to begin with: the escaped names are found.
@@ -1975,6 +2153,19 @@ mod tests {
             let doc = &doc[..len];
             let plain = Object::parse(doc);
             let opening = open_three_levels(doc);
+            // Members met where expected or not, the walk finds and refuses the same.
+            let expecting = open_three_levels_expecting(doc);
+            assert_eq!(
+                expecting.map(|(found, opened)| (
+                    found.map(raw_of),
+                    opened.map(|o| o.map(|o| (o.raw(), o.len())))
+                )),
+                opening.map(|(found, opened)| (
+                    found.map(raw_of),
+                    opened.map(|o| o.map(|o| (o.raw(), o.len())))
+                )),
+                "{doc:?}"
+            );
             let (plain, (found, opened)) = match (plain, opening) {
                 (Err(e), opening) => {
                     // Or a duplicate name in an opened object, met before the bad text.
