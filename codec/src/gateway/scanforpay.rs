@@ -780,19 +780,40 @@ fn report_signed<T: Trace + ?Sized>(trace: &mut T, bytes: &[u8], key: &SecretKey
     });
 }
 
-/// Locates the raw value of member `signed` in `message`, checks `signature` against it in
-/// constant time, and only then opens it. Everything outside the signed value except
-/// `signature` is ignored (it is not covered by the signature).
+/// A message's top level: the signed member, then `signature`, in the order ScanForPay
+/// writes them.
+struct Envelope {
+    /// `request` or `response`.
+    signed: &'static str,
+    /// `signed` and `signature`, hashed at compile time.
+    names: Lookup<'static>,
+}
+
+/// What a merchant sends.
+const REQUEST_ENVELOPE: Envelope = Envelope {
+    signed: "request",
+    names: Lookup::hashed(&["request", "signature"]).expecting(2),
+};
+
+/// What ScanForPay answers.
+const RESPONSE_ENVELOPE: Envelope = Envelope {
+    signed: "response",
+    names: Lookup::hashed(&["response", "signature"]).expecting(2),
+};
+
+/// Locates the raw value of the envelope's signed member in `message`, checks `signature`
+/// against it in constant time, and only then opens it. Everything outside the signed value
+/// except `signature` is ignored (it is not covered by the signature).
 fn verify<'a, T: Trace + ?Sized>(
     key: &SecretKey,
     message: &'a [u8],
-    signed: &'static str,
+    envelope: &Envelope,
     trace: &mut T,
 ) -> Result<Signed<'a>> {
     verify_into(
         key,
         message,
-        signed,
+        envelope,
         [&Lookup::NONE, &Lookup::NONE],
         [&mut [], &mut []],
         trace,
@@ -804,7 +825,7 @@ fn verify<'a, T: Trace + ?Sized>(
 fn verify_into<'a, T: Trace + ?Sized>(
     key: &SecretKey,
     message: &'a [u8],
-    signed: &'static str,
+    envelope: &Envelope,
     names: [&Lookup<'_>; 2],
     found: [&mut [Option<Value<'a>>]; 2],
     trace: &mut T,
@@ -814,10 +835,9 @@ fn verify_into<'a, T: Trace + ?Sized>(
     // One walk validates the message and opens the signed value, its header and its body,
     // finding every member read below. The objects are trusted only once verified; a
     // duplicate name in them is refused in this walk, before the signature is checked.
-    let top_names = [signed, "signature"];
-    let top_names = Lookup::linear(&top_names).expecting(top_names.len());
+    let signed = envelope.signed;
     let opens = [
-        Open::document(&top_names),
+        Open::document(&envelope.names),
         Open::member(0, 0, &PARTS_TABLE),
         Open::member(1, 0, header_names),
         Open::member(1, 1, body_names),
@@ -948,7 +968,7 @@ fn verify_response_into<'a, T: Trace + ?Sized>(
     let signed = verify_into(
         &creds.sign_key,
         message,
-        "response",
+        &RESPONSE_ENVELOPE,
         [&HEADER_TABLE, body_names],
         [&mut in_header, in_body],
         trace,
@@ -1001,7 +1021,7 @@ pub fn verify_request_traced<'a, T: Trace + ?Sized>(
     message: &'a [u8],
     trace: &mut T,
 ) -> Result<VerifiedRequest<'a>> {
-    let signed = verify(&creds.sign_key, message, "request", trace)?;
+    let signed = verify(&creds.sign_key, message, &REQUEST_ENVELOPE, trace)?;
     let h = &signed.header;
     refuse_members(h, &[RESPONSE_HEADER_ONLY])?;
     let (long, short) = (
