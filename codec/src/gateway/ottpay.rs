@@ -877,7 +877,7 @@ pub fn decode_refund_traced<'a, T: Trace + ?Sized>(
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted((verified, members)) => {
-            let [ori_order_id, order_status, order_id, trade_time, refund_amt] = members;
+            let [order_id, order_status, trade_time, refund_amt, ori_order_id] = members;
             not_a_request(ori_order_id)?;
             if present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
@@ -929,7 +929,7 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
     Ok(match open(creds, body, trace)? {
         Reply::Refused(r) => Reply::Refused(r),
         Reply::Accepted((verified, members)) => {
-            let [ori_order_id, order_status, order_id, _, refund_amt] = members;
+            let [order_id, order_status, _, refund_amt, ori_order_id] = members;
             not_a_request(ori_order_id)?;
             if !present(order_status) {
                 return Err(Error::WrongMessage("order_status"));
@@ -956,26 +956,27 @@ pub fn decode_refund_status_traced<'a, T: Trace + ?Sized>(
     })
 }
 
-/// The data members the decoders read, for one [`Object::pick`]: `ori_order_id` (only a
-/// request has it), `order_status` (only a status reply), `order_id`, `trade_time`,
-/// `refund_amt`.
+/// The data members the decoders read, in the order OTTPay writes its replies' (the protocol
+/// page: `order_id`, then `order_status` in a status reply or `trade_time` in a refund
+/// reply, then `refund_amt`), then `ori_order_id` (only a request has it).
 const DATA_MEMBERS: [&str; 5] = [
-    "ori_order_id",
-    "order_status",
     "order_id",
+    "order_status",
     "trade_time",
     "refund_amt",
+    "ori_order_id",
 ];
-/// [`DATA_MEMBERS`], hashed at compile time.
-const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_MEMBERS);
+/// [`DATA_MEMBERS`], hashed at compile time; a reply's four expected in that order (a walk
+/// that meets `refund_amt` where it expected `trade_time` goes on from there).
+const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_MEMBERS).expecting(4);
 /// [`DATA_MEMBERS`]' positions in name order: a `data` that holds only those members is
 /// digested from the values its walk found, without sorting.
 const DATA_ORDER: [usize; DATA_MEMBERS.len()] = canonical::name_order(&DATA_MEMBERS);
-/// The envelope members the decoders read: `action` (only a request has it), `rsp_code`,
-/// `rsp_msg`, `data`, `md5`.
-const ENVELOPE_MEMBERS: [&str; 5] = ["action", "rsp_code", "rsp_msg", "data", "md5"];
-/// [`ENVELOPE_MEMBERS`], hashed at compile time.
-const ENVELOPE_TABLE: Lookup<'static> = Lookup::hashed(&ENVELOPE_MEMBERS);
+/// The envelope members the decoders read, in the order OTTPay writes a reply's: `rsp_code`,
+/// `rsp_msg`, `data`, `md5`; then `action` (only a request has it).
+const ENVELOPE_MEMBERS: [&str; 5] = ["rsp_code", "rsp_msg", "data", "md5", "action"];
+/// [`ENVELOPE_MEMBERS`], hashed at compile time; a reply's four expected in that order.
+const ENVELOPE_TABLE: Lookup<'static> = Lookup::hashed(&ENVELOPE_MEMBERS).expecting(4);
 
 /// Whether a member looked up is there and not `null`.
 fn present(member: Option<Value<'_>>) -> bool {
@@ -1073,7 +1074,7 @@ fn open<'a, T: Trace + ?Sized>(
     let env = {
         let mut found = [None; ENVELOPE_MEMBERS.len()];
         Object::parse_lookup(body, &ENVELOPE_TABLE, &mut found, None)?;
-        let [action, rsp_code, rsp_msg, data, md5] = found;
+        let [rsp_code, rsp_msg, data, md5, action] = found;
         if action.is_some_and(|v| !v.is_null()) {
             return Err(Error::WrongMessage("action"));
         }

@@ -802,11 +802,11 @@ impl<'a> RefundDetails<'a> {
             refund_trade_no,
             out_trade_no,
             refund_amount,
-            total_amount,
             refund_currency,
-            status,
             refund_finish_time,
+            status,
             result_msg,
+            total_amount,
             _,
         ] = data.0;
         let currency = required_str(refund_currency, "refundCurrency")?;
@@ -980,14 +980,24 @@ fn amount(
     Money::parse_decimal(text, currency).map(Some)
 }
 
-/// The top-level members a body is parsed with: [`REQUEST_MEMBERS`] and
-/// [`NOTIFICATION_MEMBERS`] (which tell the kinds apart), then those the decoders read.
+/// The top-level members a body is parsed with, in the order PayerMax writes a notification
+/// (`notifyTime` and `notifyType` are [`NOTIFICATION_MEMBERS`]; a reply carries `code`, `msg`
+/// and `data` in the same order), then [`REQUEST_MEMBERS`] (which tell the kinds apart).
 const TOP_LOOKUP: [&str; 10] = crate::json::join(
-    crate::json::join::<2, 2, 4>(REQUEST_MEMBERS, NOTIFICATION_MEMBERS),
-    ["code", "msg", "data", "appId", "merchantNo", "keyVersion"],
+    [
+        "code",
+        "msg",
+        "keyVersion",
+        "appId",
+        "merchantNo",
+        NOTIFICATION_MEMBERS[1],
+        NOTIFICATION_MEMBERS[0],
+        "data",
+    ],
+    REQUEST_MEMBERS,
 );
 /// [`TOP_LOOKUP`], hashed at compile time.
-const TOP_TABLE: Lookup<'static> = Lookup::hashed(&TOP_LOOKUP);
+const TOP_TABLE: Lookup<'static> = Lookup::hashed(&TOP_LOOKUP).expecting(8);
 
 /// A body whose `sign` (if any) verified and which is not a request.
 struct Opened<'a> {
@@ -1032,16 +1042,16 @@ impl<'a> Top<'a> {
             None,
         )?;
         let [
-            request_time,
-            version,
-            notify_type,
-            notify_time,
             code,
             msg,
-            data,
+            key_version,
             app_id,
             merchant_no,
-            key_version,
+            notify_time,
+            notify_type,
+            data,
+            request_time,
+            version,
         ] = found;
         refuse_found(&[
             (REQUEST_MEMBERS[0], request_time),
@@ -1147,24 +1157,25 @@ fn split<'a, T: Trace + ?Sized>(
     Ok(Reply::Accepted(Verified { msg, data }))
 }
 
-/// The members of `data` the decoders read: [`RefundDetails`]' and then
-/// [`REFUND_DATA_MEMBERS`].
+/// The members of `data` the decoders read: [`RefundDetails`]' (the first seven in the order
+/// PayerMax writes a notification's `data`), then [`REFUND_DATA_MEMBERS`].
 const DATA_LOOKUP: [&str; 10] = crate::json::join(
     [
         "outRefundNo",
         "refundTradeNo",
         "outTradeNo",
         "refundAmount",
-        "totalAmount",
         "refundCurrency",
-        "status",
         "refundFinishTime",
+        "status",
         "resultMsg",
+        "totalAmount",
     ],
     REFUND_DATA_MEMBERS,
 );
-/// [`DATA_LOOKUP`], hashed at compile time.
-const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_LOOKUP);
+/// [`DATA_LOOKUP`], hashed at compile time. A notification's members are expected in the
+/// order written; a reply's, which come in another order, are met where they lie.
+const DATA_TABLE: Lookup<'static> = Lookup::hashed(&DATA_LOOKUP).expecting(7);
 
 /// The values of [`DATA_LOOKUP`] in a verified `data`, found in the walk that opened it.
 #[derive(Debug, Clone, Copy)]
