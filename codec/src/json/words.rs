@@ -127,8 +127,9 @@ pub(crate) fn count(bytes: &[u8], b: u8) -> usize {
     n + words.remainder().iter().filter(|&&x| x == b).count()
 }
 
-/// `a == b`, for names: up to 16 bytes compared as two overlapping words each (most names
-/// are that short, and a call to compare them cost more than the comparison).
+/// `a == b`, for names: up to 16 bytes compared as two overlapping words each, up to 3 byte
+/// by byte (most names are that short, and a call to compare them cost more than the
+/// comparison).
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     fn word(bytes: &[u8], at: usize) -> u64 {
@@ -150,6 +151,8 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     match len {
         8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
         4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        // The first, middle and last bytes are every byte of a name this short.
+        0..=3 => a.first() == b.first() && a.get(len / 2) == b.get(len / 2) && a.last() == b.last(),
         _ => a == b,
     }
 }
