@@ -1032,8 +1032,9 @@ impl<'a> Members<'a> {
     }
 
     /// [`step_name`](Self::step_name) when the next member is `"name":` exactly as written
-    /// here (no escape, no space inside): steps over it and says so; otherwise leaves the
-    /// cursor where the member starts, for `step_name`.
+    /// here (no escape, no space before the colon; spaces after the comma, as pretty-printed
+    /// text has, are stepped over): steps over it and says so; otherwise leaves the cursor
+    /// where the member starts, for `step_name`.
     #[inline(always)]
     fn step_expected(&mut self, name: &str) -> bool {
         self.sc.skip_ws();
@@ -1044,6 +1045,12 @@ impl<'a> Members<'a> {
                 return false;
             }
             at += 1;
+            // Pretty-printed text breaks the line here.
+            if bytes.get(at) != Some(&b'"') {
+                while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    at += 1;
+                }
+            }
         }
         let from = at + 1;
         let to = from + name.len();
@@ -2123,11 +2130,13 @@ mod tests {
     fn the_opening_walk_agrees_with_a_parse_then_open() {
         // The second copy spells names and values with escapes (`\u0078` is `x`, `\u0072` is
         // `r`), so that corruption also makes and breaks names equal only once unescaped.
-        let seeds: [&[u8]; 3] = [
+        let seeds: [&[u8]; 4] = [
             br#"{"s":"a\"b","r":{"h":{"x":"1","y":[2,{"x":3}]},"b":{"z":-0.5e+3,"x":null}},"t":true}"#,
             br#"{"\u0072":{"h":{"\u0078":"\/1","y":["\u00e9",{"x":3}]},"b":{"z":"\"","\\":0}},"s":"\ud83d\ude00"}"#,
             // Every list's members in their listed order, as a walk expecting them meets them.
             br#"{"r":{"h":{"x":"1","y":20},"b":{"z":305,"x":1}},"s":"t","u":[1e2,0,"x"]}"#,
+            // The same pretty-printed: spaces and line breaks after commas and colons.
+            b"{\"r\": {\"h\": {\"x\": \"1\",\n \"y\": 20},\n \"b\": {\"z\": 305}},\r\n\t\"s\": \"t\"}",
         ];
         const ALPHABET: &[u8] = br#"{}[]":,\ u0aex72/"#;
         // Both copies are whole to begin with: the escaped names are found.
