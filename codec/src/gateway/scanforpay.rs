@@ -955,6 +955,9 @@ pub fn verify_response_traced<'a, T: Trace + ?Sized>(
 /// [`verify_response_traced`], also finding the body members `body_names` (into `in_body`)
 /// in the walk that opens the body: each member of the header and the body is read in one
 /// walk of each.
+// Inlined into its three callers, which then build the reply in place rather than copy the
+// verified response out of this frame: 90 instructions and 32 to 48 bytes of Cortex-M3 stack
+// less per decode, 120 bytes more flash.
 #[inline(always)]
 fn verify_response_into<'a, T: Trace + ?Sized>(
     creds: &Credentials<'_>,

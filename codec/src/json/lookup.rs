@@ -130,22 +130,46 @@ impl<'n> Lookup<'n> {
     /// This lookup, expecting the first `count` names in the order listed: a walk tries the
     /// next expected name in place, a few word compares, before it scans a name and looks it
     /// up. Members in another order, and others, are still found, only less quickly.
+    ///
+    /// An expected name is matched byte for byte where it lies, never scanned or looked up:
+    /// the build fails unless the list has a table (which no two equal names can share, so a
+    /// name met twice is still a duplicate) and the expected names are plain text (no `"`,
+    /// `\` or control, which the scan of a name would refuse or read as an escape).
+    #[allow(clippy::indexing_slicing)] // in bounds: `i < count <= names.len()`, `j < name.len()`
     pub(crate) const fn expecting(self, count: usize) -> Self {
         assert!(
             count <= self.names.len(),
             "more members expected than listed"
         );
+        assert!(
+            self.multiplier != 0,
+            "expected members need a table (two names alike?)"
+        );
+        let mut i = 0;
+        while i < count {
+            let name = self.names[i].as_bytes();
+            let mut j = 0;
+            while j < name.len() {
+                let b = name[j];
+                assert!(
+                    b >= 0x20 && b != b'"' && b != b'\\',
+                    "an expected name that is not plain text"
+                );
+                j += 1;
+            }
+            i += 1;
+        }
         Lookup {
             in_order: count,
             ..self
         }
     }
 
-    /// The `k`th expected member: its index among the names (`k`) and the name.
+    /// The `k`th expected member's name (`names[k]`).
     #[inline]
-    pub(crate) fn expected(&self, k: usize) -> Option<(usize, &'n str)> {
+    pub(crate) fn expected(&self, k: usize) -> Option<&'n str> {
         if k < self.in_order {
-            Some((k, self.names.get(k)?))
+            self.names.get(k).copied()
         } else {
             None
         }
@@ -215,8 +239,8 @@ mod tests {
     #[test]
     fn expects_the_first_names_in_their_listed_order() {
         const EXPECTING: Lookup<'static> = Lookup::new(&NAMES).expecting(3);
-        assert_eq!(EXPECTING.expected(0), Some((0, "appId")));
-        assert_eq!(EXPECTING.expected(2), Some((2, "refundOrderNo")));
+        assert_eq!(EXPECTING.expected(0), Some("appId"));
+        assert_eq!(EXPECTING.expected(2), Some("refundOrderNo"));
         assert_eq!(EXPECTING.expected(3), None);
         assert_eq!(HASHED.expected(0), None);
         // After an expected name, the one listed after it; after any other, the same.

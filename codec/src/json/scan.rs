@@ -370,7 +370,7 @@ impl<'a> Object<'a> {
             .filter(|o| o.parent == level && o.member < 64)
             .fold(0u64, |bits, o| bits | 1u64 << o.member);
         // This level's found values, taken out of `found` for the walk (the levels below
-        // fill theirs) and put back at its end.
+        // fill theirs) and put back when it succeeds (after an error the callers read none).
         let here = found
             .get_mut(level)
             .map(core::mem::take)
@@ -381,9 +381,9 @@ impl<'a> Object<'a> {
         loop {
             let predicted = names
                 .expected(expect)
-                .filter(|&(_, name)| members.step_expected(name));
+                .filter(|name| members.step_expected(name));
             let (name, slot) = match predicted {
-                Some((i, name)) => (JsonStr::from_scanned(name, false), Some(i)),
+                Some(name) => (JsonStr::from_scanned(name, false), Some(expect)),
                 None => match members.step_name()? {
                     Some(name) => {
                         let slot = names.position(&name);
@@ -1034,7 +1034,8 @@ impl<'a> Members<'a> {
     /// [`step_name`](Self::step_name) when the next member is `"name":` exactly as written
     /// here (no escape, no space before the colon; spaces after the comma, as pretty-printed
     /// text has, are stepped over): steps over it and says so; otherwise leaves the cursor
-    /// where the member starts, for `step_name`.
+    /// where the member starts, for `step_name`. `name` is plain text
+    /// ([`Lookup::expecting`] checks that), so the bytes matched need no validation.
     #[inline(always)]
     fn step_expected(&mut self, name: &str) -> bool {
         self.sc.skip_ws();
