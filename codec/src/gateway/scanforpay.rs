@@ -780,26 +780,30 @@ fn report_signed<T: Trace + ?Sized>(trace: &mut T, bytes: &[u8], key: &SecretKey
     });
 }
 
-/// A message's top level: the signed member, then `signature`, in the order ScanForPay
-/// writes them.
+/// A message's top level: the signed member (`request` or `response`), then `signature`, in
+/// the order ScanForPay writes them.
 struct Envelope {
-    /// `request` or `response`.
+    /// The signed member's name.
     signed: &'static str,
-    /// `signed` and `signature`, hashed at compile time.
+    /// The top level's names, hashed at compile time.
     names: Lookup<'static>,
 }
 
+impl Envelope {
+    /// The envelope whose top level is `names`: the signed member, then `signature`.
+    const fn of(names: &'static [&'static str; 2]) -> Self {
+        Envelope {
+            signed: names[0],
+            names: Lookup::hashed(names).expecting(2),
+        }
+    }
+}
+
 /// What a merchant sends.
-const REQUEST_ENVELOPE: Envelope = Envelope {
-    signed: "request",
-    names: Lookup::hashed(&["request", "signature"]).expecting(2),
-};
+const REQUEST_ENVELOPE: Envelope = Envelope::of(&["request", "signature"]);
 
 /// What ScanForPay answers.
-const RESPONSE_ENVELOPE: Envelope = Envelope {
-    signed: "response",
-    names: Lookup::hashed(&["response", "signature"]).expecting(2),
-};
+const RESPONSE_ENVELOPE: Envelope = Envelope::of(&["response", "signature"]);
 
 /// Locates the raw value of the envelope's signed member in `message`, checks `signature`
 /// against it in constant time, and only then opens it. Everything outside the signed value

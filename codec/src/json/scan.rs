@@ -899,6 +899,11 @@ fn first_set(names: &[&'static str], bits: u64) -> Option<&'static str> {
     }
 }
 
+/// JSON's whitespace: space, tab, line feed, carriage return.
+const fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 /// Where the members of an object start (their names' opening quotes), in document order:
 /// what a validating walk hands a sorted string-to-sign (`canonical::*_in`), which would
 /// otherwise walk the object again to find them. One word per member.
@@ -1048,7 +1053,7 @@ impl<'a> Members<'a> {
             at += 1;
             // Pretty-printed text breaks the line here.
             if bytes.get(at) != Some(&b'"') {
-                while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                while bytes.get(at).copied().is_some_and(is_space) {
                     at += 1;
                 }
             }
@@ -1191,7 +1196,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while self.peek().is_some_and(is_space) {
             self.pos += 1;
         }
     }
@@ -1291,7 +1296,7 @@ impl<'a> Scanner<'a> {
             let rest = bytes.get(self.pos..).unwrap_or_default();
             self.pos += rest
                 .iter()
-                .position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .position(|&b| matches!(b, b',' | b'}' | b']') || is_space(b))
                 .unwrap_or(rest.len());
         }
         Ok(Scanned::of(kind))
