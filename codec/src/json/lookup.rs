@@ -5,10 +5,10 @@
 //! every member. A [`Lookup`] built at compile time hashes a plain name's length, first and
 //! last two bytes to the one entry it can be, then compares that entry in full.
 //!
-//! Gateways write their members in the order their pages list them. A lookup told so
-//! ([`Lookup::expecting`]) lets the walk compare the next expected name where it lies, a few
-//! word compares, and skip the scan of the name and the hash; a member met out of that order
-//! is scanned and looked up as before.
+//! Gateways write their members in the order their pages show them. A lookup told that order
+//! ([`Lookup::expecting`], [`Lookup::expecting_order`]) lets the walk compare the next
+//! expected name where it lies, a few word compares, and skip the scan of the name and the
+//! hash; a member met out of that order is scanned and looked up as before.
 
 use super::JsonStr;
 use super::words::same_bytes;
@@ -19,6 +19,17 @@ const SLOTS: usize = 64;
 const MAX_HASHED: usize = 40;
 /// Multipliers tried at compile time before a list is looked up in turn.
 const TRIES: u32 = 4096;
+/// Every position a table holds, in turn: the wire order of a list written as listed.
+#[allow(clippy::indexing_slicing)] // in bounds: `i < MAX_HASHED`
+const LISTED: [u8; MAX_HASHED] = {
+    let mut order = [0u8; MAX_HASHED];
+    let mut i = 0;
+    while i < MAX_HASHED {
+        order[i] = i as u8;
+        i += 1;
+    }
+    order
+};
 
 /// Member names to look up, and (when built by [`Lookup::new`]) a table that finds a plain
 /// name's place among them in a few instructions.
@@ -30,9 +41,9 @@ pub(crate) struct Lookup<'n> {
     slots: [u8; SLOTS],
     /// `0`: no table; look every name up in turn.
     multiplier: u32,
-    /// How many of the first `names` the sender writes in their listed order (see
-    /// [`Lookup::expecting`]); `0`: no order expected.
-    in_order: usize,
+    /// Positions in `names` of the members the sender writes, in the order it writes them
+    /// (see [`Lookup::expecting_order`]); empty: no order expected.
+    wire: &'n [u8],
 }
 
 /// What a non-empty name is hashed by: its length (low 8 bits), first and last two bytes
@@ -74,7 +85,7 @@ impl<'n> Lookup<'n> {
                     names,
                     slots,
                     multiplier,
-                    in_order: 0,
+                    wire: &[],
                 };
             }
             attempt += 1;
@@ -99,7 +110,7 @@ impl<'n> Lookup<'n> {
             names,
             slots: [0; SLOTS],
             multiplier: 0,
-            in_order: 0,
+            wire: &[],
         }
     }
 
@@ -127,26 +138,42 @@ impl<'n> Lookup<'n> {
         Some(slots)
     }
 
-    /// This lookup, expecting the first `count` names in the order listed: a walk tries the
-    /// next expected name in place, a few word compares, before it scans a name and looks it
-    /// up. Members in another order, and others, are still found, only less quickly.
-    ///
-    /// An expected name is matched byte for byte where it lies, never scanned or looked up:
-    /// the build fails unless the list has a table (which no two equal names can share, so a
-    /// name met twice is still a duplicate) and the expected names are plain text (no `"`,
-    /// `\` or control, which the scan of a name would refuse or read as an escape).
-    #[allow(clippy::indexing_slicing)] // in bounds: `i < count <= names.len()`, `j < name.len()`
+    /// This lookup, expecting the first `count` names in the order listed
+    /// ([`expecting_order`](Self::expecting_order) with positions `0, 1, …, count - 1`).
     pub(crate) const fn expecting(self, count: usize) -> Self {
         assert!(
             count <= self.names.len(),
             "more members expected than listed"
         );
+        self.expecting_order(LISTED.split_at(count).0)
+    }
+
+    /// This lookup, expecting the members at positions `wire` of its names, in that order
+    /// ([`positions`] spells them by name): a walk tries the next expected name in place, a
+    /// few word compares, before it scans a name and looks it up. Members in another order,
+    /// and others, are still found, only less quickly; after a member met out of order the
+    /// walk expects the one `wire` puts after it.
+    ///
+    /// An expected name is matched byte for byte where it lies, never scanned or looked up:
+    /// the build fails unless the list has a table (which no two equal names can share, so a
+    /// name met twice is still a duplicate), the expected names are plain text (no `"`, `\`
+    /// or control, which the scan of a name would refuse or read as an escape), and `wire`
+    /// names each of its positions once.
+    #[allow(clippy::indexing_slicing)] // in bounds: checked against `names.len()` first
+    pub(crate) const fn expecting_order(self, wire: &'n [u8]) -> Self {
         assert!(
             self.multiplier != 0,
             "expected members need a table (two names alike?)"
         );
-        let mut i = 0;
-        while i < count {
+        let mut k = 0;
+        while k < wire.len() {
+            let i = wire[k] as usize;
+            assert!(i < self.names.len(), "an expected position past the list");
+            let mut earlier = 0;
+            while earlier < k {
+                assert!(wire[earlier] != wire[k], "a position expected twice");
+                earlier += 1;
+            }
             let name = self.names[i].as_bytes();
             let mut j = 0;
             while j < name.len() {
@@ -157,29 +184,28 @@ impl<'n> Lookup<'n> {
                 );
                 j += 1;
             }
-            i += 1;
+            k += 1;
         }
-        Lookup {
-            in_order: count,
-            ..self
-        }
+        Lookup { wire, ..self }
     }
 
-    /// The `k`th expected member's name (`names[k]`).
+    /// The `k`th expected member: its position among the names, and its name.
     #[inline]
-    pub(crate) fn expected(&self, k: usize) -> Option<&'n str> {
-        if k < self.in_order {
-            self.names.get(k).copied()
-        } else {
-            None
-        }
+    pub(crate) fn expected(&self, k: usize) -> Option<(usize, &'n str)> {
+        let i = usize::from(*self.wire.get(k)?);
+        Some((i, self.names.get(i)?))
     }
 
-    /// Which member is expected after `names[i]`, found where the `k`th was expected: the
-    /// one listed after it, or the `k`th still when `i` is not among those expected.
+    /// Which member is expected after `names[i]`, met where the `k`th was expected: the
+    /// one the wire order puts after it, or the `k`th still when `i` is not expected. (A
+    /// member met where expected is followed by the `k + 1`th; the walk knows that without
+    /// asking.)
     #[inline]
     pub(crate) fn after(&self, i: usize, k: usize) -> usize {
-        if i < self.in_order { i + 1 } else { k }
+        self.wire
+            .iter()
+            .position(|&w| usize::from(w) == i)
+            .map_or(k, |at| at + 1)
     }
 
     /// Whether a table was built.
@@ -198,6 +224,21 @@ impl<'n> Lookup<'n> {
         let i = usize::from(*self.slots.get(slot(key(raw), self.multiplier))?).checked_sub(1)?;
         same_bytes(self.names.get(i)?.as_bytes(), raw).then_some(i)
     }
+}
+
+/// The positions in `names` of the names `wire` lists, in its order: the argument of
+/// [`Lookup::expecting_order`] for a gateway that writes its members in an order other than
+/// its list's. The build fails when a name of `wire` is not in `names`.
+#[allow(clippy::indexing_slicing)] // in bounds: `k < N`
+pub(crate) const fn positions<const N: usize>(names: &[&str], wire: [&str; N]) -> [u8; N] {
+    assert!(names.len() <= MAX_HASHED, "more names than a table holds");
+    let mut out = [0u8; N];
+    let mut k = 0;
+    while k < N {
+        out[k] = super::index_of(names, wire[k]) as u8;
+        k += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -239,8 +280,8 @@ mod tests {
     #[test]
     fn expects_the_first_names_in_their_listed_order() {
         const EXPECTING: Lookup<'static> = Lookup::new(&NAMES).expecting(3);
-        assert_eq!(EXPECTING.expected(0), Some("appId"));
-        assert_eq!(EXPECTING.expected(2), Some("refundOrderNo"));
+        assert_eq!(EXPECTING.expected(0), Some((0, "appId")));
+        assert_eq!(EXPECTING.expected(2), Some((2, "refundOrderNo")));
         assert_eq!(EXPECTING.expected(3), None);
         assert_eq!(HASHED.expected(0), None);
         // After an expected name, the one listed after it; after any other, the same.
@@ -250,6 +291,27 @@ mod tests {
         assert_eq!(EXPECTING.after(4, 1), 1);
         assert_eq!(EXPECTING.after(3, 2), 2);
         // Expecting does not change what is found.
+        for (i, name) in NAMES.iter().enumerate() {
+            assert_eq!(find(&EXPECTING, name, false), Some(i), "{name}");
+        }
+    }
+
+    #[test]
+    fn expects_names_in_an_order_of_their_own() {
+        const WIRE: [u8; 4] = positions(&NAMES, ["orderNo", "appId", "ab", "sign"]);
+        assert_eq!(WIRE, [3, 0, 5, 1]);
+        const EXPECTING: Lookup<'static> = Lookup::new(&NAMES).expecting_order(&WIRE);
+        assert_eq!(EXPECTING.expected(0), Some((3, "orderNo")));
+        assert_eq!(EXPECTING.expected(1), Some((0, "appId")));
+        assert_eq!(EXPECTING.expected(3), Some((1, "sign")));
+        assert_eq!(EXPECTING.expected(4), None);
+        // After a member met out of order, the one the wire order puts after it.
+        assert_eq!(EXPECTING.after(0, 0), 2);
+        assert_eq!(EXPECTING.after(5, 0), 3);
+        assert_eq!(EXPECTING.after(1, 1), 4);
+        // One not expected leaves the expectation where it was.
+        assert_eq!(EXPECTING.after(2, 1), 1);
+        assert_eq!(EXPECTING.after(4, 3), 3);
         for (i, name) in NAMES.iter().enumerate() {
             assert_eq!(find(&EXPECTING, name, false), Some(i), "{name}");
         }

@@ -12,7 +12,7 @@ mod string;
 pub(crate) mod words;
 mod write;
 
-pub(crate) use lookup::Lookup;
+pub(crate) use lookup::{Lookup, positions};
 pub use scan::{Kind, MAX_DEPTH, MAX_MEMBERS, Member, Members, Object, Value};
 pub(crate) use scan::{NAME_KEY_ESCAPED, Offsets, Open};
 pub use string::{Chars, JsonStr, unescape_in_place};

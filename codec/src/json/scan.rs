@@ -381,20 +381,23 @@ impl<'a> Object<'a> {
         loop {
             let predicted = names
                 .expected(expect)
-                .filter(|name| members.step_expected(name));
+                .filter(|&(_, name)| members.step_expected(name));
             let (name, slot) = match predicted {
-                Some(name) => (JsonStr::from_scanned(name, false), Some(expect)),
+                Some((i, name)) => {
+                    expect += 1;
+                    (JsonStr::from_scanned(name, false), Some(i))
+                }
                 None => match members.step_name()? {
                     Some(name) => {
                         let slot = names.position(&name);
+                        if let Some(i) = slot {
+                            expect = names.after(i, expect);
+                        }
                         (name, slot)
                     }
                     None => break,
                 },
             };
-            if let Some(i) = slot {
-                expect = names.after(i, expect);
-            }
             // Past the 64th entry of `names` a name is kept as if it were not looked up.
             match slot.filter(|&i| i < 64).map(|i| 1u64 << i) {
                 Some(bit) if taken & bit != 0 => return Err(Error::DuplicateMember),
@@ -1955,6 +1958,8 @@ mod tests {
     /// decoders open `response`, its header and its body.
     /// What `open_three_levels` found (`r`, `s`, `h`, `b`, `x`, `y`, `z`) and opened.
     type Opened<'a> = ([Option<Value<'a>>; 7], [Option<Object<'a>>; 4]);
+    /// What [`Opened`] found, as raw text and member counts, to compare two walks.
+    type OpenedRaw<'a> = ([Option<&'a str>; 7], [Option<(&'a str, usize)>; 4]);
 
     fn open_three_levels(doc: &[u8]) -> Result<Opened<'_>> {
         // Hashed lists, as the decoders' (the differential test below holds them to a
@@ -1972,6 +1977,20 @@ mod tests {
         const PARTS: Lookup<'static> = Lookup::hashed(&["h", "b"]).expecting(2);
         // `y` is listed but not expected: found where it lies, after or before `x`.
         const HEADER: Lookup<'static> = Lookup::hashed(&["x", "y"]).expecting(1);
+        const BODY: Lookup<'static> = Lookup::hashed(&["z"]).expecting(1);
+        open_three_levels_with(doc, [&TOP, &PARTS, &HEADER, &BODY])
+    }
+
+    /// [`open_three_levels`] with lists that expect members in orders of their own: the
+    /// header's two the other way round, the top's only its second.
+    fn open_three_levels_expecting_another_order(doc: &[u8]) -> Result<Opened<'_>> {
+        const TOP_NAMES: [&str; 2] = ["r", "s"];
+        const HEADER_NAMES: [&str; 2] = ["x", "y"];
+        const TOP_WIRE: [u8; 1] = super::super::positions(&TOP_NAMES, ["s"]);
+        const HEADER_WIRE: [u8; 2] = super::super::positions(&HEADER_NAMES, ["y", "x"]);
+        const TOP: Lookup<'static> = Lookup::hashed(&TOP_NAMES).expecting_order(&TOP_WIRE);
+        const PARTS: Lookup<'static> = Lookup::hashed(&["h", "b"]).expecting(2);
+        const HEADER: Lookup<'static> = Lookup::hashed(&HEADER_NAMES).expecting_order(&HEADER_WIRE);
         const BODY: Lookup<'static> = Lookup::hashed(&["z"]).expecting(1);
         open_three_levels_with(doc, [&TOP, &PARTS, &HEADER, &BODY])
     }
@@ -2169,18 +2188,20 @@ mod tests {
             let plain = Object::parse(doc);
             let opening = open_three_levels(doc);
             // Members met where expected or not, the walk finds and refuses the same.
-            let expecting = open_three_levels_expecting(doc);
-            assert_eq!(
-                expecting.map(|(found, opened)| (
-                    found.map(raw_of),
-                    opened.map(|o| o.map(|o| (o.raw(), o.len())))
-                )),
-                opening.map(|(found, opened)| (
-                    found.map(raw_of),
-                    opened.map(|o| o.map(|o| (o.raw(), o.len())))
-                )),
-                "{doc:?}"
-            );
+            fn seen<'a>(opened: Result<Opened<'a>>) -> Result<OpenedRaw<'a>> {
+                opened.map(|(found, opened)| {
+                    (
+                        found.map(raw_of),
+                        opened.map(|o| o.map(|o| (o.raw(), o.len()))),
+                    )
+                })
+            }
+            for expecting in [
+                open_three_levels_expecting(doc),
+                open_three_levels_expecting_another_order(doc),
+            ] {
+                assert_eq!(seen(expecting), seen(opening), "{doc:?}");
+            }
             let (plain, (found, opened)) = match (plain, opening) {
                 (Err(e), opening) => {
                     // Or a duplicate name in an opened object, met before the bad text.
